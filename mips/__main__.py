@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--steps", type=int, default=None, help="override the recipe's step count")
     tr.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                     help="stop training / searching after this long")
+    tr.add_argument("--n-sequences", type=int, default=None, metavar="N",
+                    help="dataset size (default: the paper's 1,000,000)")
     tr.add_argument("--out", required=True, metavar="PATH", help="checkpoint file to write")
     return p
 
@@ -76,7 +78,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise ConfigError("Give either an architecture (--hidden-dim H, optionally the depths and widths) "
                           "or --search, not both and not neither.")
     recipe = get_recipe(args.recipe, max_steps=args.steps)
-    data = make_dataset(spec, seed=42)
+    data = make_dataset(spec, n_sequences=args.n_sequences, seed=42)
 
     if args.search:
         n_seeds = args.n_seeds or 5

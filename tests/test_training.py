@@ -53,7 +53,7 @@ def test_fold_standardization_is_exact():
 def test_evaluate_matches_naive_count(sum_last2):
     res = train("Sum_Last2", LINEAR2, seeds=(0,), dataset=sum_last2, max_steps=30)
     x, y = sum_last2.x_test[:500], sum_last2.y_test[:500]
-    pred = np.round(res.model(torch.as_tensor(x, dtype=torch.float32))[0].detach().numpy())
+    pred = np.round(res.model(torch.tensor(x, dtype=torch.float32))[0].detach().numpy())
     naive_elem = np.mean([pred[i, t, 0] == y[i, t, 0] for i in range(500) for t in range(y.shape[1])])
     naive_seq = np.mean([all(pred[i, t, 0] == y[i, t, 0] for t in range(y.shape[1])) for i in range(500)])
     elem, seq = evaluate(res.model, x, y)

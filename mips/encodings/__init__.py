@@ -1,0 +1,34 @@
+"""Encoding stage: discrete state variables for hidden states (mips-method.md §8).
+
+Public API::
+
+    Encoding, EncodingFailure, DescriptionLength, EncodingChoice, StateData,
+    prepare_states, choose_encoding, find_lattice, find_clusters, find_modular,
+    fit_lattice_points, single_linkage_cuts, encode_grid
+"""
+
+from mips.encodings.base import KINDS, DescriptionLength, Encoding, EncodingFailure
+from mips.encodings.choose import EncodingChoice, choose_encoding
+from mips.encodings.cluster import Cut, find_clusters, single_linkage_cuts
+from mips.encodings.data import StateData, prepare_states
+from mips.encodings.lattice import find_lattice, fit_lattice_points
+from mips.encodings.mdl import encode_grid
+from mips.encodings.modular import find_modular
+
+__all__ = [
+    "KINDS",
+    "Cut",
+    "DescriptionLength",
+    "Encoding",
+    "EncodingChoice",
+    "EncodingFailure",
+    "StateData",
+    "choose_encoding",
+    "encode_grid",
+    "find_clusters",
+    "find_lattice",
+    "find_modular",
+    "fit_lattice_points",
+    "prepare_states",
+    "single_linkage_cuts",
+]

@@ -1,0 +1,267 @@
+"""Encoding stage: integer lattices h ≈ z·A + b (mips-method.md §8.2, §8.3, §8.4).
+
+Two finders, generalised beyond the paper (any hidden size, several inputs, every step):
+
+``linear`` (§8.2)
+    Least squares h' ≈ h·W_h + x·W_x + c over all distinct transitions; the generators
+    x_i·W_h^k of every input column and lag span the lattice.
+``gcd`` (§8.3)
+    Short difference vectors between (noise-merged) states; a multi-dimensional Euclid
+    (:func:`mips.encodings.lattice_algebra.lattice_from_vectors`) turns them into a basis.
+    No C(32, H+1) determinants, so any H works.
+
+Both then round all states to the lattice, refit A and b by least squares, LLL-reduce the basis,
+orient it so the initial state is z = 0 and the codes mostly grow, and, for networks whose bias
+drifts during the first steps (h_t lies on a shifted copy of the lattice at each early step),
+fit one offset per step. The variant with the smallest description length (§8.4) is returned.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from mips.encodings.base import Encoding, EncodingFailure
+from mips.encodings.cluster import single_linkage_cuts
+from mips.encodings.data import StateData, unique_rows
+from mips.encodings.lattice_algebra import least_squares, lattice_from_vectors, lll_reduce
+from mips.encodings.mdl import DEFAULT_EPS, finish
+from mips.errors import check_choice
+
+
+def lattice_rank(points: np.ndarray, rank_tol: float = 1e-3) -> int:
+    """Number of directions in which the points spread more than ``rank_tol`` of the widest one."""
+    if points.shape[0] < 2:
+        return 0
+    centred = points - points.mean(axis=0)
+    s = np.sqrt(np.maximum(np.linalg.eigvalsh(centred.T @ centred), 0.0))[::-1]   # singular values
+    return int(np.sum(s > rank_tol * s[0])) if s[0] > 0 else 0
+
+
+def difference_vectors(points: np.ndarray, *, max_sample: int = 600, n_neighbours: int | None = None,
+                       seed: int = 0) -> np.ndarray:
+    """Short differences between points (k nearest neighbours in a sample) and differences to point 0."""
+    from scipy.spatial import cKDTree
+
+    n = points.shape[0]
+    rng = np.random.default_rng(seed)
+    idx = np.arange(n) if n <= max_sample else np.concatenate([[0], rng.choice(np.arange(1, n), max_sample - 1,
+                                                                                 replace=False)])
+    sample = points[idx]
+    k = min(n_neighbours or 2 * points.shape[1] + 2, sample.shape[0] - 1)
+    _, nbr = cKDTree(sample).query(sample, k=k + 1)
+    near = (sample[nbr[:, 1:]] - sample[:, None, :]).reshape(-1, points.shape[1])
+    diffs = np.concatenate([near, sample[1:] - sample[0]])
+    extent = float(np.max(np.ptp(points, axis=0)))
+    return diffs[np.linalg.norm(diffs, axis=1) > 1e-9 * max(extent, 1e-300)]
+
+
+def refit(points: np.ndarray, weights: np.ndarray, basis: np.ndarray, offset: np.ndarray,
+          n_iter: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Round points to the lattice, then refit basis and offset by weighted least squares."""
+    a, b = basis, offset
+    sw = np.sqrt(weights)[:, None]
+    for _ in range(n_iter):
+        z = np.round((points - b) @ np.linalg.pinv(a))
+        design = np.concatenate([z, np.ones((z.shape[0], 1))], axis=1)
+        if np.linalg.matrix_rank(design) < design.shape[1]:
+            break
+        sol = least_squares(design * sw, points * sw)
+        a, b = sol[:-1], sol[-1]
+    return a, b
+
+
+def fit_lattice_points(points: np.ndarray, weights: np.ndarray | None = None, *, tol: float = 0.15,
+                       max_denominator: int = 12, rank_tol: float = 1e-3, max_sample: int = 600,
+                       seed: int = 0, outlier_fraction: float = 0.01
+                       ) -> tuple[np.ndarray, np.ndarray] | str:
+    """Basis A (k, H) and offset b (H,) of a lattice through points (the GCD finder on arrays).
+
+    Returns the pair, or a message saying why no lattice was found.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    weights = np.ones(points.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    r = lattice_rank(points, rank_tol)
+    if r == 0:
+        return "fewer than two distinct states"
+    diffs = difference_vectors(points, max_sample=max_sample, seed=seed)
+    basis, msg = lattice_from_vectors(diffs, r, tol=tol, max_denominator=max_denominator,
+                                      outlier_fraction=outlier_fraction)
+    if basis is None:
+        return msg
+    a, b = refit(points, weights, basis, points[0])
+    return lll_reduce(a), b
+
+
+def step_offsets(basis: np.ndarray, offset: np.ndarray, data: StateData, tol: float = 0.25) -> np.ndarray | None:
+    """Per-step offsets (n_steps, H) when early states sit on shifted copies of the lattice, else None."""
+    pinv = np.linalg.pinv(basis)
+    shifts = np.zeros((data.n_steps, basis.shape[0]))
+    for s in range(data.n_steps):
+        f = (data.points[data.step_points(s)] - offset) @ pinv
+        f = f - np.round(f)
+        mean = np.angle(np.mean(np.exp(2j * np.pi * f), axis=0)) / (2 * np.pi)
+        spread = np.abs((f - mean + 0.5) % 1.0 - 0.5).max()
+        if spread <= tol:
+            shifts[s] = mean
+    if np.abs(shifts).max() < 0.02:
+        return None
+    return shifts @ basis
+
+
+def orient(basis: np.ndarray, offset: np.ndarray, offsets: np.ndarray | None, data: StateData,
+           tol: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    """Move the origin to the initial state (if on the lattice) and flip variables to grow mostly upward."""
+    pinv = np.linalg.pinv(basis)
+    init = data.points[data.initial] - offset - (offsets[0] if offsets is not None else 0.0)
+    z0 = init @ pinv
+    pts = data.points[data.hidden_of_steps(1)] if data.n_steps > 1 else data.points
+    z = np.round((pts - offset) @ pinv)
+    if np.max(np.abs(z0 - np.round(z0))) <= tol:
+        origin = np.round(z0)
+    else:
+        origin = z.min(axis=0)
+    offset = offset + origin @ basis
+    flip = np.where((z - origin).mean(axis=0) < 0, -1.0, 1.0)
+    return basis * flip[:, None], offset
+
+
+def _linear_generators(data: StateData) -> np.ndarray:
+    """x_i·W_h^k for every input column i and lag k, from a least-squares fit of the transitions."""
+    prev = data.index[:, :-1].reshape(-1)
+    nxt = data.index[:, 1:].reshape(-1)
+    x = data.x_index.reshape(-1)
+    first, _, _ = unique_rows(np.stack([prev, x, nxt], axis=1))
+    h0, xi, h1 = data.points[prev[first]], data.inputs[x[first]].astype(np.float64), data.points[nxt[first]]
+    design = np.concatenate([h0, xi, np.ones((h0.shape[0], 1))], axis=1)
+    sol = least_squares(design, h1)
+    wh, wx = sol[:data.hidden_dim], sol[data.hidden_dim:-1]
+    gens = []
+    for row in wx:
+        v = row.copy()
+        for _ in range(max(data.n_steps, 2 * data.hidden_dim + 2)):
+            gens.append(v.copy())
+            v = v @ wh
+    gens = np.array(gens)
+    norms = np.linalg.norm(gens, axis=1)
+    if norms.size == 0 or norms.max() == 0:
+        return gens[:0]
+    gens, norms = gens[norms > 1e-9 * norms.max()], norms[norms > 1e-9 * norms.max()]
+    # a nearly nilpotent W_h leaves tiny generators x·W_h^k below the noise: drop those under the
+    # widest gap (ratio >= 10) between consecutive sorted norms
+    sorted_norms = np.sort(norms)
+    ratios = sorted_norms[1:] / sorted_norms[:-1]
+    if ratios.size and ratios.max() >= 10:
+        cut = sorted_norms[int(np.argmax(ratios)) + 1]
+        gens = gens[norms >= cut]
+    return gens
+
+
+def lattice_point_sets(data: StateData, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, points, weights) to fit: states of all steps and of the last step, raw (when they are
+    well separated) and with noise merged (the clearest single-linkage cut)."""
+    sets: list[tuple[str, np.ndarray, np.ndarray]] = []
+    all_idx = data.hidden_of_steps(1) if data.n_steps > 1 else np.arange(data.n_points)
+    for name, idx in (("all steps", all_idx), ("last step", data.step_points(data.n_steps - 1))):
+        if name == "last step" and idx.size == all_idx.size:
+            continue
+        pts, w = data.points[idx], data.counts[idx].astype(np.float64)
+        if pts.shape[0] < 2:
+            continue
+        cuts = [c for c in single_linkage_cuts(pts, w, max_clusters=None, max_cuts=2, seed=seed)
+                if c.n_clusters >= 2]
+        for cut in cuts:
+            wc = np.bincount(cut.labels, weights=w, minlength=cut.n_clusters)
+            label = name if cut.n_clusters == pts.shape[0] else f"{name}, {cut.n_clusters} clusters"
+            sets.append((label, cut.centres, wc))
+        if not cuts:
+            sets.append((f"{name}, no clear clusters", pts, w))
+    return sets
+
+
+def _check_basis(fit: tuple[np.ndarray, np.ndarray], pts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | str:
+    """The fit itself, or why its basis is unusable (degenerate, not finite, ill-conditioned)."""
+    a, b = fit
+    extent = float(np.max(np.ptp(pts, axis=0)))
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return "the refitted basis is not finite"
+    if a.shape[0] == 0 or np.linalg.norm(a, axis=1).min() <= 1e-9 * max(extent, 1e-300):
+        return "the refitted basis has a zero vector"
+    sv = np.linalg.svd(a, compute_uv=False)
+    if sv[-1] <= 1e-8 * sv[0]:
+        return "the refitted basis is singular"
+    return a, b
+
+
+def _build(data: StateData, a: np.ndarray, b: np.ndarray, offs: np.ndarray | None, method: str, eps: float,
+           note: str, params: dict) -> Encoding:
+    a, b = orient(a, b, offs, data)
+    k = a.shape[0]
+    enc = Encoding(kind="lattice", method=method, hidden_dim=data.hidden_dim,
+                   variables=tuple(f"z{i}" for i in range(k)), moduli=(None,) * k, basis=a, offset=b,
+                   step_offsets=offs, params=params)
+    return finish(enc, data, eps=eps, summary=note + (", per-step offsets" if offs is not None else ""))
+
+
+def find_lattice(data: StateData, *, method: Literal["gcd", "linear"] = "gcd", eps: float = DEFAULT_EPS,
+                 tols: tuple[float, ...] = (0.1, 0.25), max_denominator: int = 12, rank_tol: float = 1e-3,
+                 seed: int = 0, point_sets: list | None = None) -> Encoding | EncodingFailure:
+    """The lattice encoding of smallest description length found by one method.
+
+    Parameters
+    ----------
+    data : StateData
+    method : {"gcd", "linear"}
+    eps : float
+        Resolution of the description length.
+    tols : tuple of float
+        Integer tolerances tried (the paper's threshold grid, much smaller).
+    max_denominator : int
+        Largest refinement factor per step of the lattice Euclid.
+    point_sets : list, optional
+        Output of :func:`lattice_point_sets` (computed when omitted; pass it to share the work
+        between the two methods).
+    """
+    check_choice("find_lattice", "method", method, ("gcd", "linear"))
+    best: Encoding | None = None
+    reasons: list[str] = []
+    sets = lattice_point_sets(data, seed) if point_sets is None else point_sets
+    if not sets:
+        return EncodingFailure(kind="lattice", method=method, message="fewer than two distinct states")
+    gens = _linear_generators(data) if method == "linear" else None
+    done: list[tuple[np.ndarray, np.ndarray]] = []
+    for name, pts, w in sets:
+        r = lattice_rank(pts, rank_tol)
+        for tol in tols:
+            if method == "gcd":
+                fit = fit_lattice_points(pts, w, tol=tol, max_denominator=max_denominator, rank_tol=rank_tol,
+                                         seed=seed)
+            else:
+                if gens is None or gens.shape[0] == 0 or r == 0:
+                    fit = "the least-squares transition map has no input direction"
+                else:
+                    basis, msg = lattice_from_vectors(gens, r, tol=tol, max_denominator=max_denominator)
+                    fit = msg if basis is None else refit(pts, w, basis, data.points[data.initial])
+                    if not isinstance(fit, str):
+                        fit = (lll_reduce(fit[0]), fit[1])
+            if not isinstance(fit, str):
+                fit = _check_basis(fit, pts)
+            if isinstance(fit, str):
+                reasons.append(f"{name}, tol {tol:g}: {fit}")
+                continue
+            if any(np.allclose(fit[0], f0) and np.allclose(fit[1], f1) for f0, f1 in done):
+                continue
+            done.append(fit)
+            params = {"tol": tol, "max_denominator": max_denominator, "fitted_on": name,
+                      "n_fit_points": int(pts.shape[0])}
+            offs = step_offsets(fit[0], fit[1], data)
+            for o in (None, offs) if offs is not None else (None,):
+                enc = _build(data, fit[0], fit[1], o, method, eps, f"fitted on {pts.shape[0]} states ({name})",
+                             params)
+                if best is None or enc.description_length.total_bits < best.description_length.total_bits:
+                    best = enc
+    if best is None:
+        unique_reasons = list(dict.fromkeys(r.split(": ", 1)[1] for r in reasons))
+        return EncodingFailure(kind="lattice", method=method, message="; ".join(unique_reasons[:3]))
+    return best

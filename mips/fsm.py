@@ -1,0 +1,483 @@
+"""FSM stage: Moore machines from encoded hidden states (mips-method.md §8.6).
+
+The paper learned its machine from the last transition only. Here every step of every sequence
+adds a transition: the states are the codes of an :class:`~mips.encodings.Encoding`, the
+initial state is the encoding of h_{-1} = 0 (kept as its own node, since the network never emits
+an output there), and each state's output is the network's (or the task's) output after reaching
+it. The machine is then minimised (Moore partition refinement). Before any of this the stage
+checks whether the number of distinct states saturates with the step: a counter (Sum_All) keeps
+producing new states and is reported as such instead of being enumerated.
+
+Vocabulary after AALpy: a Moore machine has states, an input alphabet, one output per state and a
+(partial) transition function.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from mips.encodings.base import Encoding
+from mips.encodings.choose import EncodingChoice
+from mips.encodings.data import StateData, prepare_states, row_keys, unique_rows
+from mips.encodings.mdl import encode_grid
+from mips.encodings.partition import refine_partition
+from mips.errors import ConfigError, check_int
+from mips.trace import HiddenTrace
+
+log = logging.getLogger(__name__)
+
+Status = Literal["finite", "counter", "unsaturated"]
+FORMAT = "mips-moore-machine"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MooreMachine:
+    """A deterministic, possibly partial Moore machine.
+
+    Attributes
+    ----------
+    states : tuple of tuple of int
+        The code of each state (the initial pseudo-state carries the code of h_{-1}).
+    names : tuple of str
+    inputs : tuple of tuple of int
+        The input alphabet (one tuple per input vector).
+    outputs : tuple of (tuple of int or None)
+        Output of each state; None where never observed (the initial state).
+    transitions : int64 array of shape (n_states, n_inputs)
+        Successor state, -1 where the transition was never observed.
+    initial : int
+    counts : int64 array of shape (n_states, n_inputs)
+        How often each transition was observed.
+    """
+
+    states: tuple[tuple[int, ...], ...]
+    names: tuple[str, ...]
+    inputs: tuple[tuple[int, ...], ...]
+    outputs: tuple[tuple[int, ...] | None, ...]
+    transitions: np.ndarray
+    initial: int
+    counts: np.ndarray = field(compare=False)
+
+    def __post_init__(self) -> None:
+        n, u = len(self.states), len(self.inputs)
+        t = np.array(self.transitions, dtype=np.int64).reshape(n, u)
+        c = np.array(self.counts, dtype=np.int64).reshape(n, u)
+        if len(self.names) != n or len(self.outputs) != n:
+            raise ConfigError(f"A MooreMachine needs one name and one output per state ({n}); got "
+                              f"{len(self.names)} names and {len(self.outputs)} outputs.")
+        if n and (t.min() < -1 or t.max() >= n):
+            raise ConfigError(f"Transitions must be state indices in [0, {n - 1}] or -1.")
+        if not 0 <= self.initial < max(n, 1):
+            raise ConfigError(f"The 'initial' state must be in [0, {n - 1}]. Got {self.initial} instead.")
+        t.flags.writeable = False
+        c.flags.writeable = False
+        object.__setattr__(self, "transitions", t)
+        object.__setattr__(self, "counts", c)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, MooreMachine) and self.states == other.states and self.names == other.names
+                and self.inputs == other.inputs and self.outputs == other.outputs
+                and self.initial == other.initial and np.array_equal(self.transitions, other.transitions))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def n_states(self) -> int:
+        return len(self.states)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.inputs)
+
+    def unobserved(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """(state, input) pairs of reachable states whose transition was never observed."""
+        reach = self.reachable()
+        s, u = np.nonzero(self.transitions < 0)
+        return tuple((int(a), self.inputs[b]) for a, b in zip(s, u) if a in reach)
+
+    def reachable(self) -> set[int]:
+        seen, stack = {self.initial}, [self.initial]
+        while stack:
+            for t in self.transitions[stack.pop()]:
+                if t >= 0 and int(t) not in seen:
+                    seen.add(int(t))
+                    stack.append(int(t))
+        return seen
+
+    def run(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Outputs for input sequences.
+
+        Parameters
+        ----------
+        x : int array of shape (n_sequences, seq_len, input_dim)
+
+        Returns
+        -------
+        outputs : int64 array of shape (n_sequences, seq_len, output_dim), 0 where undefined
+        defined : bool array of shape (n_sequences, seq_len)
+            False once a sequence took an unobserved transition or hit an unknown output.
+        """
+        x = np.asarray(x, dtype=np.int64)
+        lookup = {inp: i for i, inp in enumerate(self.inputs)}
+        known = [o for o in self.outputs if o is not None]
+        o_dim = len(known[0]) if known else 1
+        out_table = np.array([o if o is not None else (0,) * o_dim for o in self.outputs], dtype=np.int64)
+        has_out = np.array([o is not None for o in self.outputs])
+        n, t_len = x.shape[:2]
+        ids = np.array([lookup.get(tuple(v), -1) for v in x.reshape(n * t_len, -1).tolist()],
+                       dtype=np.int64).reshape(n, t_len)
+        state = np.full(n, self.initial, dtype=np.int64)
+        alive = np.ones(n, dtype=bool)
+        outputs = np.zeros((n, t_len, o_dim), dtype=np.int64)
+        defined = np.zeros((n, t_len), dtype=bool)
+        for t in range(t_len):
+            nxt = np.where(alive & (ids[:, t] >= 0), self.transitions[state, np.maximum(ids[:, t], 0)], -1)
+            alive &= nxt >= 0
+            state = np.where(alive, nxt, 0)
+            defined[:, t] = alive & has_out[state]
+            outputs[:, t] = np.where(defined[:, t, None], out_table[state], 0)
+        return outputs, defined
+
+    def minimize(self) -> "MooreMachine":
+        """The minimal equivalent machine (see :func:`minimize`)."""
+        return minimize(self)[0]
+
+    # -- export ----------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain dict (lists and ints) that :meth:`from_dict` reads back."""
+        return {"format": FORMAT, "version": 1, "states": [list(s) for s in self.states],
+                "names": list(self.names), "inputs": [list(i) for i in self.inputs],
+                "outputs": [None if o is None else list(o) for o in self.outputs],
+                "transitions": self.transitions.tolist(), "initial": int(self.initial),
+                "counts": self.counts.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MooreMachine":
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ConfigError(f"A Moore machine dict must have format {FORMAT!r}. "
+                              f"Got {data.get('format') if isinstance(data, dict) else type(data).__name__!r} instead.")
+        missing = sorted({"states", "names", "inputs", "outputs", "transitions", "initial"} - set(data))
+        if missing:
+            raise ConfigError(f"The Moore machine dict lacks {missing}.")
+        n, u = len(data["states"]), len(data["inputs"])
+        return cls(states=tuple(tuple(int(v) for v in s) for s in data["states"]),
+                   names=tuple(str(v) for v in data["names"]),
+                   inputs=tuple(tuple(int(v) for v in i) for i in data["inputs"]),
+                   outputs=tuple(None if o is None else tuple(int(v) for v in o) for o in data["outputs"]),
+                   transitions=np.array(data["transitions"], dtype=np.int64).reshape(n, u),
+                   initial=int(data["initial"]),
+                   counts=np.array(data.get("counts", np.zeros((n, u))), dtype=np.int64).reshape(n, u))
+
+    def to_dot(self, max_label_inputs: int = 8) -> str:
+        """Graphviz DOT text: one node per state (name, code, output), inputs grouped per edge."""
+        lines = ["digraph moore {", "  rankdir=LR;", '  node [shape=circle, fontsize=10];',
+                 '  __start [shape=point, label=""];']
+        for i, (name, code, out) in enumerate(zip(self.names, self.states, self.outputs)):
+            label = f"{name}\\nz={_fmt(code)}\\ny={'?' if out is None else _fmt(out)}"
+            lines.append(f'  s{i} [label="{label}"];')
+        lines.append(f"  __start -> s{self.initial};")
+        for i in range(self.n_states):
+            groups: dict[int, list[str]] = {}
+            for j, t in enumerate(self.transitions[i]):
+                if t >= 0:
+                    groups.setdefault(int(t), []).append(_fmt(self.inputs[j]))
+            for t, labels in groups.items():
+                text = ",".join(labels[:max_label_inputs]) + (",…" if len(labels) > max_label_inputs else "")
+                lines.append(f'  s{i} -> s{t} [label="{text}"];')
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def _fmt(values: tuple[int, ...]) -> str:
+    return str(values[0]) if len(values) == 1 else "(" + ",".join(str(v) for v in values) + ")"
+
+
+def _quotient(m: MooreMachine, block: np.ndarray) -> tuple[MooreMachine, np.ndarray]:
+    """The machine of the blocks, numbered breadth-first from the initial one; and each block's index."""
+    n_b = int(block.max()) + 1
+    rep = np.full(n_b, -1, dtype=np.int64)
+    for s in range(m.n_states - 1, -1, -1):             # representative: the first state of a block
+        rep[block[s]] = s
+    trans = np.where(m.transitions[rep] >= 0, block[np.maximum(m.transitions[rep], 0)], -1)
+    counts = np.zeros((n_b, m.n_inputs), dtype=np.int64)
+    np.add.at(counts, block, m.counts)
+    order, seen = [int(block[m.initial])], {int(block[m.initial])}
+    for b in order:                                     # BFS, inputs in alphabet order
+        for t in trans[b]:
+            if t >= 0 and int(t) not in seen:
+                seen.add(int(t))
+                order.append(int(t))
+    order += [b for b in range(n_b) if b not in seen]
+    index = np.empty(n_b, dtype=np.int64)
+    index[order] = np.arange(n_b)
+    trans = np.where(trans >= 0, index[np.maximum(trans, 0)], -1)[order]
+    q = MooreMachine(states=tuple(m.states[rep[b]] for b in order), names=tuple(f"q{i}" for i in range(n_b)),
+                     inputs=m.inputs, outputs=tuple(m.outputs[rep[b]] for b in order), transitions=trans,
+                     initial=0, counts=counts[order])
+    return q, index
+
+
+def _merge_unknown_initial(m: MooreMachine) -> MooreMachine | None:
+    """Merge an initial state of unknown output into a state that agrees on every shared transition."""
+    i = m.initial
+    if m.outputs[i] is not None or np.any(m.transitions == i):
+        return None
+    best, best_agree = None, -1
+    for c in range(m.n_states):
+        if c == i or m.outputs[c] is None:
+            continue
+        a, b = m.transitions[i], m.transitions[c]
+        both = (a >= 0) & (b >= 0)
+        if np.all(a[both] == b[both]) and int(both.sum()) > best_agree:
+            best, best_agree = c, int(both.sum())
+    if best is None:
+        return None
+    trans = m.transitions.copy()
+    trans[best] = np.where(trans[best] >= 0, trans[best], trans[i])
+    counts = m.counts.copy()
+    counts[best] += counts[i]
+    return MooreMachine(states=m.states, names=m.names, inputs=m.inputs, outputs=m.outputs, transitions=trans,
+                        initial=best, counts=counts)
+
+
+def _output_classes(outputs: tuple) -> np.ndarray:
+    """A class per distinct output; each unknown output (None) a class of its own."""
+    classes: dict = {}
+    out = []
+    for i, o in enumerate(outputs):
+        out.append(classes.setdefault(o, len(classes)) if o is not None else -1 - i)
+    return np.array(out, dtype=np.int64)
+
+
+def minimize(machine: MooreMachine) -> tuple[MooreMachine, np.ndarray]:
+    """Minimal Moore machine by partition refinement, and the new index of each original state.
+
+    Unobserved transitions (-1) count as a successor of their own, so states merge only when they
+    were seen to behave alike. The initial state, whose output is never observed, merges into a
+    state that agrees with it on every transition both have (its output is a "don't care").
+    Unreachable states are dropped (index -1); states are numbered breadth-first from the initial
+    one, so minimising twice gives the same machine.
+    """
+    m = machine
+    mapping = np.arange(m.n_states)
+    while True:
+        block = refine_partition(_output_classes(m.outputs), m.transitions)
+        q, index = _quotient(m, block)
+        mapping = index[block][mapping]
+        merged = _merge_unknown_initial(q)
+        if merged is None:
+            break
+        mapping = np.where(mapping == q.initial, merged.initial, mapping)
+        m = merged
+    reach = sorted(q.reachable())
+    if len(reach) < q.n_states:
+        keep = np.full(q.n_states, -1, dtype=np.int64)
+        keep[reach] = np.arange(len(reach))
+        trans = q.transitions[reach]
+        q = MooreMachine(states=tuple(q.states[r] for r in reach), names=tuple(f"q{i}" for i in range(len(reach))),
+                         inputs=q.inputs, outputs=tuple(q.outputs[r] for r in reach),
+                         transitions=np.where(trans >= 0, keep[np.maximum(trans, 0)], -1),
+                         initial=int(keep[q.initial]), counts=q.counts[reach])
+        mapping = keep[mapping]
+    return q, mapping
+
+
+def n_mealy_states(machine: MooreMachine) -> int:
+    """States of the minimal Mealy machine (output on each transition = the target's output)."""
+    m = machine
+    keys = [o for o in m.outputs]
+    classes = {o: i for i, o in enumerate(dict.fromkeys(k for k in keys if k is not None))}
+    out = np.array([classes[o] if o is not None else -1 for o in m.outputs], dtype=np.int64)
+    labels = np.where(m.transitions >= 0, out[np.maximum(m.transitions, 0)], -2)
+    block = refine_partition(np.zeros(m.n_states, dtype=np.int64), m.transitions, labels)
+    return len({int(block[s]) for s in m.reachable()})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FSMResult:
+    """The machine read off an encoded trace, or why there is no finite one.
+
+    Attributes
+    ----------
+    status : {"finite", "counter", "unsaturated"}
+        ``finite``: the distinct states stop growing within the sequence length. ``counter``: new
+        states keep appearing and some state variable's range keeps widening with the step.
+        ``unsaturated``: new states keep appearing although every variable stays bounded (the
+        data does not cover the machine).
+    message : str
+    encoding : Encoding
+    machine : MooreMachine or None
+        Observed machine (state 0 is the initial pseudo-state); None above ``max_states``.
+    minimal : MooreMachine or None
+    state_map : int64 array of shape (machine.n_states,)
+        Index in ``minimal`` of each state of ``machine`` (-1: unreachable).
+    output_conflicts : tuple of (state, {output: count})
+        States of ``machine`` reached with more than one output (the majority is kept).
+    transition_conflicts : tuple of (state, input, {successor: count})
+        (state, input) pairs seen with more than one successor (the majority is kept).
+    unobserved : tuple of (state, input)
+        Transitions of the minimal machine that never occurred.
+    states_by_step : int64 array of shape (seq_len + 1,)
+        Distinct states seen at steps 0..s (cumulative).
+    n_mealy_states : int
+        States of the minimal Mealy machine (outputs on transitions), for comparison.
+    growing_variables : tuple of str
+    """
+
+    status: str
+    message: str
+    encoding: Encoding
+    machine: MooreMachine | None
+    minimal: MooreMachine | None
+    state_map: np.ndarray | None
+    output_conflicts: tuple
+    transition_conflicts: tuple
+    unobserved: tuple
+    states_by_step: np.ndarray
+    n_mealy_states: int
+    growing_variables: tuple[str, ...] = ()
+
+
+def _growth(codes: np.ndarray, enc: Encoding, window_fraction: float, growth_fraction: float):
+    """Cumulative distinct codes per step, whether they still grow, and which variables widen."""
+    n, s, k = codes.shape
+    keys = row_keys(codes.reshape(-1, k)).reshape(n, s)
+    seen: set = set()
+    cumulative = np.zeros(s, dtype=np.int64)
+    for t in range(s):
+        seen.update(np.unique(keys[:, t]).tolist())
+        cumulative[t] = len(seen)
+    window = max(1, int(round(window_fraction * (s - 1))))
+    new = int(cumulative[-1] - cumulative[max(s - 1 - window, 0)])
+    growing = s > 2 and new >= max(2.0, growth_fraction * cumulative[-1])
+    widening = []
+    if growing:
+        half = max(1, (s - 1) // 2)
+        for j, name in enumerate(enc.variables):
+            if enc.moduli[j]:
+                continue
+            r_end = np.ptp(codes[:, -1, j])
+            r_mid = np.ptp(codes[:, half, j])
+            if r_end >= 1.2 * r_mid and r_end - r_mid >= 2:
+                widening.append(name)
+    return cumulative, growing, new, window, tuple(widening)
+
+
+def _majority(keys: np.ndarray, values: np.ndarray, n_keys: int, n_values: int):
+    """Per key the most frequent value (-1 if none), and the keys seen with several values."""
+    uniq, counts = np.unique(keys * n_values + values, return_counts=True)
+    k, v = np.divmod(uniq, n_values)
+    order = np.lexsort((-counts, k))
+    k, v, counts = k[order], v[order], counts[order]
+    first = np.ones(k.size, dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    best = np.full(n_keys, -1, dtype=np.int64)
+    best[k[first]] = v[first]
+    total = np.bincount(k, weights=counts, minlength=n_keys).astype(np.int64)
+    conflicts = {}
+    for key in np.unique(k[~first]):
+        sel = k == key
+        conflicts[int(key)] = {int(a): int(b) for a, b in zip(v[sel], counts[sel])}
+    return best, total, conflicts
+
+
+def build_machine(codes: np.ndarray, data: StateData) -> tuple[MooreMachine, tuple, tuple]:
+    """Observed Moore machine of a code grid (n, seq_len + 1, k); state 0 is the initial pseudo-state."""
+    n, s, k = codes.shape
+    visited = codes[:, 1:].reshape(-1, k)
+    first, inverse, _ = unique_rows(visited)
+    order = np.argsort(first, kind="stable")            # states numbered by first visit
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    ids = np.concatenate([np.zeros((n, 1), dtype=np.int64), 1 + rank[inverse].reshape(n, s - 1)], axis=1)
+    n_states = order.size + 1
+    n_in = data.inputs.shape[0]
+    succ, counts_flat, t_conf = _majority(ids[:, :-1].reshape(-1) * n_in + data.x_index.reshape(-1),
+                                          ids[:, 1:].reshape(-1), n_states * n_in, n_states)
+    y = data.outputs.reshape(-1, data.outputs.shape[-1])
+    yf, y_class, _ = unique_rows(y)
+    out, _, o_conf = _majority(ids[:, 1:].reshape(-1), y_class, n_states, yf.size)
+    outputs = tuple(None if c < 0 else tuple(int(v) for v in y[yf[c]]) for c in out)
+    states = (tuple(int(v) for v in codes[0, 0]),) + tuple(tuple(int(v) for v in visited[first[o]]) for o in order)
+    machine = MooreMachine(states=states, names=("init",) + tuple(f"s{i}" for i in range(1, n_states)),
+                           inputs=tuple(tuple(int(v) for v in row) for row in data.inputs), outputs=outputs,
+                           transitions=succ.reshape(n_states, n_in), initial=0,
+                           counts=counts_flat.reshape(n_states, n_in))
+    out_conf = tuple((st, {tuple(int(v) for v in y[yf[c]]): cnt for c, cnt in d.items()}) for st, d in o_conf.items())
+    tr_conf = tuple((key // n_in, machine.inputs[key % n_in], d) for key, d in t_conf.items())
+    return machine, out_conf, tr_conf
+
+
+def extract_fsm(source: HiddenTrace | StateData | EncodingChoice, encoding: Encoding | None = None, *,
+                outputs: Literal["network", "labels"] = "network", max_states: int = 5000,
+                window_fraction: float = 0.25, growth_fraction: float = 0.02) -> FSMResult:
+    """Build, check and minimise the Moore machine of an encoded trace.
+
+    Parameters
+    ----------
+    source : HiddenTrace, StateData or EncodingChoice
+    encoding : Encoding, optional
+        Defaults to ``source.chosen`` when ``source`` is an EncodingChoice.
+    outputs : {"network", "labels"}
+        Outputs the states must determine (ignored unless ``source`` is a HiddenTrace).
+    max_states : int
+        Above this many distinct states no machine is built.
+    window_fraction, growth_fraction : float
+        The states "keep growing" when the last ``window_fraction`` of the steps added at least
+        ``max(2, growth_fraction * total)`` new states.
+    """
+    check_int("extract_fsm", "max_states", max_states, 1)
+    if isinstance(source, EncodingChoice):
+        data = source.data
+        encoding = encoding if encoding is not None else source.chosen
+    elif isinstance(source, StateData):
+        data = source
+    elif isinstance(source, HiddenTrace):
+        data = prepare_states(source, outputs=outputs)
+    else:
+        raise ConfigError(f"The 'source' parameter of extract_fsm must be a HiddenTrace, StateData or "
+                          f"EncodingChoice. Got {type(source).__name__} instead.")
+    if not isinstance(encoding, Encoding):
+        raise ConfigError("extract_fsm needs an Encoding (none was given and the choice has none). "
+                          f"Got {type(encoding).__name__} instead.")
+    if encoding.hidden_dim != data.hidden_dim:
+        raise ConfigError(f"The encoding is for hidden_dim {encoding.hidden_dim}; the trace has {data.hidden_dim}.")
+    codes = encode_grid(encoding, data)
+    cumulative, growing, new, window, widening = _growth(codes, encoding, window_fraction, growth_fraction)
+    n_distinct = int(cumulative[-1])
+    status: Status = "finite"
+    msg = f"{n_distinct} distinct states (saturated by step {int(np.argmax(cumulative == n_distinct))})"
+    if growing and widening:
+        status = "counter"
+        msg = (f"not a finite machine: distinct states keep growing with the step ({new} new in the last "
+               f"{window} step(s), {n_distinct} in all) and {', '.join(widening)} keep(s) widening: a counter")
+    elif growing:
+        status = "unsaturated"
+        msg = (f"distinct states keep growing with the step ({new} new in the last {window} step(s), "
+               f"{n_distinct} in all) while every variable stays bounded: the data does not cover the machine")
+    empty = np.zeros(0, dtype=np.int64)
+    if n_distinct + 1 > max_states:
+        log.info("FSM for %s: %s; no machine (more than %d states)", data.task, msg, max_states)
+        return FSMResult(status=status, message=msg + f"; no machine built (more than {max_states} states)",
+                         encoding=encoding, machine=None, minimal=None, state_map=None, output_conflicts=(),
+                         transition_conflicts=(), unobserved=(), states_by_step=cumulative, n_mealy_states=0,
+                         growing_variables=widening)
+    machine, out_conf, tr_conf = build_machine(codes, data)
+    minimal, state_map = minimize(machine)
+    msg += f"; {machine.n_states} observed states (with the initial one) minimise to {minimal.n_states}"
+    if out_conf:
+        msg += f"; {len(out_conf)} state(s) with conflicting outputs"
+    if tr_conf:
+        msg += f"; {len(tr_conf)} nondeterministic (state, input) pair(s)"
+    unobserved = minimal.unobserved()
+    if unobserved:
+        msg += f"; {len(unobserved)} transition(s) never observed"
+    return FSMResult(status=status, message=msg, encoding=encoding, machine=machine, minimal=minimal,
+                     state_map=state_map if state_map.size else empty, output_conflicts=out_conf,
+                     transition_conflicts=tr_conf, unobserved=unobserved, states_by_step=cumulative,
+                     n_mealy_states=n_mealy_states(minimal), growing_variables=widening)

@@ -1,0 +1,310 @@
+"""Stage 2 (simplification): Jordan normal form of the recurrence, normalizer 2 of 5 (mips-method.md §7.2).
+
+The effective recurrence ``W`` (hidden columns of the product of f's weight matrices) is brought
+to *real* Jordan form by the basis change ``h' = T⁻¹ h``:
+
+1. eigenvalues closer than ε are grouped (the grouping must be transitive, as in the paper);
+2. each group gets its invariant subspace, the range of ``∏_{j outside} (W − λ_j I)``;
+3. on that subspace ``N = W − λ̄ I`` (λ̄ the group mean) is reduced to a unitary staircase form
+   (Kublanovskaya): singular values ≤ ε count as kernel, level by level; dropping the parts
+   below the staircase makes N exactly nilpotent, and its Jordan chains are read off level by
+   level (a group with N ≈ 0 is diagonalised by its eigenvectors when they are well conditioned);
+4. a complex chain ``v`` (eigenvalue ``a + ib``, b > 0) becomes the real columns
+   ``√2 Re v, √2 Im v``, i.e. 2×2 blocks ``[[a, b], [−b, a]]`` with ``I₂`` above them.
+
+Blocks are ordered by decreasing |λ|, then decreasing Re λ; within a group, longer chains first.
+The paper repeated its construction three times; this one is exact up to the dropped parts (of
+size ≤ ε), so one pass suffices. A basis that is singular, or that makes a parameter non-finite
+or larger than 1e4, is reverted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mips.errors import ConfigError, check_float
+from mips.models.rnn import RNNWeights
+from mips.normalizers.basis import MAX_CONDITION, change_basis, effective_maps, is_explosive
+from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
+from mips.tasks.dataset import Dataset
+
+NAME = "jnf"
+DEFAULTS = {"epsilon": 0.7}
+_EIGVEC_MAX_CONDITION = 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class JordanBlock:
+    """One Jordan block: eigenvalue and chain length (a complex block spans ``2 * size`` real dims)."""
+
+    eigenvalue: complex
+    size: int
+
+    @property
+    def is_complex(self) -> bool:
+        return self.eigenvalue.imag != 0.0
+
+    @property
+    def real_size(self) -> int:
+        return 2 * self.size if self.is_complex else self.size
+
+    def describe(self) -> str:
+        lam = self.eigenvalue
+        value = f"{lam.real:.3g}" if not self.is_complex else f"{lam.real:.3g}±{lam.imag:.3g}i"
+        return f"J{self.size}({value})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JordanForm:
+    """Result of :func:`real_jordan_basis`: ``basis`` is None when no Jordan basis was found."""
+
+    basis: np.ndarray | None
+    blocks: tuple[JordanBlock, ...]
+    message: str
+
+
+def jordan_matrix(blocks: tuple[JordanBlock, ...] | list[JordanBlock]) -> np.ndarray:
+    """The ideal real Jordan matrix of ``blocks`` (the target of :func:`real_jordan_basis`)."""
+    n = sum(b.real_size for b in blocks)
+    j = np.zeros((n, n))
+    at = 0
+    for b in blocks:
+        a, w = b.eigenvalue.real, b.eigenvalue.imag
+        if b.is_complex:
+            for i in range(b.size):
+                k = at + 2 * i
+                j[k:k + 2, k:k + 2] = [[a, w], [-w, a]]
+                if i > 0:
+                    j[k - 2:k, k:k + 2] = np.eye(2)
+        else:
+            j[at:at + b.size, at:at + b.size] = a * np.eye(b.size) + np.eye(b.size, k=1)
+        at += b.real_size
+    return j
+
+
+def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7) -> JordanForm:
+    """A real basis T in which ``T⁻¹ W T`` is (approximately) the real Jordan form of W.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (n, n)
+        The recurrence W.
+    epsilon : float
+        Eigenvalues closer than this are treated as equal; singular values at most this count as
+        zero when the Jordan chains are built.
+
+    Returns
+    -------
+    JordanForm
+        ``basis`` (n, n) and the blocks, or ``basis=None`` with the reason in ``message``.
+    """
+    epsilon = check_float("real_jordan_basis", "epsilon", epsilon, 0.0, 1e12, low_open=True)
+    w = np.asarray(matrix, dtype=np.float64)
+    if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] == 0:
+        raise ConfigError(f"The 'matrix' parameter of real_jordan_basis must be a non-empty square matrix. "
+                          f"Got shape {w.shape} instead.")
+    if not np.all(np.isfinite(w)):
+        return JordanForm(basis=None, blocks=(), message="the recurrence matrix is not finite")
+    n = w.shape[0]
+    ev = np.linalg.eigvals(w)
+    groups = _group(ev, epsilon)
+    if isinstance(groups, str):
+        return JordanForm(basis=None, blocks=(), message=groups)
+    partner = np.array([int(np.argmin(np.abs(ev - np.conj(lam)))) for lam in ev])
+    group_of = {int(i): g for g, members in enumerate(groups) for i in members}
+    means = [complex(np.mean(ev[g])) for g in groups]
+    order = sorted(range(len(groups)), key=lambda g: (-round(abs(means[g]), 12), -round(means[g].real, 12),
+                                                      -means[g].imag))
+    done: set[int] = set()
+    columns: list[np.ndarray] = []
+    blocks: list[JordanBlock] = []
+    for g in order:
+        if g in done:
+            continue
+        twin = group_of[int(partner[groups[g][0]])]
+        is_real = bool(np.all(np.isin(partner[groups[g]], groups[g])))
+        if not is_real and means[g].imag < 0:
+            g, twin = twin, g
+        done.update((g, twin))
+        lam = means[g].real if is_real else means[g]
+        members = groups[g]
+        outside = np.setdiff1d(np.arange(n), members)
+        q = _invariant_subspace(w, ev, outside, len(members), is_real)       # (n, m)
+        b = q.conj().T @ w @ q                                                # (m, m)
+        try:
+            chains, sizes = _jordan_chains(b - lam * np.eye(len(members)), epsilon, is_real)
+        except _Failure as err:
+            return JordanForm(basis=None, blocks=(), message=str(err))
+        vectors = q @ chains                                                  # (n, m)
+        if is_real:
+            columns.extend(vectors.real.T)
+        else:
+            for v in vectors.T:
+                columns.extend((np.sqrt(2) * v.real, np.sqrt(2) * v.imag))
+        blocks.extend(JordanBlock(complex(lam), k) for k in sizes)
+    basis = np.column_stack(columns) if columns else np.zeros((n, 0))
+    if basis.shape != (n, n) or not np.all(np.isfinite(basis)):
+        return JordanForm(basis=None, blocks=tuple(blocks),
+                          message=f"the Jordan chains span {basis.shape[1]} of {n} dimensions")
+    cond = np.linalg.cond(basis)
+    if not np.isfinite(cond) or cond > MAX_CONDITION:
+        return JordanForm(basis=None, blocks=tuple(blocks),
+                          message=f"the Jordan basis is singular (condition number {cond:.3g})")
+    return JordanForm(basis=basis, blocks=tuple(blocks),
+                      message="blocks " + " ".join(b.describe() for b in blocks))
+
+
+class _Failure(Exception):
+    pass
+
+
+def _group(ev: np.ndarray, epsilon: float) -> list[np.ndarray] | str:
+    """Connected components of ``|λ_i − λ_j| < ε``; a message if some component is not a clique."""
+    close = np.abs(ev[:, None] - ev[None, :]) < epsilon
+    label = np.full(len(ev), -1)
+    groups = []
+    for i in range(len(ev)):
+        if label[i] >= 0:
+            continue
+        stack, members = [i], []
+        label[i] = len(groups)
+        while stack:
+            k = stack.pop()
+            members.append(k)
+            for j in np.flatnonzero(close[k] & (label < 0)):
+                label[j] = len(groups)
+                stack.append(int(j))
+        members = np.array(sorted(members))
+        if not np.all(close[np.ix_(members, members)]):
+            values = ", ".join(f"{v:.3g}" for v in ev[members])
+            return (f"eigenvalue grouping with epsilon={epsilon:g} is not transitive "
+                    f"(eigenvalues {values})")
+        groups.append(members)
+    return groups
+
+
+def _invariant_subspace(w: np.ndarray, ev: np.ndarray, outside: np.ndarray, m: int, real: bool) -> np.ndarray:
+    """Orthonormal basis (n, m) of the range of ``∏_{j in outside} (W − λ_j I)``."""
+    n = w.shape[0]
+    if len(outside) == 0:
+        return np.eye(n) if real else np.eye(n, dtype=complex)
+    p = np.eye(n, dtype=complex)
+    for j in outside:
+        p = (w - ev[j] * np.eye(n)) @ p
+        norm = np.linalg.norm(p)
+        if norm > 0:
+            p /= norm
+    if real:
+        p = p.real
+    u, _, _ = np.linalg.svd(p)
+    return u[:, :m]
+
+
+def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool) -> tuple[np.ndarray, list[int]]:
+    """Jordan chains of an (almost) nilpotent ``nil`` (m, m): columns ``[Sᵏ⁻¹h, …, Sh, h]`` per chain."""
+    m = nil.shape[0]
+    dtype = np.float64 if real else complex
+    nil = nil.real if real else nil.astype(complex)
+    if m == 1 or np.linalg.norm(nil, 2) <= epsilon:
+        return _diagonal_basis(nil, real), [1] * m
+    qs = np.eye(m, dtype=dtype)
+    levels: list[tuple[int, int]] = []
+    offset = 0
+    while offset < m:
+        s_mat = qs.conj().T @ nil @ qs
+        _, sv, vh = np.linalg.svd(s_mat[offset:, offset:])
+        r = m - offset
+        k = max(1, int(np.sum(sv <= epsilon)))
+        if levels:
+            k = min(k, levels[-1][1])
+        v = vh.conj().T
+        qs[:, offset:] = qs[:, offset:] @ np.concatenate([v[:, r - k:], v[:, :r - k]], axis=1)
+        levels.append((offset, k))
+        offset += k
+    s_mat = qs.conj().T @ nil @ qs
+    exact = np.zeros_like(s_mat)
+    for i, (oi, ki) in enumerate(levels):
+        for oj, kj in levels[i + 1:]:
+            exact[oi:oi + ki, oj:oj + kj] = s_mat[oi:oi + ki, oj:oj + kj]
+    chains: list[tuple[int, np.ndarray]] = []
+    for level in range(len(levels) - 1, -1, -1):
+        start, size = levels[level]
+        existing = []
+        for length, head in chains:
+            vec = head
+            for _ in range(length - 1 - level):
+                vec = exact @ vec
+            existing.append(vec[start:start + size])
+        if existing:
+            u, _, _ = np.linalg.svd(np.column_stack(existing), full_matrices=True)
+            complement = u[:, min(len(existing), size):]
+        else:
+            complement = np.eye(size, dtype=dtype)
+        for c in complement.T:
+            head = np.zeros(m, dtype=dtype)
+            head[start:start + size] = c
+            chains.append((level + 1, head))
+    columns, sizes = [], []
+    for length, head in chains:
+        vecs = [head]
+        for _ in range(length - 1):
+            vecs.append(exact @ vecs[-1])
+        columns.extend(reversed(vecs))
+        sizes.append(length)
+    if len(columns) != m:
+        raise _Failure(f"the Jordan chains of a {m}-dimensional eigenvalue group span {len(columns)} "
+                       f"dimensions (epsilon={epsilon:g} is too small or too large)")
+    return qs @ np.column_stack(columns), sizes
+
+
+def _diagonal_basis(nil: np.ndarray, real: bool) -> np.ndarray:
+    """Eigenvectors of a group with ``N ≈ 0`` when they are real (if needed) and well conditioned."""
+    m = nil.shape[0]
+    identity = np.eye(m, dtype=np.float64 if real else complex)
+    if m == 1:
+        return identity
+    d, v = np.linalg.eig(nil)
+    if real and np.any(np.abs(d.imag) > 0):
+        return identity
+    if real:
+        v = v.real
+    if not np.all(np.isfinite(v)) or np.linalg.cond(v) > _EIGVEC_MAX_CONDITION:
+        return identity
+    order = np.lexsort((-d.imag, -d.real))
+    return v[:, order]
+
+
+def propose(weights: RNNWeights, data: NormalizerData, *, epsilon: float) -> Proposal:
+    """Basis change ``h' = T⁻¹ h`` to the real Jordan basis T of the effective recurrence."""
+    epsilon = check_float(NAME, "epsilon", epsilon, 0.0, 1e12, low_open=True)
+    w, _, _ = effective_maps(weights)
+    form = real_jordan_basis(w, epsilon)
+    if form.basis is None:
+        return Proposal(candidate=None, failed=True, message=f"no Jordan basis: {form.message}")
+    t = form.basis
+    m = np.linalg.inv(t)
+    candidate = change_basis(weights, m, t)
+    if is_explosive(weights, candidate):
+        return Proposal(candidate=None, matrix=m, failed=True,
+                        message=f"reverted: the Jordan basis ({form.message}) makes a parameter non-finite "
+                                f"or larger than 1e4")
+    residual = float(np.max(np.abs(effective_maps(candidate)[0] - jordan_matrix(form.blocks))))
+    return Proposal(candidate=candidate, matrix=m,
+                    message=f"Jordan form with {form.message} (epsilon={epsilon:g}; "
+                            f"largest deviation from the ideal form {residual:.3g})")
+
+
+def jnf(weights: RNNWeights, data: Dataset | NormalizerData, *, epsilon: float = 0.7) -> NormalizerStep:
+    """Bring the hidden-to-hidden map to real Jordan normal form (§7.2).
+
+    Parameters
+    ----------
+    weights : RNNWeights
+    data : Dataset or NormalizerData
+        Used only to evaluate the result on the test split.
+    epsilon : float
+        Eigenvalue grouping and kernel tolerance (0.7 in the paper's pipeline).
+    """
+    return run_normalizer(NAME, propose, weights, data, {"epsilon": epsilon})[0]

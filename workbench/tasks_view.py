@@ -1,0 +1,31 @@
+"""Task summaries and sample tables for the app (pure functions, no streamlit calls)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from mips.tasks import get_task, list_tasks, make_dataset
+
+
+def task_names() -> list[str]:
+    return [t.name for t in list_tasks()]
+
+
+def task_summary(name: str) -> dict[str, str]:
+    t = get_task(name)
+    values = t.input_values
+    alphabet = f"{{{values[0]}..{values[-1]}}}" if len(values) > 3 else "{" + ", ".join(map(str, values)) + "}"
+    facts = (f"{t.input_dim} input(s) per step from {alphabet}, {t.output_dim} output(s), "
+             f"sequences of length {t.seq_len}, train/test split {t.train_fraction:.0%}/{1 - t.train_fraction:.0%}.")
+    return {"description": t.description, "facts": facts}
+
+
+@lru_cache(maxsize=64)
+def sample_table(name: str, n: int = 5) -> list[dict[str, str]]:
+    """First ``n`` test sequences as rows of input and output lists."""
+    ds = make_dataset(name, n_sequences=max(50, 2 * n), seed=0)
+    rows = []
+    for x, y in zip(ds.x_test[:n], ds.y_test[:n]):
+        fmt = (lambda v: str(int(v[0])) if len(v) == 1 else "(" + ",".join(str(int(a)) for a in v) + ")")
+        rows.append({"input": " ".join(fmt(v) for v in x), "output": " ".join(fmt(v) for v in y)})
+    return rows
