@@ -103,3 +103,13 @@ def test_time_budget_stops_and_reports_best_so_far():
 def test_search_validates_parameters():
     with pytest.raises(ConfigError, match="'n_seeds' parameter of search must be an int in \\[1, 64\\]. Got 0"):
         search(SPEC, n_seeds=0, dataset=object())
+
+
+@pytest.mark.slow
+def test_real_search_finds_a_perfect_parity_all_network():
+    from mips.tasks import make_dataset
+    data = make_dataset("Parity_All", n_sequences=20_000, seed=42)
+    res = search("Parity_All", dataset=data, n_seeds=4, time_budget_seconds=900)
+    assert res.found, res.summary()
+    assert not res.best.config.is_linear          # parity needs a non-linearity
+    assert all(not t.perfect for t in res.trials if t.architecture.endswith("f 1/-, g 1/-"))

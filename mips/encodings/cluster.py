@@ -32,16 +32,24 @@ class Cut:
         Merge height just above the cut over the one just below (larger = clearer).
     labels : int64 array of shape (n_points,)
     centres : float64 array of shape (n_clusters, H)
+    spread : float
+        Largest merge height inside a cluster (the noise scale; 0 when nothing was merged).
     """
 
     threshold: float
     gap_ratio: float
     labels: np.ndarray
     centres: np.ndarray
+    spread: float = 0.0
 
     @property
     def n_clusters(self) -> int:
         return int(self.centres.shape[0])
+
+    def noise(self, points: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """Noise scale: the larger of the RMS distance to the cluster centre and half the spread."""
+        d2 = np.sum((points - self.centres[self.labels]) ** 2, axis=1)
+        return max(float(np.sqrt(np.average(d2, weights=weights))), self.spread / 2)
 
 
 def _centres(points: np.ndarray, labels: np.ndarray, weights: np.ndarray, m: int) -> np.ndarray:
@@ -88,8 +96,8 @@ def single_linkage_cuts(points: np.ndarray, weights: np.ndarray | None = None, *
     must_include : int, optional
         Index of a point that is always in the sample (the initial state).
     separation : float
-        "Every distinct point is its own cluster" is a candidate (ranked first) only when no two
-        points are closer than ``separation`` times the extent of the points (no noise).
+        "Every distinct point is its own cluster" is a candidate (ranked after every real gap) only
+        when no two points are closer than ``separation`` times the extent of the points.
     """
     from scipy.cluster.hierarchy import fcluster
     from scipy.spatial import cKDTree
@@ -112,9 +120,13 @@ def single_linkage_cuts(points: np.ndarray, weights: np.ndarray | None = None, *
     lower = np.concatenate([[floor], np.maximum(heights, floor)])
     upper = np.concatenate([heights, [np.inf]])
     ratios = upper[:-1] / lower[:-1]                     # cut i: the i smallest merges are applied
-    ratios[0] = np.inf if heights[0] > separation * extent else 0.0
+    # "no merge at all" is a fallback: it ranks below every real gap
+    ratios[0] = min_gap if heights[0] > separation * extent else 0.0
     order = np.argsort(-ratios, kind="stable")
-    cand = [int(i) for i in order if ratios[i] >= min_gap and (max_clusters is None or n_s - i <= max_clusters)]
+    # a cut that merges only a handful of pairs sits in the sparse lower tail of the noise
+    min_merges = max(2, int(0.02 * n_s))
+    cand = [int(i) for i in order if ratios[i] >= min_gap and (i == 0 or i >= min_merges)
+            and (max_clusters is None or n_s - i <= max_clusters)]
     cuts: list[Cut] = []
     if not cand:
         return cuts
@@ -140,7 +152,7 @@ def single_linkage_cuts(points: np.ndarray, weights: np.ndarray | None = None, *
         if (max_clusters is not None and m > max_clusters) or any(c.n_clusters == m for c in cuts):
             continue
         cuts.append(Cut(threshold=thr, gap_ratio=float(ratios[i]), labels=labels.astype(np.int64),
-                        centres=_centres(points, labels, weights, m)))
+                        centres=_centres(points, labels, weights, m), spread=float(heights[i - 1]) if i else 0.0))
         if len(cuts) >= max_cuts:
             break
     return cuts

@@ -30,13 +30,14 @@ from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.errors import check_choice
 
 
-def lattice_rank(points: np.ndarray, rank_tol: float = 1e-3) -> int:
-    """Number of directions in which the points spread more than ``rank_tol`` of the widest one."""
+def lattice_rank(points: np.ndarray, rank_tol: float = 1e-3, noise: float = 0.0) -> int:
+    """Directions in which the points spread more than ``rank_tol`` of the widest one and more than
+    three times the noise (root-mean-square, per point) left after merging noisy copies."""
     if points.shape[0] < 2:
         return 0
     centred = points - points.mean(axis=0)
-    s = np.sqrt(np.maximum(np.linalg.eigvalsh(centred.T @ centred), 0.0))[::-1]   # singular values
-    return int(np.sum(s > rank_tol * s[0])) if s[0] > 0 else 0
+    rms = np.sqrt(np.maximum(np.linalg.eigvalsh(centred.T @ centred), 0.0) / points.shape[0])[::-1]
+    return int(np.sum(rms > max(rank_tol * rms[0], 3.0 * noise))) if rms[0] > 0 else 0
 
 
 def difference_vectors(points: np.ndarray, *, max_sample: int = 600, n_neighbours: int | None = None,
@@ -53,8 +54,9 @@ def difference_vectors(points: np.ndarray, *, max_sample: int = 600, n_neighbour
     _, nbr = cKDTree(sample).query(sample, k=k + 1)
     near = (sample[nbr[:, 1:]] - sample[:, None, :]).reshape(-1, points.shape[1])
     diffs = np.concatenate([near, sample[1:] - sample[0]])
-    extent = float(np.max(np.ptp(points, axis=0)))
-    return diffs[np.linalg.norm(diffs, axis=1) > 1e-9 * max(extent, 1e-300)]
+    # a difference far shorter than the typical nearest-neighbour distance is leftover noise
+    typical = float(np.median(np.linalg.norm(sample[nbr[:, 1]] - sample, axis=1)))
+    return diffs[np.linalg.norm(diffs, axis=1) > 0.2 * typical]
 
 
 def refit(points: np.ndarray, weights: np.ndarray, basis: np.ndarray, offset: np.ndarray,
@@ -74,23 +76,45 @@ def refit(points: np.ndarray, weights: np.ndarray, basis: np.ndarray, offset: np
 
 def fit_lattice_points(points: np.ndarray, weights: np.ndarray | None = None, *, tol: float = 0.15,
                        max_denominator: int = 12, rank_tol: float = 1e-3, max_sample: int = 600,
-                       seed: int = 0, outlier_fraction: float = 0.01
-                       ) -> tuple[np.ndarray, np.ndarray] | str:
-    """Basis A (k, H) and offset b (H,) of a lattice through points (the GCD finder on arrays).
+                       seed: int = 0, outlier_fraction: float = 0.01, merge_noise: bool = True,
+                       noise: float = 0.0) -> tuple[np.ndarray, np.ndarray] | str:
+    """Basis A (k, H) and offset b (H,) of a lattice through noisy points (the GCD finder on arrays).
+
+    Parameters
+    ----------
+    points : float array of shape (n, H)
+    weights : float array of shape (n,), optional
+    tol, max_denominator : see :func:`mips.encodings.lattice_algebra.lattice_from_vectors`
+    merge_noise : bool
+        First merge points closer than the clearest single-linkage gap (noisy copies of one
+        lattice point), so that noise does not pass for a finer lattice.
+    noise : float
+        Known noise (RMS distance to the merged centre); directions that spread less than three
+        times this do not count towards the rank.
 
     Returns the pair, or a message saying why no lattice was found.
     """
     points = np.asarray(points, dtype=np.float64)
     weights = np.ones(points.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    r = lattice_rank(points, rank_tol)
+    all_points, all_weights = points, weights
+    if merge_noise and points.shape[0] > 1:
+        cuts = single_linkage_cuts(points, weights, max_clusters=None, max_cuts=1, seed=seed)
+        if cuts and cuts[0].n_clusters > 1:
+            noise = max(noise, cuts[0].noise(points, weights))
+            points = cuts[0].centres
+            weights = np.bincount(cuts[0].labels, weights=weights, minlength=cuts[0].n_clusters)
+    r = lattice_rank(points, rank_tol, noise)
     if r == 0:
         return "fewer than two distinct states"
     diffs = difference_vectors(points, max_sample=max_sample, seed=seed)
     basis, msg = lattice_from_vectors(diffs, r, tol=tol, max_denominator=max_denominator,
-                                      outlier_fraction=outlier_fraction)
+                                      outlier_fraction=outlier_fraction, noise=noise)
+    if basis is None and merge_noise:                   # noisier than ``tol`` allows: one looser try
+        basis, _ = lattice_from_vectors(diffs, r, tol=min(2 * tol, 0.3), max_denominator=max_denominator,
+                                        outlier_fraction=outlier_fraction, noise=noise)
     if basis is None:
         return msg
-    a, b = refit(points, weights, basis, points[0])
+    a, b = refit(all_points, all_weights, basis, points[0])
     return lll_reduce(a), b
 
 
@@ -158,10 +182,10 @@ def _linear_generators(data: StateData) -> np.ndarray:
     return gens
 
 
-def lattice_point_sets(data: StateData, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def lattice_point_sets(data: StateData, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
     """(name, points, weights) to fit: states of all steps and of the last step, raw (when they are
     well separated) and with noise merged (the clearest single-linkage cut)."""
-    sets: list[tuple[str, np.ndarray, np.ndarray]] = []
+    sets: list[tuple[str, np.ndarray, np.ndarray, float]] = []
     all_idx = data.hidden_of_steps(1) if data.n_steps > 1 else np.arange(data.n_points)
     for name, idx in (("all steps", all_idx), ("last step", data.step_points(data.n_steps - 1))):
         if name == "last step" and idx.size == all_idx.size:
@@ -174,9 +198,9 @@ def lattice_point_sets(data: StateData, seed: int = 0) -> list[tuple[str, np.nda
         for cut in cuts:
             wc = np.bincount(cut.labels, weights=w, minlength=cut.n_clusters)
             label = name if cut.n_clusters == pts.shape[0] else f"{name}, {cut.n_clusters} clusters"
-            sets.append((label, cut.centres, wc))
+            sets.append((label, cut.centres, wc, cut.noise(pts, w)))
         if not cuts:
-            sets.append((f"{name}, no clear clusters", pts, w))
+            sets.append((f"{name}, no clear clusters", pts, w, 0.0))
     return sets
 
 
@@ -231,12 +255,12 @@ def find_lattice(data: StateData, *, method: Literal["gcd", "linear"] = "gcd", e
         return EncodingFailure(kind="lattice", method=method, message="fewer than two distinct states")
     gens = _linear_generators(data) if method == "linear" else None
     done: list[tuple[np.ndarray, np.ndarray]] = []
-    for name, pts, w in sets:
-        r = lattice_rank(pts, rank_tol)
+    for name, pts, w, noise in sets:
+        r = lattice_rank(pts, rank_tol, noise)
         for tol in tols:
             if method == "gcd":
                 fit = fit_lattice_points(pts, w, tol=tol, max_denominator=max_denominator, rank_tol=rank_tol,
-                                         seed=seed)
+                                         seed=seed, merge_noise=False, noise=noise)
             else:
                 if gens is None or gens.shape[0] == 0 or r == 0:
                     fit = "the least-squares transition map has no input direction"

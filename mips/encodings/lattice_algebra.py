@@ -121,8 +121,10 @@ def integer_row_basis(m: np.ndarray) -> np.ndarray:
     return np.array(basis, dtype=np.int64).reshape(len(basis), r)
 
 
-def greedy_independent(vectors: np.ndarray, max_rank: int, rel_tol: float = 0.2) -> np.ndarray:
-    """Rows of ``vectors`` (tried in the given order) that are clearly independent of earlier ones."""
+def greedy_independent(vectors: np.ndarray, max_rank: int, rel_tol: float = 0.1, abs_tol: float = 0.0) -> np.ndarray:
+    """Rows of ``vectors`` (tried in the given order) that are clearly independent of earlier ones:
+    their component off the span of the earlier ones exceeds ``rel_tol`` of their length and
+    ``abs_tol``."""
     chosen: list[np.ndarray] = []
     q = np.zeros((0, vectors.shape[1]))
     for v in vectors:
@@ -132,7 +134,7 @@ def greedy_independent(vectors: np.ndarray, max_rank: int, rel_tol: float = 0.2)
         if nv == 0:
             continue
         perp = v - (v @ q.T) @ q if q.shape[0] else v
-        if np.linalg.norm(perp) > rel_tol * nv:
+        if np.linalg.norm(perp) > max(rel_tol * nv, abs_tol):
             chosen.append(v)
             q = np.vstack([q, perp / np.linalg.norm(perp)])
     return np.array(chosen).reshape(len(chosen), vectors.shape[1])
@@ -148,7 +150,7 @@ def smallest_denominator(c: np.ndarray, tol: float, max_denominator: int) -> int
 
 def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.15,
                          max_denominator: int = 12, outlier_fraction: float = 0.0,
-                         max_refinements: int = 64) -> tuple[np.ndarray | None, str]:
+                         max_refinements: int = 64, noise: float = 0.0) -> tuple[np.ndarray | None, str]:
     """A basis of the lattice generated (up to noise) by difference vectors.
 
     Parameters
@@ -163,6 +165,8 @@ def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.1
         Largest refinement factor q tried for one vector.
     outlier_fraction : float
         Fraction of vectors allowed to stay off the lattice (noise outliers).
+    noise : float
+        Noise of the vectors (absolute); a new direction must stand out by four times this.
 
     Returns
     -------
@@ -172,20 +176,28 @@ def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.1
     """
     norms = np.linalg.norm(vectors, axis=1)
     vectors = vectors[np.argsort(norms, kind="stable")]
-    b = greedy_independent(vectors, max_rank)
+    b = greedy_independent(vectors, max_rank, abs_tol=4 * noise)
     if b.shape[0] == 0:
         return None, "no non-zero difference vector"
     allowed = int(np.floor(outlier_fraction * vectors.shape[0]))
     for _ in range(max_refinements):
         b = lll_reduce(b)
-        pinv = np.linalg.pinv(b)
-        coords = vectors @ pinv
-        off_span = np.linalg.norm(vectors - coords @ b, axis=1) > tol * np.linalg.norm(b, axis=1).min()
+        coords = vectors @ np.linalg.pinv(b)
+        off_span = (np.linalg.norm(vectors - coords @ b, axis=1)
+                    > max(tol * np.linalg.norm(b, axis=1).min(), 4 * noise))
         if off_span.any():                     # a direction the basis misses: add it
-            extra = greedy_independent(np.vstack([b, vectors[off_span]]), max_rank)
+            extra = greedy_independent(np.vstack([b, vectors[off_span]]), max_rank, abs_tol=4 * noise)
             if extra.shape[0] > b.shape[0]:
                 b = extra
                 continue
+        for _polish in range(3):               # least squares on the vectors that fit: noise averages out
+            frac = np.max(np.abs(coords - np.round(coords)), axis=1)
+            good = frac <= tol
+            z = np.round(coords[good])
+            if good.sum() < b.shape[0] or np.linalg.matrix_rank(z) < b.shape[0]:
+                break
+            b = least_squares(z, vectors[good])
+            coords = vectors @ np.linalg.pinv(b)
         frac = np.max(np.abs(coords - np.round(coords)), axis=1)
         bad = np.flatnonzero(frac > tol)
         if bad.size <= allowed:

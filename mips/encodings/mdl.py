@@ -78,12 +78,12 @@ def code_space_bits(enc: Encoding, codes: np.ndarray) -> float:
     return float(bits)
 
 
-def _distinct_transitions(codes: np.ndarray, data: StateData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (code, input) -> code' triples: (prev codes, input ids, next codes)."""
+def _distinct_transitions(codes: np.ndarray, x_index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (code, input) -> code' triples of a code grid (n, S, k) and its inputs (n, S - 1)."""
     k = codes.shape[-1]
     prev = codes[:, :-1].reshape(-1, k)
     nxt = codes[:, 1:].reshape(-1, k)
-    x = data.x_index.reshape(-1, 1)
+    x = x_index.reshape(-1, 1)
     first, _, _ = unique_rows(np.concatenate([prev, x, nxt], axis=1))
     return prev[first], x[first, 0], nxt[first]
 
@@ -94,6 +94,34 @@ def _affine_rule(prev: np.ndarray, x: np.ndarray, nxt: np.ndarray, inputs: np.nd
     theta = np.round(least_squares(design, nxt.astype(np.float64)))
     pred = np.round(design @ theta).astype(np.int64)
     return theta.astype(np.int64), int(np.sum(np.any(pred != nxt, axis=1)))
+
+
+def _lattice_rule(codes: np.ndarray, data: StateData):
+    """Affine rule fitted on the steps after the first, and the initial code it implies.
+
+    The initial state h_{-1} = 0 often lies off the lattice; like its output, its code is free,
+    so the rule is fitted without it and the initial code is the one the rule maps onto the
+    observed first states (when one exists).
+
+    Returns (theta, n_exceptions, initial_code or None).
+    """
+    k = codes.shape[-1]
+    if codes.shape[1] > 2:
+        prev, x, nxt = _distinct_transitions(codes[:, 1:], data.x_index[:, 1:])
+    else:
+        prev, x, nxt = _distinct_transitions(codes, data.x_index)
+    theta, n_exc = _affine_rule(prev, x, nxt, data.inputs)
+    m, w, c = theta[:k], theta[k:-1], theta[-1]
+    x0, first = np.unique(data.x_index[:, 0], return_index=True)
+    nxt0 = codes[first, 1]
+    own = codes[0, 0]
+    rhs = nxt0 - data.inputs[x0] @ w - c                              # must equal z0·M
+    if np.all(own @ m == rhs):
+        return theta, n_exc, None
+    z0 = np.round(rhs[0].astype(np.float64) @ np.linalg.pinv(m.astype(np.float64))).astype(np.int64)
+    if np.all(z0 @ m == rhs):
+        return theta, n_exc, z0
+    return theta, n_exc + int(np.sum(np.any(own @ m != rhs, axis=1))), None
 
 
 def _rotation_rule(enc: Encoding, prev, x, nxt, inputs):
@@ -114,30 +142,32 @@ def _rotation_rule(enc: Encoding, prev, x, nxt, inputs):
 
 
 def dynamics_bits(enc: Encoding, codes: np.ndarray, data: StateData, bits_per_code: float
-                  ) -> tuple[float, str | None]:
-    """Bits of the update rule and the rule's text when a rule with no exception is cheapest."""
-    prev, x, nxt = _distinct_transitions(codes, data)
+                  ) -> tuple[float, str | None, np.ndarray | None]:
+    """Bits of the update rule, the rule's text when a rule with no exception is cheapest, and the
+    initial code that rule implies (lattices whose initial state lies off the lattice)."""
+    prev, x, nxt = _distinct_transitions(codes, data.x_index)
     n_triples = prev.shape[0]
     if n_triples == 0:
-        return 0.0, None
+        return 0.0, None, None
     pair_first, _, _ = unique_rows(np.concatenate([prev, x[:, None]], axis=1))
     n_pairs = pair_first.shape[0]
     exception = bits_per_code + np.log2(1.0 + n_triples)
     table = n_pairs * bits_per_code + (n_triples - n_pairs) * exception
+    init = None
     if enc.kind == "lattice":
-        theta, n_exc = _affine_rule(prev, x, nxt, data.inputs)
+        theta, n_exc, init = _lattice_rule(codes, data)
         text = _affine_text(enc, theta, data.inputs.shape[1])
     elif enc.kind == "modular":
         theta, n_exc = _rotation_rule(enc, prev, x, nxt, data.inputs)
         text = enc.update_rule
     else:
-        return float(table), None
+        return float(table), None, None
     if theta is None:
-        return float(table), None
-    rule = integer_bits(theta) + n_exc * exception
+        return float(table), None, None
+    rule = integer_bits(theta) + n_exc * exception + (bits_per_code if init is not None else 0.0)
     if rule < table:
-        return float(rule), (text if n_exc == 0 else None)
-    return float(table), None
+        return float(rule), (text if n_exc == 0 else None), (init if n_exc == 0 else None)
+    return float(table), None, None
 
 
 def _affine_text(enc: Encoding, theta: np.ndarray, n_inputs: int) -> str:
@@ -185,13 +215,13 @@ def finish(enc: Encoding, data: StateData, *, eps: float = DEFAULT_EPS, summary:
         params = parameter_bits(enc.basis, enc.offset, enc.step_offsets, eps=eps)
     else:
         params = parameter_bits(enc.centres, eps=eps)
-    dyn, rule = dynamics_bits(enc, codes, data, per_code)
+    dyn, rule, rule_init = dynamics_bits(enc, codes, data, per_code)
     out_bits, n_conflicts = output_exception_bits(codes, data, per_code)
     dl = DescriptionLength(parameter_bits=params, code_bits=per_code * data.n_points,
                            residual_bits=res_bits, dynamics_bits=dyn, output_bits=out_bits, eps=eps,
                            n_points=data.n_points)
     n_states = int(np.unique(row_keys(codes.reshape(-1, enc.n_vars))).shape[0])
-    init = tuple(int(v) for v in codes[0, 0])
+    init = tuple(int(v) for v in (codes[0, 0] if rule_init is None else rule_init))
     max_res = float(res.max()) if res.size else 0.0
     rms = float(np.sqrt(np.mean(res ** 2))) if res.size else 0.0
     text = (f"{enc.kind} ({enc.method}): {enc.n_vars} variable(s) {', '.join(enc.variables)}, "

@@ -23,15 +23,27 @@ _MAX_BRUTE = 200_000
 
 
 def _cycle_order(f: np.ndarray, states: np.ndarray) -> np.ndarray | None:
-    """Positions along the single cycle of the map s -> f[s] on ``states``, or None."""
-    pos = {int(states[0]): 0}
-    cur = int(states[0])
+    """Positions along the map s -> f[s] when it is a single cycle through ``states`` (or a single
+    path through all of them whose closing edge was never observed); None otherwise."""
+    members = set(states.tolist())
+    targets = [int(f[s]) for s in states if f[s] >= 0]
+    if len(set(targets)) != len(targets) or not set(targets) <= members:
+        return None
+    missing = [int(s) for s in states if f[s] < 0]
+    if len(missing) > 1:
+        return None
+    if missing:                                  # a path: start where nothing leads
+        start = (members - set(targets)).pop()
+    else:
+        start = int(states[0])
+    pos = {start: 0}
+    cur = start
     for step in range(1, states.size):
         cur = int(f[cur])
-        if cur in pos or cur < 0:
+        if cur < 0 or cur in pos:
             return None
         pos[cur] = step
-    if int(f[cur]) != int(states[0]) or set(pos) != set(states.tolist()):
+    if len(pos) != states.size or (not missing and int(f[cur]) != start):
         return None
     out = np.full(f.size, -1, dtype=np.int64)
     for s, p in pos.items():
@@ -103,11 +115,9 @@ def cycle_from_cut(data: StateData, cut: Cut, *, eps: float = DEFAULT_EPS) -> En
     norms = np.abs(data.inputs).sum(axis=1)
     pos = None
     for u in np.argsort(norms, kind="stable"):
-        f = ctable[:, u]
-        if np.all(f[states] >= 0):
-            pos = _cycle_order(f, states)
-            if pos is not None:
-                break
+        pos = _cycle_order(ctable[:, u], states)
+        if pos is not None:
+            break
     if pos is None:
         return fail(f"no input value maps the {n} visited state classes ({m} clusters) onto themselves "
                     f"as a single cycle")

@@ -118,8 +118,9 @@ class RNN(nn.Module):
         pre_x = pre_x.reshape(S, B, T, -1)
         h = x.new_zeros(S, B, H)
         hs = []
+        w0h_t = w0h.transpose(1, 2)
         for t in range(T):
-            u = pre_x[:, :, t] + torch.bmm(h, w0h.transpose(1, 2))  # (S, B, out0)
+            u = torch.baddbmm(pre_x[:, :, t], h, w0h_t)            # (S, B, out0)
             for k in range(1, cfg.hidden_depth):
                 u = torch.baddbmm(self.f_b[k].unsqueeze(1), torch.relu(u), self.f_w[k].transpose(1, 2))
             h = u                                           # no activation on f's output

@@ -3,35 +3,41 @@
 The effective recurrence ``W`` (hidden columns of the product of f's weight matrices) is brought
 to *real* Jordan form by the basis change ``h' = T⁻¹ h``:
 
-1. eigenvalues closer than ε are grouped (the grouping must be transitive, as in the paper);
+1. eigenvalues closer than ε are grouped. The paper required the relation to be transitive
+   and gave up otherwise (``grouping="clique"``); by default the transitive closure is used
+   (``"linkage"``), because a slightly perturbed nilpotent block (a trained shift register)
+   has its eigenvalues spread on a circle of radius ~δ^(1/k), which is rarely a clique;
 2. each group gets its invariant subspace, the range of ``∏_{j outside} (W − λ_j I)``;
 3. on that subspace ``N = W − λ̄ I`` (λ̄ the group mean) is reduced to a unitary staircase form
-   (Kublanovskaya): singular values ≤ ε count as kernel, level by level; dropping the parts
-   below the staircase makes N exactly nilpotent, and its Jordan chains are read off level by
-   level (a group with N ≈ 0 is diagonalised by its eigenvectors when they are well conditioned);
+   (Kublanovskaya): singular values ≤ a rank tolerance count as kernel, level by level; dropping
+   the parts below the staircase makes N exactly nilpotent, and its Jordan chains are read off
+   level by level (a group with N ≈ 0 is diagonalised by its eigenvectors when they are well
+   conditioned). The paper's rank tolerance was ε itself; by default several tolerances are
+   tried and the basis closest to its ideal Jordan matrix wins;
 4. a complex chain ``v`` (eigenvalue ``a + ib``, b > 0) becomes the real columns
    ``√2 Re v, √2 Im v``, i.e. 2×2 blocks ``[[a, b], [−b, a]]`` with ``I₂`` above them.
 
 Blocks are ordered by decreasing |λ|, then decreasing Re λ; within a group, longer chains first.
-The paper repeated its construction three times; this one is exact up to the dropped parts (of
-size ≤ ε), so one pass suffices. A basis that is singular, or that makes a parameter non-finite
-or larger than 1e4, is reverted.
+The paper repeated its construction three times; this one is exact up to the dropped parts, so
+one pass suffices. A basis that is singular, or that makes a parameter non-finite or larger than
+1e4, is reverted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-from mips.errors import ConfigError, check_float
+from mips.errors import ConfigError, check_choice, check_float
 from mips.models.rnn import RNNWeights
 from mips.normalizers.basis import MAX_CONDITION, change_basis, effective_maps, is_explosive
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
 from mips.tasks.dataset import Dataset
 
 NAME = "jnf"
-DEFAULTS = {"epsilon": 0.7}
+DEFAULTS = {"epsilon": 0.7, "rank_tolerance": None, "grouping": "linkage"}
 _EIGVEC_MAX_CONDITION = 1e6
 
 
@@ -63,6 +69,7 @@ class JordanForm:
     basis: np.ndarray | None
     blocks: tuple[JordanBlock, ...]
     message: str
+    deviation: float = float("nan")     # max |T⁻¹WT − ideal Jordan matrix|
 
 
 def jordan_matrix(blocks: tuple[JordanBlock, ...] | list[JordanBlock]) -> np.ndarray:
@@ -84,7 +91,8 @@ def jordan_matrix(blocks: tuple[JordanBlock, ...] | list[JordanBlock]) -> np.nda
     return j
 
 
-def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7) -> JordanForm:
+def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7, rank_tolerance: float | None = None,
+                      grouping: Literal["linkage", "clique"] = "linkage") -> JordanForm:
     """A real basis T in which ``T⁻¹ W T`` is (approximately) the real Jordan form of W.
 
     Parameters
@@ -92,26 +100,64 @@ def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7) -> JordanForm:
     matrix : ndarray of shape (n, n)
         The recurrence W.
     epsilon : float
-        Eigenvalues closer than this are treated as equal; singular values at most this count as
-        zero when the Jordan chains are built.
+        Eigenvalues closer than this are treated as equal (grouped).
+    rank_tolerance : float, optional
+        Singular values at most this count as zero when the Jordan chains are built. The paper
+        used ``epsilon`` for both; by default (None) every tolerance ``epsilon · 10^(-k/2)``,
+        k = 0 … 6, is tried and the basis closest to its ideal Jordan matrix is kept.
+    grouping : "linkage" or "clique"
+        "linkage" groups by the transitive closure of "closer than epsilon"; "clique" (the
+        paper) gives up when that closure joins two eigenvalues further apart than epsilon.
 
     Returns
     -------
     JordanForm
         ``basis`` (n, n) and the blocks, or ``basis=None`` with the reason in ``message``.
     """
-    epsilon = check_float("real_jordan_basis", "epsilon", epsilon, 0.0, 1e12, low_open=True)
+    owner = "real_jordan_basis"
+    epsilon = check_float(owner, "epsilon", epsilon, 0.0, 1e12, low_open=True)
+    if rank_tolerance is not None:
+        rank_tolerance = check_float(owner, "rank_tolerance", rank_tolerance, 0.0, 1e12, low_open=True)
+    check_choice(owner, "grouping", grouping, ("linkage", "clique"))
     w = np.asarray(matrix, dtype=np.float64)
     if w.ndim != 2 or w.shape[0] != w.shape[1] or w.shape[0] == 0:
         raise ConfigError(f"The 'matrix' parameter of real_jordan_basis must be a non-empty square matrix. "
                           f"Got shape {w.shape} instead.")
     if not np.all(np.isfinite(w)):
         return JordanForm(basis=None, blocks=(), message="the recurrence matrix is not finite")
-    n = w.shape[0]
     ev = np.linalg.eigvals(w)
-    groups = _group(ev, epsilon)
-    if isinstance(groups, str):
-        return JordanForm(basis=None, blocks=(), message=groups)
+    groups, merged = _group(ev, epsilon)
+    if merged and grouping == "clique":
+        return JordanForm(basis=None, blocks=(), message=merged)
+    note = f"; {merged}, merged" if merged else ""
+    if rank_tolerance is not None:
+        attempts = [(rank_tolerance, True)]
+    else:   # strict attempts first (every staircase level has a singular value within tolerance)
+        attempts = [(epsilon * 10 ** (-k / 2), False) for k in range(7)] + [(epsilon, True)]
+    best: tuple[float, np.ndarray, tuple[JordanBlock, ...]] | None = None
+    failure = ""
+    for tol, force in attempts:
+        if force and best is not None:
+            break
+        try:
+            basis, blocks = _basis(w, ev, groups, tol, force)
+        except _Failure as err:
+            failure = str(err)
+            continue
+        deviation = float(np.max(np.abs(np.linalg.solve(basis, w @ basis) - jordan_matrix(blocks))))
+        if best is None or deviation < best[0] - 1e-12:
+            best = (deviation, basis, blocks)
+    if best is None:
+        return JordanForm(basis=None, blocks=(), message=failure + note)
+    deviation, basis, blocks = best
+    return JordanForm(basis=basis, blocks=blocks, deviation=deviation,
+                      message="blocks " + " ".join(b.describe() for b in blocks) + note)
+
+
+def _basis(w: np.ndarray, ev: np.ndarray, groups: list[np.ndarray], tol: float, force: bool
+           ) -> tuple[np.ndarray, tuple[JordanBlock, ...]]:
+    """Jordan basis for fixed eigenvalue groups and rank tolerance; raises _Failure."""
+    n = w.shape[0]
     partner = np.array([int(np.argmin(np.abs(ev - np.conj(lam)))) for lam in ev])
     group_of = {int(i): g for g, members in enumerate(groups) for i in members}
     means = [complex(np.mean(ev[g])) for g in groups]
@@ -133,10 +179,7 @@ def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7) -> JordanForm:
         outside = np.setdiff1d(np.arange(n), members)
         q = _invariant_subspace(w, ev, outside, len(members), is_real)       # (n, m)
         b = q.conj().T @ w @ q                                                # (m, m)
-        try:
-            chains, sizes = _jordan_chains(b - lam * np.eye(len(members)), epsilon, is_real)
-        except _Failure as err:
-            return JordanForm(basis=None, blocks=(), message=str(err))
+        chains, sizes = _jordan_chains(b - lam * np.eye(len(members)), tol, is_real, force)
         vectors = q @ chains                                                  # (n, m)
         if is_real:
             columns.extend(vectors.real.T)
@@ -146,25 +189,23 @@ def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7) -> JordanForm:
         blocks.extend(JordanBlock(complex(lam), k) for k in sizes)
     basis = np.column_stack(columns) if columns else np.zeros((n, 0))
     if basis.shape != (n, n) or not np.all(np.isfinite(basis)):
-        return JordanForm(basis=None, blocks=tuple(blocks),
-                          message=f"the Jordan chains span {basis.shape[1]} of {n} dimensions")
+        raise _Failure(f"the Jordan chains span {basis.shape[1]} of {n} dimensions")
     cond = np.linalg.cond(basis)
     if not np.isfinite(cond) or cond > MAX_CONDITION:
-        return JordanForm(basis=None, blocks=tuple(blocks),
-                          message=f"the Jordan basis is singular (condition number {cond:.3g})")
-    return JordanForm(basis=basis, blocks=tuple(blocks),
-                      message="blocks " + " ".join(b.describe() for b in blocks))
+        raise _Failure(f"the Jordan basis is singular (condition number {cond:.3g})")
+    return basis, tuple(blocks)
 
 
 class _Failure(Exception):
     pass
 
 
-def _group(ev: np.ndarray, epsilon: float) -> list[np.ndarray] | str:
-    """Connected components of ``|λ_i − λ_j| < ε``; a message if some component is not a clique."""
+def _group(ev: np.ndarray, epsilon: float) -> tuple[list[np.ndarray], str]:
+    """Connected components of ``|λ_i − λ_j| < ε``, and a note on components that are not cliques."""
     close = np.abs(ev[:, None] - ev[None, :]) < epsilon
     label = np.full(len(ev), -1)
     groups = []
+    note = ""
     for i in range(len(ev)):
         if label[i] >= 0:
             continue
@@ -177,12 +218,11 @@ def _group(ev: np.ndarray, epsilon: float) -> list[np.ndarray] | str:
                 label[j] = len(groups)
                 stack.append(int(j))
         members = np.array(sorted(members))
-        if not np.all(close[np.ix_(members, members)]):
+        if not np.all(close[np.ix_(members, members)]) and not note:
             values = ", ".join(f"{v:.3g}" for v in ev[members])
-            return (f"eigenvalue grouping with epsilon={epsilon:g} is not transitive "
-                    f"(eigenvalues {values})")
+            note = f"eigenvalue grouping with epsilon={epsilon:g} is not transitive (eigenvalues {values})"
         groups.append(members)
-    return groups
+    return groups, note
 
 
 def _invariant_subspace(w: np.ndarray, ev: np.ndarray, outside: np.ndarray, m: int, real: bool) -> np.ndarray:
@@ -202,8 +242,12 @@ def _invariant_subspace(w: np.ndarray, ev: np.ndarray, outside: np.ndarray, m: i
     return u[:, :m]
 
 
-def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool) -> tuple[np.ndarray, list[int]]:
-    """Jordan chains of an (almost) nilpotent ``nil`` (m, m): columns ``[Sᵏ⁻¹h, …, Sh, h]`` per chain."""
+def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool, force: bool = True) -> tuple[np.ndarray, list[int]]:
+    """Jordan chains of an (almost) nilpotent ``nil`` (m, m): columns ``[Sᵏ⁻¹h, …, Sh, h]`` per chain.
+
+    With ``force`` every staircase level takes at least its smallest singular direction as kernel;
+    without it, a level with no singular value within ``epsilon`` raises :class:`_Failure`.
+    """
     m = nil.shape[0]
     dtype = np.float64 if real else complex
     nil = nil.real if real else nil.astype(complex)
@@ -216,7 +260,10 @@ def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool) -> tuple[np.ndar
         s_mat = qs.conj().T @ nil @ qs
         _, sv, vh = np.linalg.svd(s_mat[offset:, offset:])
         r = m - offset
-        k = max(1, int(np.sum(sv <= epsilon)))
+        k = int(np.sum(sv <= epsilon))
+        if k == 0 and not force:
+            raise _Failure(f"the recurrence is not nilpotent within {epsilon:.3g} on an eigenvalue group")
+        k = max(1, k)
         if levels:
             k = min(k, levels[-1][1])
         v = vh.conj().T
@@ -276,11 +323,15 @@ def _diagonal_basis(nil: np.ndarray, real: bool) -> np.ndarray:
     return v[:, order]
 
 
-def propose(weights: RNNWeights, data: NormalizerData, *, epsilon: float) -> Proposal:
+def propose(weights: RNNWeights, data: NormalizerData, *, epsilon: float, rank_tolerance: float | None,
+            grouping: Literal["linkage", "clique"]) -> Proposal:
     """Basis change ``h' = T⁻¹ h`` to the real Jordan basis T of the effective recurrence."""
     epsilon = check_float(NAME, "epsilon", epsilon, 0.0, 1e12, low_open=True)
+    if rank_tolerance is not None:
+        rank_tolerance = check_float(NAME, "rank_tolerance", rank_tolerance, 0.0, 1e12, low_open=True)
+    check_choice(NAME, "grouping", grouping, ("linkage", "clique"))
     w, _, _ = effective_maps(weights)
-    form = real_jordan_basis(w, epsilon)
+    form = real_jordan_basis(w, epsilon, rank_tolerance, grouping)
     if form.basis is None:
         return Proposal(candidate=None, failed=True, message=f"no Jordan basis: {form.message}")
     t = form.basis
@@ -290,13 +341,13 @@ def propose(weights: RNNWeights, data: NormalizerData, *, epsilon: float) -> Pro
         return Proposal(candidate=None, matrix=m, failed=True,
                         message=f"reverted: the Jordan basis ({form.message}) makes a parameter non-finite "
                                 f"or larger than 1e4")
-    residual = float(np.max(np.abs(effective_maps(candidate)[0] - jordan_matrix(form.blocks))))
     return Proposal(candidate=candidate, matrix=m,
                     message=f"Jordan form with {form.message} (epsilon={epsilon:g}; "
-                            f"largest deviation from the ideal form {residual:.3g})")
+                            f"largest deviation from the ideal form {form.deviation:.3g})")
 
 
-def jnf(weights: RNNWeights, data: Dataset | NormalizerData, *, epsilon: float = 0.7) -> NormalizerStep:
+def jnf(weights: RNNWeights, data: Dataset | NormalizerData, *, epsilon: float = 0.7,
+        rank_tolerance: float | None = None, grouping: Literal["linkage", "clique"] = "linkage") -> NormalizerStep:
     """Bring the hidden-to-hidden map to real Jordan normal form (§7.2).
 
     Parameters
@@ -305,6 +356,11 @@ def jnf(weights: RNNWeights, data: Dataset | NormalizerData, *, epsilon: float =
     data : Dataset or NormalizerData
         Used only to evaluate the result on the test split.
     epsilon : float
-        Eigenvalue grouping and kernel tolerance (0.7 in the paper's pipeline).
+        Eigenvalue grouping tolerance (0.7 in the paper's pipeline).
+    rank_tolerance : float, optional
+        Kernel tolerance of the Jordan chains; None tries several (see :func:`real_jordan_basis`).
+        The paper's behaviour is ``rank_tolerance=epsilon, grouping="clique"``.
+    grouping : "linkage" or "clique"
     """
-    return run_normalizer(NAME, propose, weights, data, {"epsilon": epsilon})[0]
+    params = {"epsilon": epsilon, "rank_tolerance": rank_tolerance, "grouping": grouping}
+    return run_normalizer(NAME, propose, weights, data, params)[0]

@@ -66,8 +66,8 @@ def test_planted_jordan_with_random_basis_and_small_epsilon(seed):
     j = jordan_matrix([JordanBlock(0.5, 3), JordanBlock(0.5, 1), JordanBlock(complex(0.1, 0.9), 2)])
     p = rng.normal(size=(8, 8))
     form = real_jordan_basis(p @ j @ np.linalg.inv(p), epsilon=0.05)
-    assert [(b.eigenvalue, b.size) for b in form.blocks] == [(complex(0.1, 0.9), 2), (0.5, 3), (0.5, 1)] or \
-        [b.size for b in form.blocks] == [2, 3, 1]
+    assert [b.size for b in form.blocks] == [2, 3, 1]
+    np.testing.assert_allclose([b.eigenvalue for b in form.blocks], [0.1 + 0.9j, 0.5, 0.5], atol=1e-6)
     t = form.basis
     np.testing.assert_allclose(np.linalg.inv(t) @ (p @ j @ np.linalg.inv(p)) @ t, jordan_matrix(form.blocks),
                                atol=1e-7)
@@ -83,9 +83,13 @@ def test_jordan_groups_close_eigenvalues_and_diagonalises_them():
     np.testing.assert_allclose(np.linalg.inv(t) @ w @ t, np.diag([2.0, 0.3, -0.3]), atol=1e-10)
 
 
-def test_jordan_reports_intransitive_grouping():
-    form = real_jordan_basis(np.diag([0.0, 0.5, 1.0]), epsilon=0.7)
-    assert form.basis is None and "not transitive" in form.message
+def test_intransitive_grouping_merges_or_fails_as_asked():
+    w = np.diag([0.0, 0.5, 1.0])
+    form = real_jordan_basis(w, epsilon=0.7)                       # linkage: one group, mean 0.5
+    assert "not transitive" in form.message and "merged" in form.message
+    assert [b.eigenvalue.real for b in form.blocks] == [0.5, 0.5, 0.5]
+    paper = real_jordan_basis(w, epsilon=0.7, rank_tolerance=0.7, grouping="clique")
+    assert paper.basis is None and "not transitive" in paper.message
 
 
 def test_jnf_on_a_perturbed_nilpotent_recurrence():
@@ -98,6 +102,19 @@ def test_jnf_on_a_perturbed_nilpotent_recurrence():
     assert [b.size for b in form.blocks] == [7]
     t = form.basis
     np.testing.assert_allclose(np.linalg.inv(t) @ w @ t, np.eye(n, k=1), atol=1e-4)
+    assert form.deviation < 1e-4
+
+
+def test_jnf_errors():
+    w = _planted_linear_rnn(PLANTED, 0)
+    data = _data(w.config)
+    with pytest.raises(ConfigError, match=r"'grouping' parameter of jnf must be one of 'linkage', 'clique'. "
+                                          r"Got 'clique ' instead. Did you mean 'clique'\?"):
+        jnf(w, data, grouping="clique ")
+    with pytest.raises(ConfigError, match=r"'epsilon' parameter of jnf must be a float in \(0.0, 1000000000000.0\]"):
+        jnf(w, data, epsilon=0)
+    with pytest.raises(ConfigError, match=r"'matrix' parameter of real_jordan_basis must be a non-empty square"):
+        real_jordan_basis(np.ones((2, 3)))
 
 
 @pytest.mark.parametrize("config", RANDOM_CONFIGS, ids=RANDOM_IDS)
