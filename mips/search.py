@@ -192,9 +192,12 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
         key = canonical(index)
         if key in trained:
             return inherit(index, trained[key], phase)
+        nonlocal stopped
         if should_stop is not None and should_stop():
+            stopped = "cancelled"
             return None
         if out_of_time():
+            stopped = "time_budget"
             return None
         trained[key] = index
         return run(index, phase)
@@ -210,8 +213,7 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
         idx = min(n, N_ARCHITECTURES - 1)
         if not equivalent(idx, prev):
             outcome = outcome_of(idx, "sweep")
-            if outcome is None:
-                stopped = "cancelled" if should_stop is not None and should_stop() else "time_budget"
+            if outcome is None:   # cancelled or out of time
                 break
             if outcome:
                 success = idx
@@ -229,8 +231,7 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
         while hi - lo > 1:
             mid = (lo + hi) // 2
             outcome = outcome_of(mid, "bisect")
-            if outcome is None:
-                stopped = "cancelled" if should_stop is not None and should_stop() else "time_budget"
+            if outcome is None:   # cancelled or out of time
                 break
             if outcome:
                 hi = mid

@@ -100,6 +100,14 @@ def test_time_budget_stops_and_reports_best_so_far():
     assert 1 <= len(res.trials) <= 4
 
 
+def test_cancel_stops_between_trials():
+    log = []
+    calls = iter([False, False, True])
+    res = search(SPEC, train_fn=_fake_train(lambda c: False, log), dataset=object(),
+                 should_stop=lambda: next(calls, True))
+    assert res.stopped == "cancelled" and len(log) == 2
+
+
 def test_search_validates_parameters():
     with pytest.raises(ConfigError, match="'n_seeds' parameter of search must be an int in \\[1, 64\\]. Got 0"):
         search(SPEC, n_seeds=0, dataset=object())

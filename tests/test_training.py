@@ -85,3 +85,12 @@ def test_cancel_and_time_limit(sum_last2):
     assert res.stopped == "cancelled" and res.steps == get_recipe("fast").eval_every
     res = train("Sum_Last2", LINEAR2, seeds=(0,), dataset=sum_last2, time_limit_seconds=1e-6, max_steps=5000)
     assert res.stopped in ("time_limit", "perfect")
+
+
+def test_cpu_settings_are_restored(sum_last2):
+    before = torch.get_num_threads()
+    train("Sum_Last2", LINEAR2, seeds=(0,), dataset=sum_last2, max_steps=5, n_threads=1)
+    assert torch.get_num_threads() == before
+    with pytest.raises(ConfigError, match=r"'n_threads' parameter of train must be an int in \[1, 1024\]. Got 0"):
+        train("Sum_Last2", LINEAR2, dataset=sum_last2, n_threads=0)
+    assert torch.get_num_threads() == before
