@@ -7,6 +7,7 @@ split in float64 (the previous step's evaluation is reused as the next step's "b
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ STEPS = MappingProxyType({
         ("quantize", _propose_quantize, _QUANTIZE),
     )})
 DEFAULT_STEPS: tuple[str, ...] = tuple(STEPS)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,8 +89,8 @@ def _row(name: str, step: NormalizerStep | None, m) -> str:
             f"{m.weight_l2_norm:8.3g} {m.activation_sparsity:6.3f}")
 
 
-def check_steps(steps: Sequence[str] | str, params: Mapping[str, Mapping[str, float]] | None
-                ) -> tuple[tuple[str, ...], dict[str, dict[str, float]]]:
+def check_steps(steps: Sequence[str] | str, params: Mapping[str, Mapping[str, object]] | None
+                ) -> tuple[tuple[str, ...], dict[str, dict[str, object]]]:
     """Validate step names and parameter names; fill in defaults.
 
     Returns the step names and, per step name, its full parameter dict.
@@ -103,7 +106,7 @@ def check_steps(steps: Sequence[str] | str, params: Mapping[str, Mapping[str, fl
     if not isinstance(params, Mapping):
         raise ConfigError(f"The 'params' parameter of normalize must be a dict of step name -> dict of "
                           f"parameters. Got {type(params).__name__} instead.")
-    full: dict[str, dict[str, float]] = {}
+    full: dict[str, dict[str, object]] = {}
     for name in STEPS:
         full[name] = dict(STEPS[name][1])
     for name, given in params.items():
@@ -124,7 +127,7 @@ def check_steps(steps: Sequence[str] | str, params: Mapping[str, Mapping[str, fl
 
 def normalize(weights: RNNWeights, data: Dataset | NormalizerData,
               steps: Sequence[str] | str = DEFAULT_STEPS,
-              params: Mapping[str, Mapping[str, float]] | None = None, *,
+              params: Mapping[str, Mapping[str, object]] | None = None, *,
               n_fit_sequences: int = N_FIT_SEQUENCES, n_eval_sequences: int | None = None,
               ) -> NormalizationReport:
     """Run normalizers one after the other (§7).
@@ -160,5 +163,7 @@ def normalize(weights: RNNWeights, data: Dataset | NormalizerData,
                                             before_eval=current_eval)
         done.append(step)
         current = step.after
+        log.info("%s %s in %.3fs: %s", name, "accepted" if step.accepted else "rejected", step.seconds,
+                 step.message)
     return NormalizationReport(initial=weights, final=current, steps=tuple(done), data_seconds=data_seconds,
                                seconds=time.perf_counter() - start)

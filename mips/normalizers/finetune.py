@@ -9,7 +9,8 @@
     (or, with ``hold="integers"``, exactly integer) after every optimizer step; the checkpoint
     with the lowest test loss is kept.
 
-Both train in float64 with denormals flushed, and refuse a result that is below 100% element
+Both train in float64 under :func:`mips.training.cpu_settings` (one torch thread, denormals
+flushed), and refuse a result that is below 100% element
 accuracy on the whole test split when the input was at 100% (the input is returned unchanged,
 with a message).
 """
@@ -28,6 +29,7 @@ from mips.models.rnn import RNN, RNNWeights
 from mips.normalizers.metrics import NetworkMetrics
 from mips.normalizers.step import evaluate_weights, prepare_data
 from mips.tasks.dataset import Dataset
+from mips.training import cpu_settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,7 +80,7 @@ class FinetuneResult:
 
 def l1_finetune(weights: RNNWeights, dataset: Dataset, *, epsilon: float = 5e-5, steps: int = 2000,
                 lr: float = 1e-4, batch_size: int = 512, eval_every: int = 100, n_track_sequences: int = 4096,
-                time_limit_seconds: float | None = None, seed: int = 0, n_threads: int | None = 1
+                time_limit_seconds: float | None = None, seed: int = 0, n_threads: int = 1
                 ) -> FinetuneResult:
     """L1-regularised fine-tuning (§6.1).
 
@@ -96,10 +98,10 @@ def l1_finetune(weights: RNNWeights, dataset: Dataset, *, epsilon: float = 5e-5,
         Stop early after this long.
     seed : int
         Seed of the batch sampler.
-    n_threads : int, optional
-        Torch threads while training (restored afterwards); 1 is fastest for these tiny networks
-        (measured: 5 ms per step against 36-170 ms with 2 threads on a busy 2-core machine).
-        None leaves the setting alone.
+    n_threads : int
+        Torch threads while training (see :func:`mips.training.cpu_settings`; restored afterwards):
+        1 is fastest for these tiny networks (measured: 5 ms per step against 36-170 ms with 2
+        threads on a busy 2-core machine).
     """
     epsilon = check_float("l1_finetune", "epsilon", epsilon, 0.0, 1e3)
     return _finetune("l1", weights, dataset, l1=epsilon, hold=None, steps=steps, lr=lr, batch_size=batch_size,
@@ -111,7 +113,7 @@ def retrain_with_zeros_fixed(weights: RNNWeights, dataset: Dataset, *, steps: in
                              hold: Literal["zeros", "integers"] = "zeros", batch_size: int = 512,
                              eval_every: int = 100, n_track_sequences: int = 4096,
                              time_limit_seconds: float | None = None, seed: int = 0,
-                             n_threads: int | None = 1) -> FinetuneResult:
+                             n_threads: int = 1) -> FinetuneResult:
     """Retrain with the exact zeros (or exact integers) of ``weights`` held fixed (§6.3).
 
     Parameters
@@ -152,18 +154,10 @@ def _finetune(kind, weights, dataset, *, l1, hold, steps, lr, batch_size, eval_e
     check_int(owner, "seed", seed, 0)
     if time_limit is not None:
         check_float(owner, "time_limit_seconds", time_limit, 0.0, 1e9, low_open=True)
-    if n_threads is not None:
-        check_int(owner, "n_threads", n_threads, 1, 1024)
-    previous_threads = torch.get_num_threads()
-    torch.set_flush_denormal(True)
-    if n_threads is not None:
-        torch.set_num_threads(n_threads)
-    try:
+    check_int(owner, "n_threads", n_threads, 1, 1024)
+    with cpu_settings(n_threads):
         return _run(kind, weights, dataset, l1=l1, hold=hold, steps=steps, lr=lr, batch_size=batch_size,
                     eval_every=eval_every, n_track=n_track, time_limit=time_limit, seed=seed)
-    finally:
-        torch.set_flush_denormal(False)
-        torch.set_num_threads(previous_threads)
 
 
 def _run(kind, weights, dataset, *, l1, hold, steps, lr, batch_size, eval_every, n_track, time_limit, seed

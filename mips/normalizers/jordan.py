@@ -150,6 +150,7 @@ def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7, rank_tolerance: 
     if best is None:
         return JordanForm(basis=None, blocks=(), message=failure + note)
     deviation, basis, blocks = best
+    basis.flags.writeable = False
     return JordanForm(basis=basis, blocks=blocks, deviation=deviation,
                       message="blocks " + " ".join(b.describe() for b in blocks) + note)
 

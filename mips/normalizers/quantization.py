@@ -1,7 +1,8 @@
 """Stage 2 (simplification): quantisation, normalizer 5 of 5 (mips-method.md §7.5).
 
 Every weight and bias of f and g within the tolerance (0.01) of an integer becomes that integer;
-all others are left exactly as they are.
+all others are left exactly as they are. "Within" is inclusive (``|θ − round(θ)| ≤ tol``), so after
+the step every parameter the metrics count as integer (``< tol``) is an exact integer.
 """
 
 from __future__ import annotations

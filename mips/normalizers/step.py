@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
 
 from mips.errors import ConfigError, check_int
 from mips.models.rnn import RNNWeights
-from mips.normalizers.forward import run_feature_major, to_feature_major
-from mips.normalizers.metrics import NetworkMetrics, compute_metrics
+from mips.normalizers.forward import forward_pass, to_feature_major
+from mips.normalizers.metrics import TOLERANCE, NetworkMetrics, compute_metrics
 from mips.tasks.dataset import Dataset
 
 #: Training sequences the data-driven normalizers (whitening) fit on, by default.
@@ -61,6 +61,7 @@ class NormalizerData:
             raise ConfigError(f"x_eval and y_eval of NormalizerData must agree on (n, seq_len). "
                               f"Got {self.x_eval.shape} and {self.y_eval.shape} instead.")
         for name in ("x_fit", "x_eval", "y_eval"):
+            getattr(self, name).flags.writeable = False
             fm = to_feature_major(getattr(self, name))
             fm.flags.writeable = False
             object.__setattr__(self, f"{name}_fm", fm)
@@ -103,9 +104,11 @@ class Evaluation:
 def evaluate_weights(weights: RNNWeights, data: NormalizerData) -> Evaluation:
     """Run ``weights`` over ``data.x_eval`` in float64 and measure it."""
     with np.errstate(over="ignore", invalid="ignore"):
-        hidden, output = run_feature_major(weights, data.x_eval_fm)
-        metrics = compute_metrics(weights, hidden=hidden, output=output, labels=data.y_eval_fm)
-    return Evaluation(output=output, accuracy=float(metrics.accuracy), metrics=metrics)
+        run = forward_pass(weights, data.x_eval_fm, small=TOLERANCE)
+        metrics = compute_metrics(weights, output=run.output, labels=data.y_eval_fm)
+    n_hidden = data.x_eval_fm.shape[0] * data.x_eval_fm.shape[2] * weights.config.hidden_dim
+    metrics = replace(metrics, activation_sparsity=run.n_small_hidden / n_hidden)
+    return Evaluation(output=run.output, accuracy=float(metrics.accuracy), metrics=metrics)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,7 +158,7 @@ class NormalizerStep:
     """
 
     name: str
-    params: Mapping[str, float]
+    params: Mapping[str, object]
     before: RNNWeights
     after: RNNWeights
     candidate: RNNWeights
@@ -177,7 +180,7 @@ class NormalizerStep:
 
 
 def run_normalizer(name: str, propose, weights: RNNWeights, data: Dataset | NormalizerData,
-                   params: Mapping[str, float], *, before_eval: Evaluation | None = None,
+                   params: Mapping[str, object], *, before_eval: Evaluation | None = None,
                    ) -> tuple[NormalizerStep, Evaluation]:
     """Propose with ``propose(weights, data, **params)``, then evaluate and decide (:func:`finish_step`)."""
     start = time.perf_counter()
@@ -194,7 +197,7 @@ def run_normalizer(name: str, propose, weights: RNNWeights, data: Dataset | Norm
     return finish_step(name, params, weights, proposal, prepared, start=start, before_eval=before_eval)
 
 
-def finish_step(name: str, params: Mapping[str, float], before: RNNWeights, proposal: Proposal,
+def finish_step(name: str, params: Mapping[str, object], before: RNNWeights, proposal: Proposal,
                 data: NormalizerData, *, start: float, before_eval: Evaluation | None = None,
                 ) -> tuple[NormalizerStep, Evaluation]:
     """Evaluate a proposal, apply the accept/reject rule and build the step.

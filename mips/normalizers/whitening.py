@@ -12,7 +12,7 @@ import numpy as np
 from mips.errors import ConfigError, check_float
 from mips.models.rnn import RNNWeights
 from mips.normalizers.basis import change_basis
-from mips.normalizers.forward import run_feature_major
+from mips.normalizers.forward import forward_pass
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
 from mips.tasks.dataset import Dataset
 
@@ -36,12 +36,16 @@ def whitening_matrix(hidden: np.ndarray, epsilon: float = 0.1) -> tuple[np.ndarr
     eigenvalues : ndarray of shape (hidden_dim,)
         Eigenvalues of the second moment, ascending.
     """
-    epsilon = check_float("whitening_matrix", "epsilon", epsilon, 0.0, 1e12)
     h = np.asarray(hidden, dtype=np.float64)
     if h.ndim != 2 or h.shape[0] == 0:
         raise ConfigError(f"The 'hidden' parameter of whitening_matrix must have shape (n_states, hidden_dim) "
                           f"with n_states >= 1. Got {h.shape} instead.")
-    second = h.T @ h / h.shape[0]                                  # (H, H)
+    return whitening_from_moment(h.T @ h / h.shape[0], epsilon)
+
+
+def whitening_from_moment(second: np.ndarray, epsilon: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`whitening_matrix` from the second moment ``E[h hᵀ]`` (hidden_dim, hidden_dim) itself."""
+    epsilon = check_float("whitening_matrix", "epsilon", epsilon, 0.0, 1e12)
     s, u = np.linalg.eigh(second)
     scale = np.where(s > epsilon, 1.0 / np.sqrt(np.maximum(s, epsilon)), 1.0)
     return (u * scale) @ u.T, (u / scale) @ u.T, s
@@ -52,23 +56,19 @@ def propose(weights: RNNWeights, data: NormalizerData, *, epsilon: float) -> Pro
     epsilon = check_float(NAME, "epsilon", epsilon, 0.0, 1e12)
     H = weights.config.hidden_dim
     with np.errstate(over="ignore", invalid="ignore"):
-        hidden_fm, _ = run_feature_major(weights, data.x_fit_fm)          # (T, H, n_fit)
-    hidden = hidden_fm.transpose(0, 2, 1).reshape(-1, H)                  # h_0 … h_{T-1}
-    if not np.all(np.isfinite(hidden)):
+        run = forward_pass(weights, data.x_fit_fm, second_moment=True)
+    T, _, n = data.x_fit_fm.shape
+    second = run.second_moment / (T * n)                                   # over h_0 … h_{T-1}
+    if not np.all(np.isfinite(second)):
         return Proposal(candidate=None, failed=True, message="hidden states are not finite; nothing whitened")
-    return _propose(weights, hidden, epsilon)
-
-
-def _propose(weights: RNNWeights, hidden: np.ndarray, epsilon: float) -> Proposal:
-    H = weights.config.hidden_dim
-    m, m_inv, s = whitening_matrix(hidden, epsilon)
+    m, m_inv, s = whitening_from_moment(second, epsilon)
     n_scaled = int(np.sum(s > epsilon))
     if n_scaled == 0:
         return Proposal(candidate=None, matrix=m,
                         message=f"no-op: every second-moment eigenvalue is at most epsilon={epsilon:g}")
     return Proposal(candidate=change_basis(weights, m, m_inv), matrix=m,
                     message=f"whitened {n_scaled} of {H} directions (second-moment eigenvalues "
-                            f"{np.array2string(s[::-1], precision=3)} from {hidden.shape[0]} states; "
+                            f"{np.array2string(s[::-1], precision=3)} from {T * n} states; "
                             f"epsilon={epsilon:g})")
 
 

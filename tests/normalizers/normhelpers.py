@@ -27,7 +27,7 @@ class Trained:
     def __init__(self, task, config):
         self.task = task
         self.dataset = make_dataset(task, n_sequences=20_000, seed=3)
-        res = train(task, config, seeds=(0, 1, 2, 3), dataset=self.dataset)
+        res = train(task, config, seeds=(0, 1, 2, 3), dataset=self.dataset, n_threads=1)
         assert res.perfect, f"{task} did not train to 100%"
         self.weights = res.model.weights(0)
 

@@ -95,3 +95,18 @@ def test_change_basis_errors():
         change_basis(w, np.diag([1.0, 1.0, 0.0]))
     with pytest.raises(ConfigError, match="must hold finite values"):
         change_basis(w, np.full((3, 3), np.nan))
+
+
+@pytest.mark.parametrize("config", RANDOM_CONFIGS[:3], ids=RANDOM_IDS[:3])
+def test_forward_pass_statistics_match_the_hidden_states(config):
+    """The chunked in-loop statistics (small-value count, second moment) against the full hidden array."""
+    from mips.normalizers.forward import forward_pass, to_feature_major
+    w = random_weights(config, 2)
+    x = np.random.default_rng(1).integers(-2, 3, size=(20_000, 4, config.input_dim))   # several chunks
+    res = forward_pass(w, to_feature_major(x), keep_hidden=True, small=0.3, second_moment=True)
+    h = res.hidden.transpose(2, 0, 1).reshape(-1, config.hidden_dim)                    # (n*T, H)
+    assert res.n_small_hidden == int(np.sum(np.abs(h) < 0.3))
+    np.testing.assert_allclose(res.second_moment, h.T @ h, rtol=1e-10)
+    lean = forward_pass(w, to_feature_major(x))
+    assert lean.hidden is None and lean.second_moment is None
+    np.testing.assert_array_equal(lean.output, res.output)

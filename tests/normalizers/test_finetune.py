@@ -16,10 +16,10 @@ def test_l1_finetune_keeps_accuracy_and_lowers_the_total_loss(sum_last2):
     res = l1_finetune(sum_last2.weights, sum_last2.dataset, epsilon=1e-3, steps=200, eval_every=50, lr=1e-3)
     assert res.accepted and res.kind == "l1" and res.steps == 200
     assert res.metrics_after.accuracy == 1.0
-    if res.changed:
-        total = lambda m, w: m.loss + 1e-3 * _l1(w)  # noqa: E731
-        assert total(res.metrics_after, res.weights) < total(res.metrics_before, res.initial)
-        assert res.best_step > 0
+    assert res.changed and res.best_step > 0
+    total = lambda m, w: m.loss + 1e-3 * _l1(w)  # noqa: E731
+    assert total(res.metrics_after, res.weights) < total(res.metrics_before, res.initial)
+    assert _l1(res.weights) < _l1(res.initial)
     assert len(res.history) == 5 and res.history[0][0] == 0
 
 
@@ -39,8 +39,8 @@ def test_retrain_holds_the_zeros(sum_last2):
     for name in ("f_weights", "f_biases", "g_weights", "g_biases"):
         for before, after in zip(getattr(noisy, name), getattr(res.weights, name)):
             assert np.all(after[before == 0] == 0)
-    if res.changed:
-        assert res.metrics_after.loss < res.metrics_before.loss and res.metrics_after.accuracy == 1.0
+    assert res.changed and res.accepted
+    assert res.metrics_after.loss < res.metrics_before.loss and res.metrics_after.accuracy == 1.0
 
 
 def test_a_result_below_100_percent_is_refused(sum_last2, monkeypatch):

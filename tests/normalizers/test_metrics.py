@@ -101,3 +101,18 @@ def test_metrics_tolerance_is_validated():
     w = random_weights(RANDOM_CONFIGS[0], 0)
     with pytest.raises(ConfigError, match=r"'tol' parameter of compute_metrics must be a float in \[0.0, 0.5\]"):
         compute_metrics(w, tol=0.7)
+
+
+def test_chain_evaluation_agrees_with_compute_metrics(binary_addition):
+    """evaluate_weights gathers the sparsity inside the forward pass; compare with the plain route."""
+    from mips.normalizers import prepare_data
+    from mips.normalizers.forward import run
+    from mips.normalizers.step import evaluate_weights
+    data = prepare_data(binary_addition.dataset)
+    ev = evaluate_weights(binary_addition.weights, data)
+    hidden, output = run(binary_addition.weights, data.x_eval)
+    plain = compute_metrics(binary_addition.weights, hidden=hidden, output=output, labels=data.y_eval)
+    got, want = ev.metrics.to_dict(), plain.to_dict()
+    for key in want:
+        assert got[key] == pytest.approx(want[key], rel=1e-12), key
+    assert ev.accuracy == 1.0
