@@ -15,7 +15,6 @@ Vocabulary after AALpy: a Moore machine has states, an input alphabet, one outpu
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -225,24 +224,36 @@ def _quotient(m: MooreMachine, block: np.ndarray) -> tuple[MooreMachine, np.ndar
 def _merge_unknown_initial(m: MooreMachine) -> MooreMachine | None:
     """Merge an initial state of unknown output into a state that agrees on every shared transition."""
     i = m.initial
-    if m.outputs[i] is not None or np.any(m.transitions == i):
+    if m.outputs[i] is not None:
         return None
     best, best_agree = None, -1
     for c in range(m.n_states):
         if c == i or m.outputs[c] is None:
             continue
-        a, b = m.transitions[i], m.transitions[c]
+        a, b = (np.where(m.transitions[r] == i, c, m.transitions[r]) for r in (i, c))   # as if merged
         both = (a >= 0) & (b >= 0)
         if np.all(a[both] == b[both]) and int(both.sum()) > best_agree:
             best, best_agree = c, int(both.sum())
     if best is None:
         return None
-    trans = m.transitions.copy()
+    trans = np.where(m.transitions == i, best, m.transitions)
     trans[best] = np.where(trans[best] >= 0, trans[best], trans[i])
     counts = m.counts.copy()
     counts[best] += counts[i]
     return MooreMachine(states=m.states, names=m.names, inputs=m.inputs, outputs=m.outputs, transitions=trans,
                         initial=best, counts=counts)
+
+
+def _restrict(m: MooreMachine, keep_states: list[int]) -> tuple[MooreMachine, np.ndarray]:
+    """The machine on ``keep_states`` (closed under transitions) and the new index of every state."""
+    keep = np.full(m.n_states, -1, dtype=np.int64)
+    keep[keep_states] = np.arange(len(keep_states))
+    trans = m.transitions[keep_states]
+    sub = MooreMachine(states=tuple(m.states[r] for r in keep_states), names=tuple(m.names[r] for r in keep_states),
+                       inputs=m.inputs, outputs=tuple(m.outputs[r] for r in keep_states),
+                       transitions=np.where(trans >= 0, keep[np.maximum(trans, 0)], -1),
+                       initial=int(keep[m.initial]), counts=m.counts[keep_states])
+    return sub, keep
 
 
 def _output_classes(outputs: tuple) -> np.ndarray:
@@ -263,42 +274,30 @@ def minimize(machine: MooreMachine) -> tuple[MooreMachine, np.ndarray]:
     Unreachable states are dropped (index -1); states are numbered breadth-first from the initial
     one, so minimising twice gives the same machine.
     """
-    m = machine
-    mapping = np.arange(m.n_states)
+    m, mapping = _restrict(machine, sorted(machine.reachable()))
     while True:
         block = refine_partition(_output_classes(m.outputs), m.transitions)
         q, index = _quotient(m, block)
-        mapping = index[block][mapping]
+        mapping = np.where(mapping >= 0, index[block][np.maximum(mapping, 0)], -1)
         merged = _merge_unknown_initial(q)
         if merged is None:
-            break
+            return q, mapping
         mapping = np.where(mapping == q.initial, merged.initial, mapping)
-        m = merged
-    reach = sorted(q.reachable())
-    if len(reach) < q.n_states:
-        keep = np.full(q.n_states, -1, dtype=np.int64)
-        keep[reach] = np.arange(len(reach))
-        trans = q.transitions[reach]
-        q = MooreMachine(states=tuple(q.states[r] for r in reach), names=tuple(f"q{i}" for i in range(len(reach))),
-                         inputs=q.inputs, outputs=tuple(q.outputs[r] for r in reach),
-                         transitions=np.where(trans >= 0, keep[np.maximum(trans, 0)], -1),
-                         initial=int(keep[q.initial]), counts=q.counts[reach])
-        mapping = keep[mapping]
-    return q, mapping
+        m, keep = _restrict(merged, sorted(merged.reachable()))
+        mapping = np.where(mapping >= 0, keep[np.maximum(mapping, 0)], -1)
 
 
 def n_mealy_states(machine: MooreMachine) -> int:
     """States of the minimal Mealy machine (output on each transition = the target's output)."""
     m = machine
-    keys = [o for o in m.outputs]
-    classes = {o: i for i, o in enumerate(dict.fromkeys(k for k in keys if k is not None))}
-    out = np.array([classes[o] if o is not None else -1 for o in m.outputs], dtype=np.int64)
+    classes = {o: i for i, o in enumerate(dict.fromkeys(o for o in m.outputs if o is not None))}
+    out = np.array([classes.get(o, -1) for o in m.outputs], dtype=np.int64)
     labels = np.where(m.transitions >= 0, out[np.maximum(m.transitions, 0)], -2)
     block = refine_partition(np.zeros(m.n_states, dtype=np.int64), m.transitions, labels)
     return len({int(block[s]) for s in m.reachable()})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)   # arrays inside: identity equality
 class FSMResult:
     """The machine read off an encoded trace, or why there is no finite one.
 
@@ -386,8 +385,10 @@ def _majority(keys: np.ndarray, values: np.ndarray, n_keys: int, n_values: int):
     return best, total, conflicts
 
 
-def build_machine(codes: np.ndarray, data: StateData) -> tuple[MooreMachine, tuple, tuple]:
-    """Observed Moore machine of a code grid (n, seq_len + 1, k); state 0 is the initial pseudo-state."""
+def build_machine(codes: np.ndarray, data: StateData, initial_code: tuple[int, ...] | None = None
+                  ) -> tuple[MooreMachine, tuple, tuple]:
+    """Observed Moore machine of a code grid (n, seq_len + 1, k); state 0 is the initial pseudo-state
+    (labelled ``initial_code``, default the code of h_{-1} in the grid)."""
     n, s, k = codes.shape
     visited = codes[:, 1:].reshape(-1, k)
     first, inverse, _ = unique_rows(visited)
@@ -403,7 +404,8 @@ def build_machine(codes: np.ndarray, data: StateData) -> tuple[MooreMachine, tup
     yf, y_class, _ = unique_rows(y)
     out, _, o_conf = _majority(ids[:, 1:].reshape(-1), y_class, n_states, yf.size)
     outputs = tuple(None if c < 0 else tuple(int(v) for v in y[yf[c]]) for c in out)
-    states = (tuple(int(v) for v in codes[0, 0]),) + tuple(tuple(int(v) for v in visited[first[o]]) for o in order)
+    init = tuple(int(v) for v in (codes[0, 0] if initial_code is None else initial_code))
+    states = (init,) + tuple(tuple(int(v) for v in visited[first[o]]) for o in order)
     machine = MooreMachine(states=states, names=("init",) + tuple(f"s{i}" for i in range(1, n_states)),
                            inputs=tuple(tuple(int(v) for v in row) for row in data.inputs), outputs=outputs,
                            transitions=succ.reshape(n_states, n_in), initial=0,
@@ -467,7 +469,7 @@ def extract_fsm(source: HiddenTrace | StateData | EncodingChoice, encoding: Enco
                          encoding=encoding, machine=None, minimal=None, state_map=None, output_conflicts=(),
                          transition_conflicts=(), unobserved=(), states_by_step=cumulative, n_mealy_states=0,
                          growing_variables=widening)
-    machine, out_conf, tr_conf = build_machine(codes, data)
+    machine, out_conf, tr_conf = build_machine(codes, data, encoding.initial_code or None)
     minimal, state_map = minimize(machine)
     msg += f"; {machine.n_states} observed states (with the initial one) minimise to {minimal.n_states}"
     if out_conf:

@@ -16,7 +16,7 @@ from mips.errors import ConfigError, check_int
 from mips.trace import HiddenTrace
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)   # arrays inside: identity equality
 class Projection:
     """Hidden states in principal-component axes, one row per (sequence, step).
 

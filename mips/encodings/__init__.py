@@ -9,7 +9,8 @@ Public API::
 
 from mips.encodings.base import KINDS, DescriptionLength, Encoding, EncodingFailure
 from mips.encodings.choose import EncodingChoice, choose_encoding
-from mips.encodings.cluster import Cut, find_clusters, single_linkage_cuts
+from mips.encodings.cluster import find_clusters
+from mips.encodings.linkage import Cut, single_linkage_cuts
 from mips.encodings.data import StateData, prepare_states
 from mips.encodings.lattice import find_lattice, fit_lattice_points
 from mips.encodings.mdl import encode_grid

@@ -98,7 +98,7 @@ def _readonly(a: np.ndarray | None, dtype) -> np.ndarray | None:
     return a
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)   # arrays inside: identity equality
 class Encoding:
     """Integer state variables for hidden states.
 
@@ -120,6 +120,13 @@ class Encoding:
     centres : float64 array of shape (m, hidden_dim), other kinds
     centre_codes : int64 array of shape (m, k), other kinds
         Code of each centre (several centres may share a code).
+    prototypes : float64 array of shape (p, hidden_dim) or None
+        Member states of the clusters; a state belongs to the cluster of its nearest prototype
+        (elongated clusters are not Voronoi cells of their centres). None: nearest centre.
+    prototype_clusters : int64 array of shape (p,) or None
+        Index into ``centres`` of each prototype.
+    metric : float64 array of shape (hidden_dim, r) or None
+        Distances are measured between ``h·metric`` (a whitening); None: Euclidean.
     initial_code : tuple of int
         Code of the initial state h_{-1} = 0.
     update_rule : str or None
@@ -129,6 +136,9 @@ class Encoding:
         Reconstruction error over the distinct observed states (Euclidean norm per state).
     n_states : int
         Distinct codes among the observed states.
+    output_exceptions : int
+        Distinct (state, output) pairs whose output is not the usual output of the state's code
+        (0: the output is a function of the code).
     summary : str
     params : mapping
         The finder's settings.
@@ -144,12 +154,16 @@ class Encoding:
     step_offsets: np.ndarray | None = None
     centres: np.ndarray | None = None
     centre_codes: np.ndarray | None = None
+    prototypes: np.ndarray | None = None
+    prototype_clusters: np.ndarray | None = None
+    metric: np.ndarray | None = None
     initial_code: tuple[int, ...] = ()
     update_rule: str | None = None
     description_length: DescriptionLength | None = None
     max_residual: float = float("nan")
     rms_residual: float = float("nan")
     n_states: int = 0
+    output_exceptions: int = 0
     summary: str = ""
     params: Mapping[str, object] = field(default_factory=dict)
     _tree: object = field(default=None, repr=False, compare=False)
@@ -175,6 +189,11 @@ class Encoding:
                 raise ConfigError(f"A {self.kind} Encoding needs 'centres' and 'centre_codes'.")
             set_(self, "centres", _readonly(self.centres, np.float64))
             set_(self, "centre_codes", _readonly(self.centre_codes, np.int64))
+            set_(self, "prototypes", _readonly(self.prototypes, np.float64))
+            set_(self, "prototype_clusters", _readonly(self.prototype_clusters, np.int64))
+            set_(self, "metric", _readonly(self.metric, np.float64))
+            if (self.prototypes is None) != (self.prototype_clusters is None):
+                raise ConfigError("An Encoding needs both 'prototypes' and 'prototype_clusters', or neither.")
             if (self.centres.ndim != 2 or self.centres.shape[1] != self.hidden_dim
                     or self.centre_codes.shape != (self.centres.shape[0], k)):
                 raise ConfigError(f"Centres must be (m, {self.hidden_dim}) and centre codes (m, {k}); "
@@ -205,17 +224,23 @@ class Encoding:
         return (hidden - self._offsets(hidden.shape[:-1], steps)) @ np.linalg.pinv(self.basis)
 
     def nearest_centre(self, hidden: np.ndarray) -> np.ndarray:
-        """Index of the nearest centre (non-lattice kinds), shape (...)."""
+        """Cluster (index into ``centres``) of each state, shape (...): the cluster of the nearest
+        prototype, or the nearest centre when there are no prototypes (non-lattice kinds)."""
         if self.kind == "lattice":
             raise ConfigError("nearest_centre() needs a centre-based Encoding; this one is a lattice.")
         hidden = self._check(hidden)
+        ref = self.centres if self.prototypes is None else self.prototypes
+        metric = np.eye(self.hidden_dim) if self.metric is None else self.metric
         tree = self._tree
         if tree is None:
             from scipy.spatial import cKDTree
-            tree = cKDTree(self.centres)
+            tree = cKDTree(ref @ metric)
             object.__setattr__(self, "_tree", tree)
-        _, idx = tree.query(hidden.reshape(-1, self.hidden_dim))
-        return np.asarray(idx, dtype=np.int64).reshape(hidden.shape[:-1])
+        _, idx = tree.query(hidden.reshape(-1, self.hidden_dim) @ metric)
+        idx = np.asarray(idx, dtype=np.int64)
+        if self.prototypes is not None:
+            idx = self.prototype_clusters[idx]
+        return idx.reshape(hidden.shape[:-1])
 
     def encode(self, hidden: np.ndarray, steps=None) -> np.ndarray:
         """Integer codes of hidden states.
@@ -265,9 +290,11 @@ class Encoding:
                 "variables": list(self.variables), "moduli": list(self.moduli),
                 "basis": arr(self.basis), "offset": arr(self.offset),
                 "step_offsets": arr(self.step_offsets), "centres": arr(self.centres),
-                "centre_codes": arr(self.centre_codes), "initial_code": list(self.initial_code),
+                "centre_codes": arr(self.centre_codes), "prototypes": arr(self.prototypes),
+                "prototype_clusters": arr(self.prototype_clusters), "metric": arr(self.metric),
+                "initial_code": list(self.initial_code),
                 "update_rule": self.update_rule,
                 "description_length": None if self.description_length is None
                 else self.description_length.as_dict(),
                 "max_residual": self.max_residual, "rms_residual": self.rms_residual,
-                "n_states": self.n_states, "summary": self.summary, "params": dict(self.params)}
+                "n_states": self.n_states, "output_exceptions": self.output_exceptions, "summary": self.summary, "params": dict(self.params)}

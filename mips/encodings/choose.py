@@ -2,9 +2,11 @@
 
 The paper chose between its two lattice finders by description length. Here every kind of
 encoding competes on the same two-part code (:mod:`mips.encodings.mdl`): lattice (linear and GCD
-finders), modular cycle, Boolean bits and clusters. Ties go to the earlier kind in
-``lattice, modular, boolean, cluster``; candidates within 2 % of the shortest count as tied and
-an exact update rule, then fewer states, wins the tie.
+finders), modular cycle, Boolean bits and clusters. An encoding whose codes do not determine the
+network's output (more than 0.5 % of the states off their code's output) cannot make a machine
+and ranks after every one that can. Candidates within 2 % of the shortest count as tied: fewer output
+exceptions, then an exact update rule, then fewer states, then the kind order ``lattice, modular,
+boolean, cluster`` wins.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from mips.encodings.base import KINDS, Encoding, EncodingFailure
-from mips.encodings.cluster import encodings_from_cut, single_linkage_cuts
+from mips.encodings.cluster import encodings_from_cut, output_split_cut
+from mips.encodings.linkage import single_linkage_cuts
 from mips.encodings.data import StateData, prepare_states
 from mips.encodings.lattice import find_lattice, lattice_point_sets
 from mips.encodings.mdl import DEFAULT_EPS
@@ -22,7 +27,7 @@ from mips.errors import ConfigError, check_choice, check_float
 from mips.trace import HiddenTrace
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)   # arrays inside: identity equality
 class EncodingChoice:
     """Every candidate encoding with its description length, and the one chosen.
 
@@ -62,19 +67,28 @@ class EncodingChoice:
 
 
 TIE_TOLERANCE = 0.02
+MAX_OUTPUT_EXCEPTIONS = 0.005
 
 
 def _order(found: list[Encoding]) -> list[Encoding]:
-    """Shortest description first; within ``TIE_TOLERANCE`` (relative) of the shortest, prefer an
-    exact update rule, then fewer states, then the kind order."""
+    """Encodings whose codes determine the output (exceptions on at most ``MAX_OUTPUT_EXCEPTIONS``
+    of the states) first; among them the shortest description; within ``TIE_TOLERANCE``
+    (relative) of the shortest, fewer output exceptions, an exact update rule, fewer states, then
+    the kind order."""
     if not found:
         return []
-    found = sorted(found, key=lambda e: (e.description_length.total_bits, KINDS.index(e.kind)))
+    limit = max(1.0, MAX_OUTPUT_EXCEPTIONS * found[0].description_length.n_points)
+    ok = [e for e in found if e.output_exceptions <= limit]
+    rest = sorted((e for e in found if e.output_exceptions > limit),
+                  key=lambda e: (e.output_exceptions, e.description_length.total_bits))
+    if not ok:
+        return rest
+    found = sorted(ok, key=lambda e: (e.description_length.total_bits, KINDS.index(e.kind)))
     best = found[0].description_length.total_bits
     near = [e for e in found if e.description_length.total_bits <= best + TIE_TOLERANCE * abs(best)]
-    near.sort(key=lambda e: (e.update_rule is None, e.n_states, KINDS.index(e.kind),
+    near.sort(key=lambda e: (e.output_exceptions, e.update_rule is None, e.n_states, KINDS.index(e.kind),
                              e.description_length.total_bits))
-    return near + [e for e in found if all(e is not f for f in near)]
+    return near + [e for e in found if all(e is not f for f in near)] + rest
 
 
 def choose_encoding(trace: HiddenTrace | StateData, *, kinds: tuple[str, ...] = KINDS,
@@ -126,6 +140,8 @@ def choose_encoding(trace: HiddenTrace | StateData, *, kinds: tuple[str, ...] = 
     if cluster_kinds:
         cuts = single_linkage_cuts(data.points, data.counts, min_gap=min_gap, max_clusters=max_clusters,
                                    must_include=data.initial, seed=seed)
+        split = output_split_cut(data, min_gap=min_gap, max_clusters=max_clusters, seed=seed)
+        cuts += [split] if split is not None and not any(np.array_equal(split.labels, c.labels) for c in cuts) else []
         if not cuts:
             msg = (f"no clear cluster structure: no gap of ratio >= {min_gap:g} between single-linkage merge "
                    f"heights with at most {max_clusters} clusters ({data.n_points} distinct states)")

@@ -2,7 +2,8 @@
 
 The paper ran spectral clustering with 2^(H+k) clusters and tried every permutation of the codes
 ((2^(H+k))! candidates, so at most 3 bits). Here the number of clusters comes from the data:
-single-linkage (minimum spanning tree) merge heights of the distinct states, cut where the
+single-linkage (minimum spanning tree) merge heights of the distinct states (in hidden and in
+whitened coordinates, so a change of the hidden basis does not hide the clusters), cut where the
 ratio between consecutive heights is largest (noise inside a cluster is small, the distance
 between clusters large). The clusters are then coded by their rank: ``ceil(log2 m)`` bits
 (``boolean``) or one variable in ``0..m-1`` (``cluster``). No permutation search: the ranks
@@ -11,151 +12,13 @@ follow the output of each cluster, then the order of first visit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from mips.encodings.base import Encoding, EncodingFailure
-from mips.encodings.data import StateData, unique_rows
+from mips.encodings.data import StateData, as_state_data, unique_rows
+from mips.encodings.linkage import Cut, _centres, single_linkage_cuts
 from mips.encodings.mdl import DEFAULT_EPS, finish
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Cut:
-    """One way to merge points into clusters.
-
-    Attributes
-    ----------
-    threshold : float
-        Points closer than this (through a chain of points) share a cluster.
-    gap_ratio : float
-        Merge height just above the cut over the one just below (larger = clearer).
-    labels : int64 array of shape (n_points,)
-    centres : float64 array of shape (n_clusters, H)
-    spread : float
-        Largest merge height inside a cluster (the noise scale; 0 when nothing was merged).
-    """
-
-    threshold: float
-    gap_ratio: float
-    labels: np.ndarray
-    centres: np.ndarray
-    spread: float = 0.0
-
-    @property
-    def n_clusters(self) -> int:
-        return int(self.centres.shape[0])
-
-    def noise(self, points: np.ndarray, weights: np.ndarray | None = None) -> float:
-        """Noise scale: the larger of the RMS distance to the cluster centre and half the spread."""
-        d2 = np.sum((points - self.centres[self.labels]) ** 2, axis=1)
-        return max(float(np.sqrt(np.average(d2, weights=weights))), self.spread / 2)
-
-
-def _centres(points: np.ndarray, labels: np.ndarray, weights: np.ndarray, m: int) -> np.ndarray:
-    w = np.bincount(labels, weights=weights, minlength=m)
-    out = np.stack([np.bincount(labels, weights=weights * points[:, j], minlength=m)
-                    for j in range(points.shape[1])], axis=1)
-    return out / w[:, None]
-
-
-def _merge_heights(sample: np.ndarray):
-    """Single-linkage tree of the sample and its merge heights (ascending)."""
-    from scipy.cluster.hierarchy import linkage
-    z = linkage(sample, method="single")
-    return z, z[:, 2]
-
-
-def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Connected component of each of n nodes given edges (a, b)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(a.size), (a, b)), shape=(n, n))
-    return connected_components(graph, directed=False)[1].astype(np.int64)
-
-
-def single_linkage_cuts(points: np.ndarray, weights: np.ndarray | None = None, *, min_gap: float = 3.0,
-                        max_clusters: int | None = 256, max_cuts: int = 3, max_sample: int = 1000,
-                        must_include: int | None = None, seed: int = 0, separation: float = 1e-4) -> list[Cut]:
-    """Candidate clusterings of points: single-linkage cuts at clear gaps, best gap first.
-
-    Parameters
-    ----------
-    points : float array of shape (n, H)
-    weights : float array of shape (n,), optional
-        Multiplicities (for the centres).
-    min_gap : float
-        Smallest accepted ratio between the merge heights just above and just below a cut.
-    max_clusters : int or None
-        Cuts with more clusters are dropped (None: no limit).
-    max_cuts : int
-    max_sample : int
-        The linkage runs on at most this many points (a seeded sample); the others join the
-        cluster of their nearest sample point.
-    must_include : int, optional
-        Index of a point that is always in the sample (the initial state).
-    separation : float
-        "Every distinct point is its own cluster" is a candidate (ranked after every real gap) only
-        when no two points are closer than ``separation`` times the extent of the points.
-    """
-    from scipy.cluster.hierarchy import fcluster
-    from scipy.spatial import cKDTree
-
-    points = np.asarray(points, dtype=np.float64)
-    n = points.shape[0]
-    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    if n == 1:
-        return [Cut(threshold=0.0, gap_ratio=np.inf, labels=np.zeros(1, np.int64), centres=points.copy())]
-    extent = float(np.max(np.ptp(points, axis=0)))
-    floor = max(extent * 1e-9, 1e-300)
-    if n <= max_sample:
-        sample_idx = np.arange(n)
-    else:
-        sample_idx = np.sort(np.random.default_rng(seed).choice(n, size=max_sample, replace=False))
-        if must_include is not None and must_include not in sample_idx:
-            sample_idx = np.sort(np.append(sample_idx, must_include))
-    n_s = sample_idx.size
-    z, heights = _merge_heights(points[sample_idx])
-    lower = np.concatenate([[floor], np.maximum(heights, floor)])
-    upper = np.concatenate([heights, [np.inf]])
-    ratios = upper[:-1] / lower[:-1]                     # cut i: the i smallest merges are applied
-    # "no merge at all" is a fallback: it ranks below every real gap
-    ratios[0] = min_gap if heights[0] > separation * extent else 0.0
-    order = np.argsort(-ratios, kind="stable")
-    # a cut that merges only a handful of pairs sits in the sparse lower tail of the noise
-    min_merges = max(2, int(0.02 * n_s))
-    cand = [int(i) for i in order if ratios[i] >= min_gap and (i == 0 or i >= min_merges)
-            and (max_clusters is None or n_s - i <= max_clusters)]
-    cuts: list[Cut] = []
-    if not cand:
-        return cuts
-    dist, nearest = (np.zeros(n), np.arange(n)) if n_s == n else cKDTree(points[sample_idx]).query(points)
-    for i in cand[: max_cuts * 3]:
-        if i == 0:
-            if max_clusters is not None and n > max_clusters:
-                continue
-            labels, thr = np.arange(n), float(heights[0]) / 2
-        else:
-            thr = float(np.sqrt(lower[i] * upper[i]))
-            sample_labels = fcluster(z, thr, criterion="distance") - 1
-            labels = sample_labels[nearest]
-            # a point off the sample joins the cluster of its nearest sample point when closer
-            # than the threshold; the others are linked among themselves at the threshold
-            far = np.flatnonzero(dist > thr)
-            if far.size:
-                pairs = cKDTree(points[far]).query_pairs(thr, output_type="ndarray")
-                labels = labels.copy()
-                labels[far] = sample_labels.max() + 1 + _components(far.size, pairs[:, 0], pairs[:, 1])
-        _, labels = np.unique(labels, return_inverse=True)
-        m = int(labels.max()) + 1
-        if (max_clusters is not None and m > max_clusters) or any(c.n_clusters == m for c in cuts):
-            continue
-        cuts.append(Cut(threshold=thr, gap_ratio=float(ratios[i]), labels=labels.astype(np.int64),
-                        centres=_centres(points, labels, weights, m), spread=float(heights[i - 1]) if i else 0.0))
-        if len(cuts) >= max_cuts:
-            break
-    return cuts
+from mips.trace import HiddenTrace
 
 
 def state_labels(data: StateData, cut: Cut) -> np.ndarray:
@@ -237,9 +100,55 @@ def _rank_clusters(labels: np.ndarray, data: StateData, members: np.ndarray, ini
     return members[np.array(keys, dtype=np.int64)]
 
 
-def encodings_from_cut(data: StateData, cut: Cut, *, eps: float = DEFAULT_EPS,
-                       method: str = "single-linkage") -> list[Encoding]:
+def point_outputs(data: StateData) -> np.ndarray:
+    """Most frequent output class of each distinct point over steps >= 1 (-1: only the initial state)."""
+    y = data.outputs.reshape(-1, data.outputs.shape[-1])
+    out = np.full(data.n_points, -1, dtype=np.int64)
+    if y.shape[0] == 0:
+        return out
+    _, yc, _ = unique_rows(y)
+    n_y = int(yc.max()) + 1
+    pid = data.index[:, 1:].reshape(-1)
+    uniq, counts = np.unique(pid * n_y + yc, return_counts=True)
+    p, c = np.divmod(uniq, n_y)
+    order = np.lexsort((-counts, p))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = p[order][1:] != p[order][:-1]
+    out[p[order][first]] = c[order][first]
+    return out
+
+
+def output_split_cut(data: StateData, *, min_gap: float = 3.0, max_clusters: int = 256, seed: int = 0
+                     ) -> Cut | None:
+    """Clusters found inside each output class: a Moore state determines its output, so states with
+    different outputs are never merged, however close (weakly separated clusters of a network
+    whose hidden basis was stretched). None above ``max_clusters`` clusters."""
+    group = point_outputs(data)
+    if np.unique(group).size > max_clusters:
+        return None
+    labels = np.zeros(data.n_points, dtype=np.int64)
+    ratios, spread, nxt = [], 0.0, 0
+    for g in np.unique(group):
+        members = np.flatnonzero(group == g)
+        sub = np.zeros(members.size, dtype=np.int64)
+        if members.size > 1:
+            cuts = single_linkage_cuts(data.points[members], data.counts[members], min_gap=min_gap,
+                                       max_clusters=max_clusters, max_cuts=1, seed=seed)
+            if cuts and cuts[0].n_clusters > 1:
+                sub, spread = cuts[0].labels, max(spread, cuts[0].spread)
+                ratios.append(cuts[0].gap_ratio)
+        labels[members] = nxt + sub
+        nxt += int(sub.max()) + 1
+        if nxt > max_clusters:
+            return None
+    return Cut(threshold=float("nan"), gap_ratio=float(min(ratios)) if ratios else float("inf"), labels=labels,
+               centres=_centres(data.points, labels, data.counts.astype(np.float64), nxt), spread=spread,
+               method="output-split")
+
+
+def encodings_from_cut(data: StateData, cut: Cut, *, eps: float = DEFAULT_EPS) -> list[Encoding]:
     """The Boolean and the categorical encoding of one clustering."""
+    method = cut.method
     labels = state_labels(data, cut)
     m = cut.n_clusters
     init = int(labels[0, 0])
@@ -258,6 +167,10 @@ def encodings_from_cut(data: StateData, cut: Cut, *, eps: float = DEFAULT_EPS,
     bits = (rank[:, None] >> np.arange(n_bits - 1, -1, -1)[None, :]) & 1
     order = np.concatenate([ranked, np.setdiff1d(np.arange(m), ranked)])   # an aliased initial cluster last
     centres, rank, bits = cut.centres[order], rank[order], bits[order]
+    position = np.empty(m, dtype=np.int64)
+    position[order] = np.arange(m)
+    protos, proto_cluster = cut.prototypes(data.points)
+    shape = dict(prototypes=protos, prototype_clusters=position[proto_cluster], metric=cut.metric)
     params = {"threshold": cut.threshold, "gap_ratio": cut.gap_ratio, "n_clusters": m,
               "initial_alias": alias}
     note = f"{m} clusters (gap ratio {cut.gap_ratio:.3g})"
@@ -265,13 +178,13 @@ def encodings_from_cut(data: StateData, cut: Cut, *, eps: float = DEFAULT_EPS,
         note += ", initial state shares the code of a visited cluster"
     boolean = Encoding(kind="boolean", method=method, hidden_dim=data.hidden_dim,
                        variables=tuple(f"b{i}" for i in range(n_bits)), moduli=(None,) * n_bits,
-                       centres=centres, centre_codes=bits, params=params)
+                       centres=centres, centre_codes=bits, params=params, **shape)
     categorical = Encoding(kind="cluster", method=method, hidden_dim=data.hidden_dim, variables=("c",),
-                           moduli=(None,), centres=centres, centre_codes=rank[:, None], params=params)
+                           moduli=(None,), centres=centres, centre_codes=rank[:, None], params=params, **shape)
     return [finish(boolean, data, eps=eps, summary=note), finish(categorical, data, eps=eps, summary=note)]
 
 
-def find_clusters(data: StateData, *, eps: float = DEFAULT_EPS, min_gap: float = 3.0,
+def find_clusters(data: StateData | HiddenTrace, *, eps: float = DEFAULT_EPS, min_gap: float = 3.0,
                   max_clusters: int = 256, max_cuts: int = 3, seed: int = 0
                   ) -> list[Encoding] | EncodingFailure:
     """Boolean and categorical encodings of the clearest clusterings of the hidden states.
@@ -279,8 +192,11 @@ def find_clusters(data: StateData, *, eps: float = DEFAULT_EPS, min_gap: float =
     Returns the encodings of up to ``max_cuts`` cuts (two per cut), or an EncodingFailure when the
     states show no gap of ratio ``min_gap`` with at most ``max_clusters`` clusters.
     """
+    data = as_state_data(data, "find_clusters")
     cuts = single_linkage_cuts(data.points, data.counts, min_gap=min_gap, max_clusters=max_clusters,
                                max_cuts=max_cuts, must_include=data.initial, seed=seed)
+    split = output_split_cut(data, min_gap=min_gap, max_clusters=max_clusters, seed=seed)
+    cuts += [split] if split is not None else []
     if not cuts:
         return EncodingFailure(kind="cluster", method="single-linkage",
                                message=f"no clear cluster structure: no gap of ratio >= {min_gap:g} between "

@@ -69,7 +69,7 @@ def unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return first.astype(np.int64), inverse.astype(np.int64), counts.astype(np.int64)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)   # arrays inside: identity equality
 class StateData:
     """The distinct hidden states of a trace and where each (sequence, step) lands.
 
@@ -89,6 +89,9 @@ class StateData:
     outputs : int64 array of shape (n_sequences, seq_len, output_dim)
         The outputs a machine must reproduce: the network's rounded outputs or the task's labels.
     output_source : {"network", "labels"}
+    visited : int64 array
+        Indices of the distinct points that occur after a step (t >= 0), sorted; all points when
+        the sequences are empty.
     """
 
     task: str
@@ -99,9 +102,10 @@ class StateData:
     x_index: np.ndarray
     outputs: np.ndarray
     output_source: str
+    visited: np.ndarray
 
     def __post_init__(self) -> None:
-        for a in (self.points, self.counts, self.index, self.inputs, self.x_index, self.outputs):
+        for a in (self.points, self.counts, self.index, self.inputs, self.x_index, self.outputs, self.visited):
             a.flags.writeable = False
 
     @property
@@ -130,10 +134,6 @@ class StateData:
         """Indices of the distinct points that occur at ``step`` (0 = initial state)."""
         return np.unique(self.index[:, step])
 
-    def hidden_of_steps(self, first_step: int = 1) -> np.ndarray:
-        """Indices of the distinct points occurring at any step >= ``first_step``."""
-        return np.unique(self.index[:, first_step:])
-
 
 def prepare_states(trace: HiddenTrace, *,
                    outputs: Literal["network", "labels"] = "network") -> StateData:
@@ -159,6 +159,18 @@ def prepare_states(trace: HiddenTrace, *,
     xf, xinv, _ = unique_rows(trace.x.reshape(-1, trace.x.shape[2]))
     inputs = trace.x.reshape(-1, trace.x.shape[2])[xf].copy()
     y = trace.predictions() if outputs == "network" else np.array(trace.y, dtype=np.int64)
-    return StateData(task=trace.task, points=points, counts=counts, index=inverse.reshape(n, s),
+    index = inverse.reshape(n, s)
+    visited = np.unique(index[:, 1:]) if s > 1 else np.arange(points.shape[0])
+    return StateData(task=trace.task, points=points, counts=counts, index=index,
                      inputs=inputs, x_index=xinv.reshape(n, s - 1), outputs=np.ascontiguousarray(y),
-                     output_source=outputs)
+                     output_source=outputs, visited=visited)
+
+
+def as_state_data(source: HiddenTrace | StateData, owner: str) -> StateData:
+    """A finder's input as StateData (a HiddenTrace is de-duplicated with the network's outputs)."""
+    if isinstance(source, StateData):
+        return source
+    if isinstance(source, HiddenTrace):
+        return prepare_states(source)
+    raise ConfigError(f"The 'data' parameter of {owner} must be a HiddenTrace or StateData. "
+                      f"Got {type(source).__name__} instead.")

@@ -23,11 +23,12 @@ from typing import Literal
 import numpy as np
 
 from mips.encodings.base import Encoding, EncodingFailure
-from mips.encodings.cluster import single_linkage_cuts
-from mips.encodings.data import StateData, unique_rows
+from mips.encodings.linkage import single_linkage_cuts
+from mips.encodings.data import StateData, as_state_data, unique_rows
 from mips.encodings.lattice_algebra import least_squares, lattice_from_vectors, lll_reduce
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.errors import check_choice
+from mips.trace import HiddenTrace
 
 
 def lattice_rank(points: np.ndarray, rank_tol: float = 1e-3, noise: float = 0.0) -> int:
@@ -67,7 +68,8 @@ def refit(points: np.ndarray, weights: np.ndarray, basis: np.ndarray, offset: np
     for _ in range(n_iter):
         z = np.round((points - b) @ np.linalg.pinv(a))
         design = np.concatenate([z, np.ones((z.shape[0], 1))], axis=1)
-        if np.linalg.matrix_rank(design) < design.shape[1]:
+        gram = design.T @ design
+        if np.linalg.cond(gram) > 1e12:                  # some coordinate never varies
             break
         sol = least_squares(design * sw, points * sw)
         a, b = sol[:-1], sol[-1]
@@ -140,7 +142,7 @@ def orient(basis: np.ndarray, offset: np.ndarray, offsets: np.ndarray | None, da
     pinv = np.linalg.pinv(basis)
     init = data.points[data.initial] - offset - (offsets[0] if offsets is not None else 0.0)
     z0 = init @ pinv
-    pts = data.points[data.hidden_of_steps(1)] if data.n_steps > 1 else data.points
+    pts = data.points[data.visited]
     z = np.round((pts - offset) @ pinv)
     if np.max(np.abs(z0 - np.round(z0))) <= tol:
         origin = np.round(z0)
@@ -183,10 +185,10 @@ def _linear_generators(data: StateData) -> np.ndarray:
 
 
 def lattice_point_sets(data: StateData, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
-    """(name, points, weights) to fit: states of all steps and of the last step, raw (when they are
-    well separated) and with noise merged (the clearest single-linkage cut)."""
+    """(name, points, weights, noise) to fit: the states of all steps and of the last step, raw (when
+    they are well separated) or with noisy copies merged (the clearest single-linkage cuts)."""
     sets: list[tuple[str, np.ndarray, np.ndarray, float]] = []
-    all_idx = data.hidden_of_steps(1) if data.n_steps > 1 else np.arange(data.n_points)
+    all_idx = data.visited
     for name, idx in (("all steps", all_idx), ("last step", data.step_points(data.n_steps - 1))):
         if name == "last step" and idx.size == all_idx.size:
             continue
@@ -218,24 +220,33 @@ def _check_basis(fit: tuple[np.ndarray, np.ndarray], pts: np.ndarray) -> tuple[n
     return a, b
 
 
-def _build(data: StateData, a: np.ndarray, b: np.ndarray, offs: np.ndarray | None, method: str, eps: float,
-           note: str, params: dict) -> Encoding:
+def _build(data: StateData, a: np.ndarray, b: np.ndarray, offs: np.ndarray | None, method: str,
+           params: dict) -> Encoding:
     a, b = orient(a, b, offs, data)
     k = a.shape[0]
-    enc = Encoding(kind="lattice", method=method, hidden_dim=data.hidden_dim,
-                   variables=tuple(f"z{i}" for i in range(k)), moduli=(None,) * k, basis=a, offset=b,
-                   step_offsets=offs, params=params)
-    return finish(enc, data, eps=eps, summary=note + (", per-step offsets" if offs is not None else ""))
+    return Encoding(kind="lattice", method=method, hidden_dim=data.hidden_dim,
+                    variables=tuple(f"z{i}" for i in range(k)), moduli=(None,) * k, basis=a, offset=b,
+                    step_offsets=offs, params=params)
 
 
-def find_lattice(data: StateData, *, method: Literal["gcd", "linear"] = "gcd", eps: float = DEFAULT_EPS,
+def _quick_bits(enc: Encoding, data: StateData, sample: tuple[np.ndarray, np.ndarray], eps: float) -> float:
+    """Residual and code bits per state on a sample of (sequence, step) pairs: a cheap pre-selection."""
+    rows, steps = sample
+    hidden = data.points[data.index[rows, steps]]
+    codes = enc.encode(hidden, steps=steps)
+    residual = hidden - enc.decode(codes, steps=steps)
+    code = float(np.sum(np.log2(np.ptp(codes, axis=0) + 1.0))) if codes.size else 0.0
+    return float(np.mean(np.sum(np.log2(1.0 + np.abs(residual) / eps), axis=1))) + code
+
+
+def find_lattice(data: StateData | HiddenTrace, *, method: Literal["gcd", "linear"] = "gcd", eps: float = DEFAULT_EPS,
                  tols: tuple[float, ...] = (0.1, 0.25), max_denominator: int = 12, rank_tol: float = 1e-3,
-                 seed: int = 0, point_sets: list | None = None) -> Encoding | EncodingFailure:
+                 seed: int = 0, point_sets: list | None = None, max_finished: int = 2) -> Encoding | EncodingFailure:
     """The lattice encoding of smallest description length found by one method.
 
     Parameters
     ----------
-    data : StateData
+    data : StateData or HiddenTrace
     method : {"gcd", "linear"}
     eps : float
         Resolution of the description length.
@@ -246,9 +257,14 @@ def find_lattice(data: StateData, *, method: Literal["gcd", "linear"] = "gcd", e
     point_sets : list, optional
         Output of :func:`lattice_point_sets` (computed when omitted; pass it to share the work
         between the two methods).
+    max_finished : int
+        Variants (point set, tolerance, per-step offsets) whose full description length is
+        computed; the others are dropped on a cheap pre-selection (residual and code bits on a
+        sample of 4,000 states).
     """
     check_choice("find_lattice", "method", method, ("gcd", "linear"))
-    best: Encoding | None = None
+    data = as_state_data(data, "find_lattice")
+    candidates: list[tuple[Encoding, str]] = []
     reasons: list[str] = []
     sets = lattice_point_sets(data, seed) if point_sets is None else point_sets
     if not sets:
@@ -281,11 +297,15 @@ def find_lattice(data: StateData, *, method: Literal["gcd", "linear"] = "gcd", e
                       "n_fit_points": int(pts.shape[0])}
             offs = step_offsets(fit[0], fit[1], data)
             for o in (None, offs) if offs is not None else (None,):
-                enc = _build(data, fit[0], fit[1], o, method, eps, f"fitted on {pts.shape[0]} states ({name})",
-                             params)
-                if best is None or enc.description_length.total_bits < best.description_length.total_bits:
-                    best = enc
-    if best is None:
+                note = f"fitted on {pts.shape[0]} states ({name})" + (", per-step offsets" if o is not None else "")
+                candidates.append((_build(data, fit[0], fit[1], o, method, params), note))
+    if not candidates:
         unique_reasons = list(dict.fromkeys(r.split(": ", 1)[1] for r in reasons))
         return EncodingFailure(kind="lattice", method=method, message="; ".join(unique_reasons[:3]))
-    return best
+    if len(candidates) > max_finished:                  # pre-select on residual and code bits of a sample
+        rng = np.random.default_rng(seed)
+        rows = rng.integers(0, data.n_sequences, size=4000)
+        steps = rng.integers(0, data.n_steps, size=4000)
+        candidates.sort(key=lambda c: _quick_bits(c[0], data, (rows, steps), eps))
+    finished = [finish(enc, data, eps=eps, summary=note) for enc, note in candidates[:max_finished]]
+    return min(finished, key=lambda e: e.description_length.total_bits)

@@ -80,12 +80,12 @@ def code_space_bits(enc: Encoding, codes: np.ndarray) -> float:
 
 def _distinct_transitions(codes: np.ndarray, x_index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (code, input) -> code' triples of a code grid (n, S, k) and its inputs (n, S - 1)."""
-    k = codes.shape[-1]
-    prev = codes[:, :-1].reshape(-1, k)
-    nxt = codes[:, 1:].reshape(-1, k)
-    x = x_index.reshape(-1, 1)
-    first, _, _ = unique_rows(np.concatenate([prev, x, nxt], axis=1))
-    return prev[first], x[first, 0], nxt[first]
+    n, s, k = codes.shape
+    keys = row_keys(codes.reshape(-1, k)).view(np.int64).reshape(n, s)      # one hash per code
+    triple = np.stack([keys[:, :-1].reshape(-1), x_index.reshape(-1), keys[:, 1:].reshape(-1)], axis=1)
+    first, _, _ = unique_rows(triple)
+    rows, steps = np.divmod(first, s - 1)
+    return codes[rows, steps], x_index[rows, steps], codes[rows, steps + 1]
 
 
 def _affine_rule(prev: np.ndarray, x: np.ndarray, nxt: np.ndarray, inputs: np.ndarray):
@@ -149,7 +149,7 @@ def dynamics_bits(enc: Encoding, codes: np.ndarray, data: StateData, bits_per_co
     n_triples = prev.shape[0]
     if n_triples == 0:
         return 0.0, None, None
-    pair_first, _, _ = unique_rows(np.concatenate([prev, x[:, None]], axis=1))
+    pair_first, _, _ = unique_rows(np.stack([row_keys(prev).view(np.int64), x], axis=1))
     n_pairs = pair_first.shape[0]
     exception = bits_per_code + np.log2(1.0 + n_triples)
     table = n_pairs * bits_per_code + (n_triples - n_pairs) * exception
@@ -191,23 +191,47 @@ def _affine_text(enc: Encoding, theta: np.ndarray, n_inputs: int) -> str:
     return "; ".join(lines)
 
 
-def output_exception_bits(codes: np.ndarray, data: StateData, bits_per_code: float) -> tuple[float, int]:
-    """Bits for the (code, output) pairs that break "output is a function of the code"."""
+def output_exception_bits(codes: np.ndarray, data: StateData) -> tuple[float, int]:
+    """Bits to correct the outputs where "the output is a function of the code" fails.
+
+    Every distinct (state, output) pair whose output differs from the most frequent output of its
+    code is an exception, costing ``log2(1 + n_points) + log2(n_outputs)`` bits (which state,
+    which output), at most the cost of listing every state's output. Returns (bits, number of
+    exceptions).
+    """
     k = codes.shape[-1]
     c = codes[:, 1:].reshape(-1, k)
     y = data.outputs.reshape(-1, data.outputs.shape[-1])
     if c.shape[0] == 0:
         return 0.0, 0
-    n_codes = np.unique(row_keys(c)).shape[0]
-    n_pairs = np.unique(row_keys(np.concatenate([c, y], axis=1))).shape[0]
-    extra = n_pairs - n_codes
-    return float(extra * (bits_per_code + np.log2(1.0 + n_pairs))), int(extra)
+    _, cid, _ = unique_rows(c)
+    _, yc, _ = unique_rows(y)
+    n_y = int(yc.max()) + 1
+    if n_y == 1:
+        return 0.0, 0
+    pair, counts = np.unique(cid * n_y + yc, return_counts=True)
+    code_of, out_of = np.divmod(pair, n_y)
+    order = np.lexsort((-counts, code_of))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = code_of[order][1:] != code_of[order][:-1]
+    majority = np.zeros(int(cid.max()) + 1, dtype=np.int64)
+    majority[code_of[order][first]] = out_of[order][first]
+    if np.all(first):
+        return 0.0, 0
+    pid = data.index[:, 1:].reshape(-1)
+    wrong = yc != majority[cid]
+    n_exc = int(np.unique(pid[wrong] * n_y + yc[wrong]).size)
+    per = np.log2(1.0 + data.n_points) + np.log2(n_y)
+    return float(min(n_exc * per, data.n_points * np.log2(n_y))), n_exc
 
 
 def finish(enc: Encoding, data: StateData, *, eps: float = DEFAULT_EPS, summary: str = "") -> Encoding:
     """Attach description length, residual statistics, state count and summary to an encoding."""
-    codes = encode_grid(enc, data)
-    residual = _residuals(enc, data)
+    if enc.kind == "lattice":
+        codes, residual = encode_grid(enc, data), _residuals(enc, data)
+    else:                                               # one nearest-prototype search for both
+        cluster = enc.nearest_centre(data.points)
+        codes, residual = enc.centre_codes[cluster][data.index], data.points - enc.centres[cluster]
     res = np.linalg.norm(residual, axis=1)
     res_bits = float(np.sum(np.log2(1.0 + np.abs(residual) / eps)))
     per_code = code_space_bits(enc, codes)
@@ -216,7 +240,7 @@ def finish(enc: Encoding, data: StateData, *, eps: float = DEFAULT_EPS, summary:
     else:
         params = parameter_bits(enc.centres, eps=eps)
     dyn, rule, rule_init = dynamics_bits(enc, codes, data, per_code)
-    out_bits, n_conflicts = output_exception_bits(codes, data, per_code)
+    out_bits, n_conflicts = output_exception_bits(codes, data)
     dl = DescriptionLength(parameter_bits=params, code_bits=per_code * data.n_points,
                            residual_bits=res_bits, dynamics_bits=dyn, output_bits=out_bits, eps=eps,
                            n_points=data.n_points)
@@ -230,9 +254,10 @@ def finish(enc: Encoding, data: StateData, *, eps: float = DEFAULT_EPS, summary:
     if rule or enc.update_rule:
         text += f"; update {rule or enc.update_rule}"
     if n_conflicts:
-        text += f"; {n_conflicts} output conflict(s)"
+        text += f"; {n_conflicts} state(s) off their code's output"
     if summary:
         text += f"; {summary}"
     return replace(enc, description_length=dl, max_residual=max_res, rms_residual=rms,
                    n_states=n_states, initial_code=init, update_rule=rule or enc.update_rule,
+                   output_exceptions=n_conflicts,
                    summary=text)

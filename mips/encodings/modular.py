@@ -14,10 +14,12 @@ import itertools
 import numpy as np
 
 from mips.encodings.base import Encoding, EncodingFailure
-from mips.encodings.cluster import Cut, majority_outputs, single_linkage_cuts, successors
-from mips.encodings.data import StateData
+from mips.encodings.cluster import majority_outputs, successors
+from mips.encodings.linkage import Cut, single_linkage_cuts
+from mips.encodings.data import StateData, as_state_data
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.encodings.partition import refine_partition
+from mips.trace import HiddenTrace
 
 _MAX_BRUTE = 200_000
 
@@ -97,7 +99,7 @@ def cycle_from_cut(data: StateData, cut: Cut, *, eps: float = DEFAULT_EPS) -> En
     Clusters with the same output and equivalent successors are merged first (Moore
     equivalence), so a network that keeps two clusters for one residue still yields Z_N.
     """
-    fail = lambda msg: EncodingFailure(kind="modular", method="cycle", message=msg)  # noqa: E731
+    fail = lambda msg: EncodingFailure(kind="modular", method=f"cycle/{cut.method}", message=msg)  # noqa: E731
     labels = cut.labels[data.index]
     m = cut.n_clusters
     table = successors(labels, data, m)
@@ -163,22 +165,27 @@ def cycle_from_cut(data: StateData, cut: Cut, *, eps: float = DEFAULT_EPS) -> En
     shape = (f"on a closed loop around their centre (winding {round(wind):+d})" if abs(wind) > 0.5
              else "not winding around their centre")
     merged = f", {m} clusters merged into {n} equivalent states" if m > n + (labels[0, 0] not in visited) else ""
-    enc = Encoding(kind="modular", method="cycle", hidden_dim=data.hidden_dim, variables=("z",), moduli=(n,),
-                   centres=cut.centres[keep], centre_codes=codes[:, None], update_rule=rule, params=params)
+    position = np.full(m, -1, dtype=np.int64)
+    position[keep] = np.arange(keep.size)
+    protos, proto_cluster = cut.prototypes(data.points)
+    enc = Encoding(kind="modular", method=f"cycle/{cut.method}", hidden_dim=data.hidden_dim, variables=("z",), moduli=(n,),
+                   centres=cut.centres[keep], centre_codes=codes[:, None], update_rule=rule, params=params,
+                   prototypes=protos, prototype_clusters=position[proto_cluster], metric=cut.metric)
     return finish(enc, data, eps=eps, summary=f"{n} states {shape}{merged}")
 
 
-def find_modular(data: StateData, cuts: list[Cut] | None = None, *, eps: float = DEFAULT_EPS,
+def find_modular(data: StateData | HiddenTrace, cuts: list[Cut] | None = None, *, eps: float = DEFAULT_EPS,
                  min_gap: float = 3.0, max_clusters: int = 256, seed: int = 0
                  ) -> list[Encoding] | EncodingFailure:
     """Modular encodings from the clusterings where the states form a cycle.
 
     Parameters
     ----------
-    data : StateData
+    data : StateData or HiddenTrace
     cuts : list of Cut, optional
         Clusterings to try (default: :func:`single_linkage_cuts` of the states).
     """
+    data = as_state_data(data, "find_modular")
     if cuts is None:
         cuts = single_linkage_cuts(data.points, data.counts, min_gap=min_gap, max_clusters=max_clusters,
                                    must_include=data.initial, seed=seed)

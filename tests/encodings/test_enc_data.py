@@ -56,3 +56,12 @@ def test_prepare_states_rejects_bad_arguments():
     tr = make_trace(np.zeros((1, 2, 1)), np.zeros((1, 2, 1)), np.zeros((1, 2, 1)))
     with pytest.raises(ConfigError, match="'outputs' parameter of prepare_states must be one of"):
         prepare_states(tr, outputs="netwrk")
+
+
+def test_finders_accept_traces_and_reject_other_inputs():
+    from mips.encodings import find_clusters, find_lattice, find_modular
+    tr = make_trace(np.zeros((2, 3, 1)), np.zeros((2, 3, 1)), np.zeros((2, 3, 1)))
+    assert not find_lattice(tr).ok                                      # a trace is fine (one state: failure)
+    for finder in (find_lattice, find_clusters, find_modular):
+        with pytest.raises(ConfigError, match=f"'data' parameter of {finder.__name__} must be a HiddenTrace"):
+            finder(np.zeros((3, 1)))

@@ -95,7 +95,7 @@ def test_size_reduce_is_the_papers_normalize_basis():
 def test_integer_row_basis_generates_the_same_integer_lattice(seed, r, extra):
     rng = np.random.default_rng(seed)
     m = rng.integers(-6, 7, size=(r + extra, r))
-    m[:r] += 7 * np.eye(r, dtype=np.int64)                               # full column rank
+    m[:r] = rng.integers(-3, 4, size=(r, r)) + 20 * np.eye(r, dtype=np.int64)   # diagonally dominant: rank r
     hnf = integer_row_basis(m)
     assert hnf.shape == (r, r) and np.all(np.triu(hnf) == hnf)
     # naive check: every row of m is an integer combination of hnf rows and vice versa

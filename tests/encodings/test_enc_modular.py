@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 from enchelpers import cycle_trace
 from mips.encodings import find_modular, prepare_states
-from mips.encodings.cluster import single_linkage_cuts
+from mips.encodings import single_linkage_cuts
 
 
 @settings(max_examples=25, deadline=None)
