@@ -4,15 +4,15 @@ Public API::
 
     Encoding, EncodingFailure, DescriptionLength, EncodingChoice, StateData,
     prepare_states, choose_encoding, find_lattice, find_clusters, find_modular,
-    fit_lattice_points, single_linkage_cuts, encode_grid
+    fit_lattice_points, single_linkage_cuts, output_split_cut, Cut, encode_grid
 """
 
 from mips.encodings.base import KINDS, DescriptionLength, Encoding, EncodingFailure
 from mips.encodings.choose import EncodingChoice, choose_encoding
-from mips.encodings.cluster import find_clusters
-from mips.encodings.linkage import Cut, single_linkage_cuts
+from mips.encodings.cluster import find_clusters, output_split_cut
 from mips.encodings.data import StateData, prepare_states
 from mips.encodings.lattice import find_lattice, fit_lattice_points
+from mips.encodings.linkage import Cut, single_linkage_cuts
 from mips.encodings.mdl import encode_grid
 from mips.encodings.modular import find_modular
 
@@ -30,6 +30,7 @@ __all__ = [
     "find_lattice",
     "find_modular",
     "fit_lattice_points",
+    "output_split_cut",
     "prepare_states",
     "single_linkage_cuts",
 ]

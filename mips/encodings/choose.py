@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from mips.encodings.base import KINDS, Encoding, EncodingFailure
-from mips.encodings.cluster import encodings_from_cut, output_split_cut
+from mips.encodings.cluster import encodings_from_cut, output_exception_fraction, output_split_cut
 from mips.encodings.linkage import single_linkage_cuts
 from mips.encodings.data import StateData, prepare_states
 from mips.encodings.lattice import find_lattice, lattice_point_sets
@@ -91,6 +91,26 @@ def _order(found: list[Encoding]) -> list[Encoding]:
     return near + [e for e in found if all(e is not f for f in near)] + rest
 
 
+def _usable_cuts(data: StateData, min_gap: float, max_clusters: int, seed: int) -> tuple[list, str]:
+    """Clusterings worth encoding (single-linkage cuts and the output split) that determine the
+    output; else the reason there are none."""
+    cuts = single_linkage_cuts(data.points, data.counts, min_gap=min_gap, max_clusters=max_clusters,
+                               must_include=data.initial, seed=seed)
+    split = output_split_cut(data, min_gap=min_gap, max_clusters=max_clusters, seed=seed)
+    if split is not None and not any(np.array_equal(split.labels, c.labels) for c in cuts):
+        cuts.append(split)
+    if not cuts:
+        return [], (f"no clear cluster structure: no gap of ratio >= {min_gap:g} between single-linkage merge "
+                    f"heights with at most {max_clusters} clusters ({data.n_points} distinct states)")
+    off = [output_exception_fraction(data, c) for c in cuts]
+    usable = [c for c, f in zip(cuts, off) if f <= MAX_OUTPUT_EXCEPTIONS]
+    if usable:
+        return usable, ""
+    best = int(np.argmin(off))
+    return [], (f"no clustering determines the output: the best ({cuts[best].n_clusters} clusters, "
+                f"{cuts[best].method}) leaves {100 * off[best]:.1f} % of the states off their cluster's output")
+
+
 def choose_encoding(trace: HiddenTrace | StateData, *, kinds: tuple[str, ...] = KINDS,
                     eps: float = DEFAULT_EPS, outputs: Literal["network", "labels"] = "network",
                     min_gap: float = 3.0, max_clusters: int = 256, seed: int = 0) -> EncodingChoice:
@@ -138,15 +158,10 @@ def choose_encoding(trace: HiddenTrace | StateData, *, kinds: tuple[str, ...] = 
         keep(find_lattice(data, method="linear", eps=eps, seed=seed, point_sets=sets))
     cluster_kinds = {"modular", "boolean", "cluster"} & set(kinds)
     if cluster_kinds:
-        cuts = single_linkage_cuts(data.points, data.counts, min_gap=min_gap, max_clusters=max_clusters,
-                                   must_include=data.initial, seed=seed)
-        split = output_split_cut(data, min_gap=min_gap, max_clusters=max_clusters, seed=seed)
-        cuts += [split] if split is not None and not any(np.array_equal(split.labels, c.labels) for c in cuts) else []
+        cuts, reason = _usable_cuts(data, min_gap, max_clusters, seed)
         if not cuts:
-            msg = (f"no clear cluster structure: no gap of ratio >= {min_gap:g} between single-linkage merge "
-                   f"heights with at most {max_clusters} clusters ({data.n_points} distinct states)")
             for k in sorted(cluster_kinds, key=KINDS.index):
-                failures.append(EncodingFailure(kind=k, method="single-linkage", message=msg))
+                failures.append(EncodingFailure(kind=k, method="single-linkage", message=reason))
         else:
             if "modular" in kinds:
                 keep(find_modular(data, cuts, eps=eps))

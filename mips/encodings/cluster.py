@@ -118,6 +118,22 @@ def point_outputs(data: StateData) -> np.ndarray:
     return out
 
 
+def output_exception_fraction(data: StateData, cut: Cut) -> float:
+    """Fraction of the visited states whose output differs from the usual output of their cluster."""
+    out = point_outputs(data)
+    seen = out >= 0
+    if not seen.any():
+        return 0.0
+    lab, y = cut.labels[seen], out[seen]
+    n_y = int(y.max()) + 1
+    pair, counts = np.unique(lab * n_y + y, return_counts=True)
+    c = pair // n_y
+    order = np.lexsort((-counts, c))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = c[order][1:] != c[order][:-1]
+    return float(1.0 - counts[order][first].sum() / seen.sum())
+
+
 def output_split_cut(data: StateData, *, min_gap: float = 3.0, max_clusters: int = 256, seed: int = 0
                      ) -> Cut | None:
     """Clusters found inside each output class: a Moore state determines its output, so states with
@@ -181,7 +197,9 @@ def encodings_from_cut(data: StateData, cut: Cut, *, eps: float = DEFAULT_EPS) -
                        centres=centres, centre_codes=bits, params=params, **shape)
     categorical = Encoding(kind="cluster", method=method, hidden_dim=data.hidden_dim, variables=("c",),
                            moduli=(None,), centres=centres, centre_codes=rank[:, None], params=params, **shape)
-    return [finish(boolean, data, eps=eps, summary=note), finish(categorical, data, eps=eps, summary=note)]
+    assignment = boolean.nearest_centre(data.points)       # the same clusters for both codes
+    return [finish(boolean, data, eps=eps, summary=note, assignment=assignment),
+            finish(categorical, data, eps=eps, summary=note, assignment=assignment)]
 
 
 def find_clusters(data: StateData | HiddenTrace, *, eps: float = DEFAULT_EPS, min_gap: float = 3.0,

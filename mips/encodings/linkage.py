@@ -2,9 +2,18 @@
 
 The minimum spanning tree of (a sample of) the distinct states gives the single-linkage merge
 heights; a cut between two consecutive heights whose ratio is large separates noise inside a
-cluster from the distance between clusters. The tree is built on the hidden coordinates and on
-whitened ones (so a change of the hidden basis does not hide the clusters). Used by the cluster,
-Boolean and modular encodings and, to merge noisy copies of one state, by the lattice finders.
+cluster from the distance between clusters. Refinements for trained networks:
+
+* the tree is built on the hidden coordinates and on whitened ones (so a change of the hidden
+  basis, as the normalizers make, does not hide the clusters);
+* a few long edges that only attach stragglers (a cluster's sparse tail) do not spoil a cut's
+  score; they stay attached;
+* clusters lighter than 0.1 % of the states (strays between clusters) get a variant of the cut
+  where they join their nearest neighbour's cluster;
+* points outside the sample join the cluster of their nearest sample point.
+
+Used by the cluster, Boolean and modular encodings and, to merge noisy copies of one state, by the
+lattice finders.
 """
 
 from __future__ import annotations
@@ -24,7 +33,8 @@ class Cut:
         Points closer than this (through a chain of points) share a cluster (in the coordinates
         the cut was found in: hidden or whitened).
     gap_ratio : float
-        Merge height just above the cut over the one just below (larger = clearer).
+        Shortest cut edge over the longest kept edge that joins two sizeable groups (larger =
+        clearer); inf for "nothing merged" fallbacks and output splits without sub-clusters.
     labels : int64 array of shape (n_points,)
     centres : float64 array of shape (n_clusters, H)
     spread : float
@@ -46,10 +56,10 @@ class Cut:
 
     def prototypes(self, points: np.ndarray, per_cluster: int | None = None, seed: int = 0
                    ) -> tuple[np.ndarray, np.ndarray]:
-        """Member points of each cluster (all of them up to 20,000 in total, else a seeded sample
-        of ``per_cluster`` each) and their cluster."""
+        """Member points of each cluster (all of them up to about 4,000 in total, else a seeded
+        sample of ``per_cluster`` each) and their cluster."""
         if per_cluster is None:
-            per_cluster = max(48, 20_000 // max(self.n_clusters, 1))
+            per_cluster = max(16, 4_000 // max(self.n_clusters, 1))
         rng = np.random.default_rng(seed)
         idx = []
         for c in range(self.n_clusters):
@@ -251,12 +261,16 @@ def _cuts_in(space: np.ndarray, points: np.ndarray, sample_idx: np.ndarray, min_
     # cut i keeps the i shortest edges. Its score compares the shortest cut edge with the longest
     # kept edge that joins two sizeable groups: an edge that only attaches a straggler (a point or
     # two of a cluster's sparse tail) is kept but does not spoil the score
-    straggler = _fragment_sizes(n_s, ea, eb) <= (int(0.005 * n_s) if n_s >= 200 else 0)
+    max_skip = int(0.005 * n_s) if n_s >= 200 else 0
+    straggler = _fragment_sizes(n_s, ea, eb) <= max_skip
     if protect is not None and protect in sample_idx:   # the initial state is isolated on purpose
         p = int(np.searchsorted(sample_idx, protect))
         straggler &= (ea != p) & (eb != p)
     bulk = np.maximum.accumulate(np.where(straggler, 0.0, heights))
     robust = np.concatenate([[floor], np.maximum(np.where(bulk > 0, bulk, heights), floor)])
+    # at most ``max_skip`` kept edges may lie above the bulk (else the plain ratio counts)
+    above = np.arange(robust.size) - np.searchsorted(heights, robust, side="right")
+    robust = np.where(above <= max_skip, robust, lower)
     ratios = upper[:-1] / robust[:-1]
     # "no merge at all" is a fallback: it ranks below every real gap
     ratios[0] = min_gap if heights[0] > separation * extent else 0.0

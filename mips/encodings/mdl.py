@@ -225,12 +225,16 @@ def output_exception_bits(codes: np.ndarray, data: StateData) -> tuple[float, in
     return float(min(n_exc * per, data.n_points * np.log2(n_y))), n_exc
 
 
-def finish(enc: Encoding, data: StateData, *, eps: float = DEFAULT_EPS, summary: str = "") -> Encoding:
-    """Attach description length, residual statistics, state count and summary to an encoding."""
+def finish(enc: Encoding, data: StateData, *, eps: float = DEFAULT_EPS, summary: str = "",
+           assignment: np.ndarray | None = None) -> Encoding:
+    """Attach description length, residual statistics, state count and summary to an encoding.
+
+    ``assignment`` (centre-based encodings): ``enc.nearest_centre(data.points)`` when already known.
+    """
     if enc.kind == "lattice":
         codes, residual = encode_grid(enc, data), _residuals(enc, data)
     else:                                               # one nearest-prototype search for both
-        cluster = enc.nearest_centre(data.points)
+        cluster = enc.nearest_centre(data.points) if assignment is None else assignment
         codes, residual = enc.centre_codes[cluster][data.index], data.points - enc.centres[cluster]
     res = np.linalg.norm(residual, axis=1)
     res_bits = float(np.sum(np.log2(1.0 + np.abs(residual) / eps)))

@@ -1,6 +1,7 @@
 """Cluster and Boolean encodings: planted clusters are recovered without any permutation search."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from enchelpers import separated_centres, shift_register_trace
@@ -14,9 +15,10 @@ def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 100_000), bits=st.integers(1, 3), h=st.integers(1, 4), noise=st.floats(0.0, 0.05),
-       per_cluster=st.integers(1, 60))
+@given(seed=st.integers(0, 100_000), bits=st.integers(1, 3), h=st.integers(1, 4), noise=st.floats(0.001, 0.05),
+       per_cluster=st.integers(3, 60))
 def test_planted_clusters_are_recovered(seed, bits, h, noise, per_cluster):
+    # (a handful of isolated points has no cluster structure to recover: at least 3 noisy copies each)
     rng = np.random.default_rng(seed)
     m = 2 ** bits
     centres = separated_centres(m, h, rng, min_dist=1.0)
@@ -78,3 +80,40 @@ def test_find_clusters_on_a_two_bit_register():
     codes = boolean.encode(centres)
     assert len({tuple(c) for c in codes.tolist()}) == 4
     np.testing.assert_allclose(boolean.decode(codes), centres, atol=0.05)
+
+
+def test_touching_clusters_with_different_outputs_are_split_by_output():
+    # parity states: two long bands 0.02 apart (single linkage sees one blob, plus h_{-1})
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 2, size=(400, 8, 1))
+    state = np.cumsum(x[..., 0], axis=1) % 2
+    hidden = np.stack([rng.uniform(2, 5, size=state.shape), 0.12 * state + 0.05 * rng.uniform(-1, 1, size=state.shape)],
+                      axis=-1)
+    from enchelpers import make_trace
+    from mips.encodings import choose_encoding
+    from mips.encodings.cluster import output_exception_fraction, output_split_cut
+    data = prepare_states(make_trace(hidden, x, state[..., None]))
+    assert all(c.n_clusters < 3 for c in single_linkage_cuts(data.points, data.counts, must_include=data.initial))
+    split = output_split_cut(data)
+    assert split.method == "output-split" and split.n_clusters == 3                # 2 parities + h_{-1}
+    assert output_exception_fraction(data, split) == 0.0
+    choice = choose_encoding(data)
+    assert choice.chosen.n_states == 2 and choice.chosen.output_exceptions == 0
+    assert choice.chosen.method.endswith("output-split")
+
+
+def test_output_exception_fraction_matches_a_naive_count():
+    tr, _ = shift_register_trace(np.random.default_rng(5))
+    data = prepare_states(tr)
+    from mips.encodings.cluster import output_exception_fraction, point_outputs
+    from mips.encodings.linkage import Cut
+    labels = np.random.default_rng(0).integers(0, 3, size=data.n_points)      # an arbitrary partition
+    cut = Cut(threshold=0.0, gap_ratio=1.0, labels=labels, centres=np.zeros((3, data.hidden_dim)))
+    out = point_outputs(data)
+    seen = out >= 0
+    off = 0
+    for c in range(3):
+        ys = out[seen & (labels == c)].tolist()
+        if ys:
+            off += len(ys) - max(ys.count(v) for v in set(ys))
+    assert output_exception_fraction(data, cut) == pytest.approx(off / seen.sum())
