@@ -38,7 +38,7 @@ def test_quantize_weights_on_a_network(offsets, ints, tol):
                    g_weights=(v[8:10].reshape(1, 2),), g_biases=(v[10:],))
     q, changed = quantize_weights(w, tol)
     got = np.concatenate([q.f_weights[0].ravel(), q.f_biases[0], q.g_weights[0].ravel(), q.g_biases[0]])
-    near = np.abs(offsets) <= tol
+    near = np.abs(v - ints) <= tol   # distance of the stored float, e.g. 1 + 0.01 is 1.0100000000000000089
     np.testing.assert_array_equal(got[near], ints[near])
     np.testing.assert_array_equal(got[~near], v[~near])
     assert changed == int(np.sum(near & (v != ints)))
