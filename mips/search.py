@@ -21,11 +21,11 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mips.errors import ConfigError, check_float, check_int
+from mips.errors import check_float, check_int
 from mips.models.config import MAX_DEPTH, MAX_HIDDEN_DIM, MAX_WIDTH, RNNConfig
 from mips.training import Recipe, TrainResult, get_recipe, train
 

@@ -6,7 +6,7 @@ import torch
 
 from mips.errors import ConfigError, UnknownTaskError
 from mips.models import RNNConfig
-from mips.tasks import get_task, make_dataset
+from mips.tasks import make_dataset
 from mips.training import _fold_standardization, evaluate, get_recipe, train
 
 LINEAR2 = RNNConfig(input_dim=1, output_dim=1, hidden_dim=2)
