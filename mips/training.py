@@ -310,7 +310,11 @@ def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_second
     opt = torch.optim.AdamW(model.parameters(), lr=rec.lr, weight_decay=0.0)
     n_train = x_train.shape[0]
     quick = min(rec.quick_eval_size, data.x_test.shape[0]) if rec.quick_eval_size else 0
-    q_idx = np.random.default_rng(0).choice(data.x_test.shape[0], size=quick, replace=False) if quick else None
+    if quick:   # the cheap-check subset, gathered once
+        q_idx = np.random.default_rng(0).choice(data.x_test.shape[0], size=quick, replace=False)
+        x_check, y_check = data.x_test[q_idx], data.y_test[q_idx]
+    else:
+        x_check, y_check = data.x_test, data.y_test
 
     def lr_at(step: int) -> float:
         if step < rec.warmup_steps:
@@ -327,9 +331,11 @@ def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_second
         return int(round(rec.batch_size * (rec.final_batch_size / rec.batch_size) ** frac))
 
     def folded_copy() -> RNN:
+        """The networks acting on raw integers (the live model itself when nothing is folded)."""
+        if not rec.standardize:
+            return model
         m = copy.deepcopy(model)
-        if rec.standardize:
-            _fold_standardization(m, x_mean, x_scale, y_mean, y_scale)
+        _fold_standardization(m, x_mean, x_scale, y_mean, y_scale)
         return m
 
     start = time.perf_counter()
@@ -358,17 +364,14 @@ def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_second
         last_loss = per_seed.detach()
         if step % rec.eval_every == 0 or step == total_steps:
             candidate = folded_copy()
-            if q_idx is not None:
-                acc, _ = evaluate(candidate, data.x_test[q_idx], data.y_test[q_idx])
-            else:
-                acc, _ = evaluate(candidate, data.x_test, data.y_test)
+            acc, _ = evaluate(candidate, x_check, y_check)
             point = EvalPoint(step=step, seconds=time.perf_counter() - start,
                               loss=tuple(float(v) for v in last_loss), accuracy=tuple(float(a) for a in acc))
             history.append(point)
             if on_progress is not None:
                 on_progress(point, total_steps)
             for i in np.flatnonzero(acc == 1.0):
-                if q_idx is not None:  # the cheap check passed: confirm on the whole test split
+                if quick:  # the cheap check passed: confirm on the whole test split
                     full, _ = evaluate(candidate.select(int(i)), data.x_test, data.y_test)
                     if full[0] != 1.0:
                         continue
