@@ -1,0 +1,69 @@
+"""Regression stage: integer linear regression (mips-method.md §9.1, for any number of inputs).
+
+Least squares with an intercept, coefficients rounded to integers, and the rounded formula checked
+exactly on every row (the paper rounded and checked 10 sequences afterwards). The paper's version
+took one input column; here every column given takes part.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from mips.regression.formula import Formula
+
+
+def linear_expression(coefficients: Mapping[str, int], intercept: int) -> str:
+    """``2*a - b + x + 99`` from integer coefficients (zero terms dropped)."""
+    parts: list[str] = []
+    for name, c in coefficients.items():
+        c = int(c)
+        if c == 0:
+            continue
+        mag = "" if abs(c) == 1 else f"{abs(c)}*"
+        if not parts:
+            parts.append(("-" if c < 0 else "") + mag + name)
+        else:
+            parts.append((" - " if c < 0 else " + ") + mag + name)
+    if intercept or not parts:
+        if not parts:
+            parts.append(str(int(intercept)))
+        else:
+            parts.append((" - " if intercept < 0 else " + ") + str(abs(int(intercept))))
+    return "".join(parts)
+
+
+def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
+               max_coefficient: int = 10_000) -> Formula | None:
+    """Integer affine formula ``sum_i c_i * column_i + d`` equal to ``target`` on every row.
+
+    Parameters
+    ----------
+    columns : mapping name -> int array of shape (n_rows,)
+    target : int array of shape (n_rows,)
+    max_coefficient : int
+        Larger rounded coefficients are rejected (an ill-conditioned fit, not a formula).
+
+    Returns
+    -------
+    Formula (method ``"linear"``) or None when no integer affine formula fits exactly.
+    """
+    target = np.asarray(target, dtype=np.int64)
+    if target.size == 0:
+        return None
+    names = list(columns)
+    design = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names]
+                             + [np.ones(target.size)])
+    # distinct rows make the solve cheap and weight every observed case equally
+    rows, first = np.unique(np.column_stack([design, target]), axis=0, return_index=True)
+    design, y = design[first], target[first].astype(np.float64)
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    rounded = np.round(coef).astype(np.int64)
+    if np.abs(rounded).max(initial=0) > max_coefficient:
+        return None
+    # drop the contribution of columns that are constant or collinear: try the plain rounding first
+    if not np.array_equal(design @ rounded, y):
+        return None
+    expr = linear_expression(dict(zip(names, rounded[:-1].tolist())), int(rounded[-1]))
+    return Formula(expr=expr, method="linear")
