@@ -1,4 +1,4 @@
-"""Command line: ``python -m mips tasks | train ...`` (see README)."""
+"""Command line: ``python -m mips tasks | train | run | zoo ...`` (see README)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--n-sequences", type=int, default=None, metavar="N",
                     help="dataset size (default: the paper's 1,000,000)")
     tr.add_argument("--out", required=True, metavar="PATH", help="checkpoint file to write")
+    _add_zoo_parser(sub)
+    from mips.cli_run import add_run_parser
+    add_run_parser(sub, _add_task_args)
     return p
 
 
@@ -129,12 +132,76 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if best.perfect else 1
 
 
+# -- zoo: the shipped trained networks (mips/zoo.py) ------------------------------------------
+def _add_zoo_parser(sub) -> None:
+    z = sub.add_parser("zoo", help="build or list the model zoo (one trained network per task)")
+    zsub = z.add_subparsers(dest="zoo_command", required=True, metavar="ZOO_COMMAND")
+    zb = zsub.add_parser("build", help="train the zoo's networks (resumable; skips tasks already built)")
+    zb.add_argument("--tasks", nargs="+", metavar="NAME", help="only these tasks (default: all 62)")
+    zb.add_argument("--time-budget-per-task", type=float, default=None, metavar="S",
+                    help="training seconds per task (default 75)")
+    zb.add_argument("--force", action="store_true", help="retrain tasks already in the manifest")
+    zb.add_argument("--zoo-dir", default=None, metavar="DIR", help="zoo folder (default assets/zoo)")
+    zl = zsub.add_parser("list", help="one line per task: architecture, perfect, accuracy, seconds")
+    zl.add_argument("--zoo-dir", default=None, metavar="DIR", help="zoo folder (default assets/zoo)")
+
+
+def _print_zoo_entry(e) -> None:
+    state = "perfect" if e.perfect else "FAILED "
+    print(f"{e.task:<24} {e.describe:<20} {state} acc {e.test_accuracy:.6f} {e.training_seconds:7.1f}s")
+
+
+def cmd_zoo(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from mips import zoo
+
+    zoo_dir = args.zoo_dir or zoo.ZOO_DIR
+    if args.zoo_command == "list":
+        entries = zoo.manifest(zoo_dir)
+        if not entries:
+            print(f"The zoo in '{zoo_dir}' is empty: build it with `python -m mips zoo build`.")
+            return 1
+        for e in entries.values():
+            _print_zoo_entry(e)
+        n_perfect = sum(e.perfect for e in entries.values())
+        print(f"{n_perfect} of {len(entries)} tasks have a perfect network.")
+        return 0
+    names = args.tasks
+    bar = tqdm(total=len(names) if names else 62, desc="zoo", unit="task", dynamic_ncols=True)
+
+    def on_event(e: dict) -> None:
+        if e["event"] in ("task_start", "task_skipped"):
+            bar.total = e["n_tasks"]
+            bar.set_postfix_str(e["task"])
+        if e["event"] == "trial_end":
+            tqdm.write(f"  {e['task']:<24} {e['architecture']:<20} "
+                       f"{'perfect' if e['perfect'] else 'failed ':<7} acc {e['accuracy']:.6f} "
+                       f"{e['seconds']:6.1f}s ({e['stopped']})")
+        elif e["event"] in ("task_end", "task_skipped"):
+            bar.update(1)
+
+    budget = args.time_budget_per_task if args.time_budget_per_task is not None else zoo.DEFAULT_BUDGET_SECONDS
+    res = zoo.build_zoo(names, zoo_dir, time_budget_per_task=budget, on_event=on_event, force=args.force)
+    bar.close()
+    for name in res.built:
+        _print_zoo_entry(res.entries[name])
+    n_perfect = sum(res.entries[n].perfect for n in res.built)
+    print(f"built {len(res.built)} tasks ({n_perfect} perfect), skipped {len(res.skipped)} already in the "
+          f"zoo, {res.seconds:.1f}s")
+    return 0 if n_perfect == len(res.built) else 1
+# -- end zoo ----------------------------------------------------------------------------------
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return {"tasks": cmd_tasks, "train": cmd_train}[args.command](args)
+        if args.command == "run":
+            from mips.cli_run import cmd_run
+            return cmd_run(args, _resolve)
+        return {"tasks": cmd_tasks, "train": cmd_train, "zoo": cmd_zoo}[args.command](args)
     except MipsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -23,6 +23,8 @@ from typing import Any, Callable, Literal
 import numpy as np
 
 from mips.encodings import choose_encoding, prepare_states
+from mips.encodings.base import Encoding
+from mips.encodings.behaviour import find_behavioural
 from mips.encodings.choose import EncodingChoice
 from mips.errors import ConfigError, MipsError, check_choice, check_float, check_int
 from mips.fsm import FSMResult, extract_fsm
@@ -36,7 +38,7 @@ from mips.tasks.dataset import Dataset, make_dataset
 from mips.tasks.spec import TaskSpec
 from mips.tasks.taskfile import resolve_task
 from mips.trace import HiddenTrace, trace
-from mips.verify import Verification, verify_program
+from mips.verify import Verification, prepare_checks, verify_program
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,11 @@ STAGES = ("model", "normalize", "trace", "encode", "fsm", "regress", "verify")
 Status = Literal["ok", "failed", "skipped"]
 EventFn = Callable[[dict], None]
 MAX_CANDIDATES_VERIFIED = 4
+MAX_FSM_CANDIDATES = 6
+
+
+def _conflicts(fsm: FSMResult) -> int:
+    return len(fsm.transition_conflicts) + len(fsm.output_conflicts)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -281,8 +288,29 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
     choice = stage("encode", do_encode)
 
     def do_fsm():
-        result = extract_fsm(choice)
-        return "ok", f"{result.status}: {result.message}", result
+        # the chosen encoding's machine, unless it has conflicts (two successors for one state and
+        # input, or two outputs for one state) and a runner-up encoding gives a clean one
+        result = best = extract_fsm(choice)
+        note = ""
+        if _conflicts(result):
+            others = [c for c in choice.candidates if c is not choice.chosen and not c.output_exceptions]
+            for enc in others[:MAX_FSM_CANDIDATES]:
+                alt = extract_fsm(choice, enc)
+                if _conflicts(alt) < _conflicts(best):
+                    best = alt
+                if not _conflicts(best):
+                    break
+            if _conflicts(best) and traced is not None:
+                found = find_behavioural(choice.data, traced, seed=config.seed)
+                if isinstance(found, Encoding):
+                    alt = extract_fsm(choice, found)
+                    if _conflicts(alt) < _conflicts(best):
+                        best = alt
+            if best is not result:
+                note = (f" (the chosen encoding's machine had {_conflicts(result)} conflicts; "
+                        f"using the {best.encoding.kind} encoding ({best.encoding.method}), "
+                        f"{best.encoding.n_states} states)")
+        return "ok", f"{best.status}: {best.message}{note}", best
 
     fsm = stage("fsm", do_fsm)
 
@@ -304,10 +332,11 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
         candidates = list(syn.programs[:MAX_CANDIDATES_VERIFIED]) if syn is not None else []
         table = table_program(fsm, spec.name, spec.input_dim) if fsm is not None else None
         tried: list[tuple[Program, Verification]] = []
+        checks = prepare_checks(spec, dataset=get_dataset(), weights=weights,
+                                length_factor=config.length_factor, seed=config.seed)
         for cand in candidates + ([table] if table is not None else []):
-            v = verify_program(cand, spec, dataset=get_dataset(), weights=weights,
-                               encoding=choice.chosen if choice is not None and norm is None else None,
-                               length_factor=config.length_factor, seed=config.seed)
+            v = verify_program(cand, spec, checks=checks, weights=weights,
+                               encoding=fsm.encoding if fsm is not None else None, trace_weights=traced)
             tried.append((cand, v))
             if v.task_accuracy == 1.0 and cand.kind == "symbolic":
                 break

@@ -179,10 +179,22 @@ def _run_table(program: Program, x: np.ndarray, states: np.ndarray, out: np.ndar
     outputs = np.zeros((n_states, out.shape[2]), dtype=np.int64)
     for s, y in program.table_outputs.items():
         outputs[s] = y
-    uniq, inverse = np.unique(x.reshape(-1, n_in), axis=0, return_inverse=True)
-    uniq_col = np.array([in_index.get(tuple(int(c) for c in row), -1) for row in uniq.tolist()],
-                        dtype=np.int64)
-    col = uniq_col[inverse.reshape(-1)].reshape(n, t_len)   # -1: an input the table never saw
+    flat = x.reshape(-1, n_in)
+    low = flat.min(axis=0) if flat.size else np.zeros(n_in, dtype=np.int64)
+    span = (flat.max(axis=0) - low + 1) if flat.size else np.ones(n_in, dtype=np.int64)
+    if float(np.prod(span.astype(np.float64))) <= 1e7:       # small alphabet: a dense lookup array
+        radix = np.cumprod(np.concatenate([[1], span[:-1]])).astype(np.int64)
+        lut = np.full(int(np.prod(span)), -1, dtype=np.int64)
+        for v, i in in_index.items():
+            d = np.asarray(v, dtype=np.int64) - low
+            if np.all((d >= 0) & (d < span)):
+                lut[int(d @ radix)] = i
+        col = lut[(flat - low) @ radix].reshape(n, t_len)   # -1: an input the table never saw
+    else:
+        uniq, inverse = np.unique(flat, axis=0, return_inverse=True)
+        uniq_col = np.array([in_index.get(tuple(int(c) for c in row), -1) for row in uniq.tolist()],
+                            dtype=np.int64)
+        col = uniq_col[inverse.reshape(-1)].reshape(n, t_len)
     s = states[:, 0, 0]
     for t in range(t_len):
         c = col[:, t]

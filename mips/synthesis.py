@@ -160,6 +160,11 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     missing = [nm for nm, f in updates.items() if f is None]
     if missing:
         return f"{view.name}: no formula for the update of {', '.join(missing)}"
+    # a variable no update reads is overwritten before any use: its initial value is irrelevant
+    read = set().union(*(f.names() for f in updates.values()))
+    if any(nm not in read and v != 0 for nm, v in zip(names, init)):
+        init = tuple(v if nm in read else 0 for nm, v in zip(names, init))
+        note = ""
     states = codes[:, 1:].reshape(-1, k)
     keys, vals, out_conf = _majority_rows(states, y.reshape(-1, y.shape[2]))
     cols = {nm: keys[:, j] for j, nm in enumerate(names)}
@@ -209,12 +214,14 @@ def _initial_for(updates: dict[str, Formula], names, ins, first_codes: np.ndarra
     return None
 
 
-def encoding_views(choice: EncodingChoice | None, data: StateData, max_views: int = 3) -> list[tuple[StateView, tuple]]:
-    """The chosen encoding and the best runner-ups of other kinds, with their initial codes."""
+def encoding_views(choice: EncodingChoice | None, data: StateData, max_views: int = 3,
+                   first: Encoding | None = None) -> list[tuple[StateView, tuple]]:
+    """The encoding the machine was built from (default: the chosen one) and the best runner-ups
+    of other kinds, with their initial codes."""
     if choice is None or not choice.candidates:
         return []
     picked: list[Encoding] = []
-    for enc in (choice.chosen,) + tuple(choice.candidates):
+    for enc in (first, choice.chosen) + tuple(choice.candidates):
         if enc is None or any(e is enc for e in picked) or enc.output_exceptions:
             continue
         if any(e.kind == enc.kind and e.n_vars == enc.n_vars for e in picked):
@@ -378,7 +385,7 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
     y = np.asarray(data.outputs, dtype=np.int64)
     programs: list[Program] = []
     failures: list[str] = []
-    views = encoding_views(choice, data)
+    views = encoding_views(choice, data, first=fsm.encoding if fsm is not None else None)
     state_ids = (row_keys(views[0][0].codes.reshape(-1, views[0][0].n_vars)).reshape(data.index.shape)
                  if views else data.index.astype(np.int64))
     window = window_view(state_ids.astype(np.int64), x)

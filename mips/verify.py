@@ -179,8 +179,58 @@ def _accuracy(run: Run, expected: np.ndarray) -> tuple[float, np.ndarray]:
     return 1.0 - float(wrong.mean()) if wrong.size else 1.0, wrong
 
 
-def verify_program(program: Program, task: TaskSpec, *, dataset: Dataset | None = None,
-                   weights: RNNWeights | None = None, encoding: Encoding | None = None,
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Checks:
+    """The sequences programs are checked on and what they must produce (computed once, reused
+    for every candidate program of a task).
+
+    Attributes
+    ----------
+    x, y : int64 arrays of shape (n, T, input_dim) / (n, T, output_dim)
+        Every possible sequence (``exhaustive``) or the whole test split, with the task's labels.
+    network : int64 array like ``y`` or None
+        The network's rounded outputs on ``x``.
+    long_x, long_y : arrays or None
+        Sequences ``length`` steps long and their labels.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    exhaustive: bool
+    network: np.ndarray | None
+    long_x: np.ndarray | None
+    long_y: np.ndarray | None
+    length: int
+
+
+def prepare_checks(task: TaskSpec, *, dataset: Dataset | None = None, weights: RNNWeights | None = None,
+                   length_factor: int = LENGTH_FACTOR, n_length_sequences: int = N_LENGTH_SEQUENCES,
+                   seed: int = 0) -> Checks:
+    """Build the check sets of :func:`verify_program` (see its parameters)."""
+    x = all_sequences(task)
+    exhaustive = x is not None
+    if x is None:
+        data = dataset if dataset is not None else make_dataset(task)
+        x, y = data.x_test, data.y_test
+    else:
+        y = task.compute_outputs(x)
+    network = None
+    if weights is not None:
+        network = np.round(run_network(weights, x)[1]).astype(np.int64)
+    long_x = long_y = None
+    length = 0
+    if length_factor:
+        length = task.seq_len * int(length_factor)
+        long = make_dataset(task, n_sequences=max(2, int(n_length_sequences)), seed=seed + 1, seq_len=length)
+        long_x = np.concatenate([long.x_train, long.x_test])
+        long_y = np.concatenate([long.y_train, long.y_test])
+    return Checks(x=x, y=y, exhaustive=exhaustive, network=network, long_x=long_x, long_y=long_y,
+                  length=length)
+
+
+def verify_program(program: Program, task: TaskSpec, *, checks: Checks | None = None,
+                   dataset: Dataset | None = None, weights: RNNWeights | None = None,
+                   encoding: Encoding | None = None, trace_weights: RNNWeights | None = None,
                    length_factor: int = LENGTH_FACTOR, n_length_sequences: int = N_LENGTH_SEQUENCES,
                    seed: int = 0) -> Verification:
     """Check a program three ways (see the module docstring).
@@ -189,13 +239,16 @@ def verify_program(program: Program, task: TaskSpec, *, dataset: Dataset | None 
     ----------
     program : Program
     task : TaskSpec
+    checks : Checks, optional
+        Prepared check sets (:func:`prepare_checks`); built from the arguments below otherwise.
     dataset : Dataset, optional
         Its test split is checked when the inputs are too many to enumerate (default: the task's
         standard dataset).
     weights : RNNWeights, optional
         The network to compare with (agreement is None without it).
     encoding : Encoding, optional
-        Adds encoded states to the counterexample trace.
+        Adds encoded states to the counterexample trace; they are read from the hidden states of
+        ``trace_weights`` (default ``weights``), the network the encoding was fitted on.
     length_factor, n_length_sequences : longer sequences checked (``length_factor`` 0 skips it)
     seed : seed of the longer sequences
     """
@@ -203,14 +256,11 @@ def verify_program(program: Program, task: TaskSpec, *, dataset: Dataset | None 
     if len(program.inputs) != task.input_dim:
         raise ConfigError(f"The program reads {len(program.inputs)} input number(s) per step; task "
                           f"{task.name} has {task.input_dim}.")
-    x = all_sequences(task)
-    exhaustive = x is not None
-    if x is None:
-        data = dataset if dataset is not None else make_dataset(task)
-        x = data.x_test
-        y = data.y_test
-    else:
-        y = task.compute_outputs(x)
+    if checks is None:
+        checks = prepare_checks(task, dataset=dataset, weights=weights, length_factor=length_factor,
+                                n_length_sequences=n_length_sequences, seed=seed)
+    x, y = checks.x, checks.y
+    shown = trace_weights if trace_weights is not None else weights
     run = run_program(program, x)
     if run.outputs.shape != y.shape:
         raise ConfigError(f"The program returns {run.outputs.shape[2]} number(s) per step; task "
@@ -218,27 +268,22 @@ def verify_program(program: Program, task: TaskSpec, *, dataset: Dataset | None 
     task_acc, wrong = _accuracy(run, y)
     counter = None
     if wrong.any():
-        counter = _counterexample("task", int(np.argmax(wrong)), x, y, run, weights, encoding, program)
+        counter = _counterexample("task", int(np.argmax(wrong)), x, y, run, shown, encoding, program)
     agreement = None
-    if weights is not None:
-        _, out = run_network(weights, x)
-        net = np.round(out).astype(np.int64)
-        agreement, disagree = _accuracy(run, net)
+    if checks.network is not None:
+        agreement, disagree = _accuracy(run, checks.network)
         if counter is None and disagree.any():
-            counter = _counterexample("network", int(np.argmax(disagree)), x, net, run, weights, encoding,
-                                      program)
-    length_acc, length = None, 0
-    if length_factor:
-        length = task.seq_len * int(length_factor)
-        long = make_dataset(task, n_sequences=max(2, int(n_length_sequences)), seed=seed + 1, seq_len=length)
-        lx = np.concatenate([long.x_train, long.x_test])
-        ly = np.concatenate([long.y_train, long.y_test])
-        lrun = run_program(program, lx)
-        length_acc, lwrong = _accuracy(lrun, ly)
+            counter = _counterexample("network", int(np.argmax(disagree)), x, checks.network, run, shown,
+                                      encoding, program)
+    length_acc = None
+    if checks.long_x is not None:
+        lrun = run_program(program, checks.long_x)
+        length_acc, lwrong = _accuracy(lrun, checks.long_y)
         if counter is None and lwrong.any():
-            counter = _counterexample("length", int(np.argmax(lwrong)), lx, ly, lrun, None, None, program)
+            counter = _counterexample("length", int(np.argmax(lwrong)), checks.long_x, checks.long_y, lrun,
+                                      None, None, program)
     result = Verification(task_accuracy=task_acc, rnn_agreement=agreement, n_sequences=int(x.shape[0]),
-                          exhaustive=exhaustive, length_generalization=length_acc, length=length,
-                          counterexample=counter, seconds=time.perf_counter() - start)
+                          exhaustive=checks.exhaustive, length_generalization=length_acc,
+                          length=checks.length, counterexample=counter, seconds=time.perf_counter() - start)
     log.info("verify %s: %s", task.name, result.summary())
     return result

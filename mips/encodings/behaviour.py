@@ -1,0 +1,134 @@
+"""Encoding stage: states grouped by what the network does next (beyond the paper, §8).
+
+The geometric finders group hidden states by distance. A network may keep two states that mean
+the same thing far apart, or two that mean different things close together (elongated clusters,
+a carry bit squeezed into a corner). This finder asks the network instead: from every distinct
+hidden state it runs the network's own step function on every probe input sequence of length L
+(all of them, with L as large as 256 probes allow) and records the rounded outputs, with the
+state's own output. States with
+the same outputs on every probe behave alike, to depth L, and share a code: a Myhill-Nerode
+quotient of the network itself, cut off at depth L. The FSM stage then checks that the groups
+form a deterministic machine on every traced step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mips.encodings.base import Encoding, EncodingFailure
+from mips.encodings.data import StateData, row_keys
+from mips.encodings.mdl import DEFAULT_EPS, finish
+from mips.errors import check_int
+from mips.models.rnn import RNNWeights
+
+MAX_PROBES = 256
+MAX_WORK = 40_000_000          # points x probes x steps x (rough) layer width
+
+
+def _step(weights: RNNWeights, h: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """One step of f on states h (..., H) and inputs x (..., I) broadcast together."""
+    h_dim = h.shape[-1]
+    w0 = weights.f_weights[0]
+    u = h @ w0[:, :h_dim].T + (x @ w0[:, h_dim:].T + weights.f_biases[0])
+    for w, b in zip(weights.f_weights[1:], weights.f_biases[1:]):
+        u = np.maximum(u, 0.0) @ w.T + b
+    return u
+
+
+def _out(weights: RNNWeights, h: np.ndarray) -> np.ndarray:
+    u = h
+    for k, (w, b) in enumerate(zip(weights.g_weights, weights.g_biases)):
+        if k:
+            u = np.maximum(u, 0.0)
+        u = u @ w.T + b
+    return u
+
+
+def probe_signatures(weights: RNNWeights, points: np.ndarray, inputs: np.ndarray, length: int,
+                     chunk: int = 4096) -> np.ndarray:
+    """A 64-bit key per point: the hash of the network's rounded output at that point and its
+    rounded outputs on every input sequence of ``length`` steps over ``inputs`` (m, I) started there."""
+    m = inputs.shape[0]
+    probes = np.array(np.meshgrid(*[np.arange(m)] * length, indexing="ij")).reshape(length, -1).T  # (P, L)
+    keys = np.zeros(points.shape[0], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for start in range(0, points.shape[0], chunk):
+            h = points[start:start + chunk][:, None, :].repeat(probes.shape[0], axis=1)    # (c, P, H)
+            outs = [np.round(_out(weights, h)).astype(np.int64)]    # the state's own output too
+            for t in range(length):
+                h = _step(weights, h, inputs[probes[:, t]][None].astype(np.float64))
+                outs.append(np.round(_out(weights, h)).astype(np.int64))
+            sig = np.concatenate(outs, axis=2).reshape(h.shape[0], -1)                    # (c, P*L*O)
+            keys[start:start + chunk] = row_keys(sig)
+    return keys
+
+
+def find_behavioural(data: StateData, weights: RNNWeights, *, max_clusters: int = 256,
+                     max_points: int = 20_000, eps: float = DEFAULT_EPS, seed: int = 0) -> Encoding | EncodingFailure:
+    """Group the traced hidden states by the network's outputs on all probe sequences.
+
+    Parameters
+    ----------
+    data : StateData
+        The traced states (of the network ``weights``).
+    weights : RNNWeights
+        The network whose step function is probed.
+    max_clusters : int
+        More behaviours than this is not a small finite machine (failure).
+    max_points : int
+        Distinct states probed (a random sample beyond it; the others take the group of their
+        nearest probed state).
+    """
+    owner = "find_behavioural"
+    check_int(owner, "max_clusters", max_clusters, 2)
+    check_int(owner, "max_points", max_points, 10)
+    if weights.config.hidden_dim != data.hidden_dim:
+        return EncodingFailure(kind="cluster", method="behaviour",
+                               message=f"the network has H = {weights.config.hidden_dim}, the trace {data.hidden_dim}")
+    inputs = np.asarray(data.inputs, dtype=np.float64)
+    m = inputs.shape[0]
+    length = 1
+    while m ** (length + 1) <= MAX_PROBES:
+        length += 1
+    n_probes = m ** length
+    width = max([w.shape[0] for w in weights.f_weights] + [1])
+    budget = max(100, int(MAX_WORK // max(1, n_probes * length * width)))
+    n_sample = min(max_points, budget, data.n_points)
+    rng = np.random.default_rng(seed)
+    if n_sample < data.n_points:
+        # weight by visits so that common states are always probed; keep the initial state
+        p = data.counts / data.counts.sum()
+        sample = rng.choice(data.n_points, size=n_sample, replace=False, p=p)
+        sample = np.union1d(sample, [data.initial])
+    else:
+        sample = np.arange(data.n_points)
+    keys = probe_signatures(weights, data.points[sample], inputs, length)
+    uniq, groups = np.unique(keys, return_inverse=True)
+    n_groups = uniq.size
+    if n_groups > max_clusters:
+        return EncodingFailure(kind="cluster", method="behaviour",
+                               message=f"{n_groups} distinct behaviours on {n_probes} probes of length {length} "
+                                       f"(more than {max_clusters}): not a small finite machine")
+    # codes by first visit (initial state's group first), centres = group means
+    position = np.full(data.n_points, -1, dtype=np.int64)
+    position[sample] = groups
+    order = []
+    for idx in data.index.reshape(-1):           # first visits along the trace
+        g = position[idx]
+        if g >= 0 and g not in order:
+            order.append(int(g))
+            if len(order) == n_groups:
+                break
+    order += [g for g in range(n_groups) if g not in order]
+    rank = np.empty(n_groups, dtype=np.int64)
+    rank[order] = np.arange(n_groups)
+    centres = np.zeros((n_groups, data.hidden_dim))
+    np.add.at(centres, rank[groups], data.points[sample])
+    centres /= np.bincount(rank[groups], minlength=n_groups)[:, None]
+    enc = Encoding(kind="cluster", method="behaviour", hidden_dim=data.hidden_dim, variables=("c",),
+                   moduli=(None,), centres=centres, centre_codes=np.arange(n_groups)[:, None],
+                   prototypes=data.points[sample], prototype_clusters=rank[groups],
+                   params={"probe_length": length, "n_probes": n_probes, "n_probed_points": int(sample.size)})
+    note = (f"{n_groups} behaviours of {sample.size} probed states on all {n_probes} input sequences "
+            f"of length {length}")
+    return finish(enc, data, eps=eps, summary=note)
