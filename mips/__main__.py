@@ -1,4 +1,4 @@
-"""Command line: ``python -m mips tasks | train | run | zoo ...`` (see README)."""
+"""Command line: ``python -m mips tasks | train | run | bench | zoo ...`` (see README)."""
 
 from __future__ import annotations
 
@@ -44,8 +44,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="dataset size (default: the paper's 1,000,000)")
     tr.add_argument("--out", required=True, metavar="PATH", help="checkpoint file to write")
     _add_zoo_parser(sub)
+    from mips.cli_bench import add_bench_parser
     from mips.cli_run import add_run_parser
     add_run_parser(sub, _add_task_args)
+    add_bench_parser(sub)
     return p
 
 
@@ -201,6 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             from mips.cli_run import cmd_run
             return cmd_run(args, _resolve)
+        if args.command == "bench":
+            from mips.cli_bench import cmd_bench
+            return cmd_bench(args)
         return {"tasks": cmd_tasks, "train": cmd_train, "zoo": cmd_zoo}[args.command](args)
     except MipsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -202,6 +202,7 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
     emit = on_event or (lambda event: None)
     stages: dict[str, StageResult] = {}
     art: dict[str, Any] = {}
+    stopped: list[str] = []                 # the stage at which should_stop() said stop
     if model is not None:
         art["model"], art["training"] = _as_model(model)
 
@@ -210,9 +211,11 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
         # verification also runs after a failed regression: the state-table fallback remains
         needed = [s for s in STAGES[:index] if not (name == "verify" and s == "regress")]
         blocked = next((s for s in needed if s in stages and stages[s].status != "ok"), None)
-        if index > last or blocked or (should_stop is not None and should_stop()):
-            why = (f"after '{STAGES[last]}'" if index > last else
-                   f"'{blocked}' did not succeed" if blocked else "stopped")
+        if not stopped and index <= last and should_stop is not None and should_stop():
+            stopped.append(name)
+        if index > last or blocked or stopped:
+            why = (f"after '{STAGES[last]}'" if index > last else "stopped" if stopped else
+                   f"'{blocked}' did not succeed")
             stages[name] = StageResult(name=name, status="skipped", seconds=0.0, message=f"skipped: {why}")
             return None
         emit({"event": "stage_start", "stage": name, "task": spec.name})

@@ -46,6 +46,7 @@ MAX_WINDOW = 8
 MAX_STATE_VARS = 12
 MIN_WINDOW_EVIDENCE = 0.5
 MIN_VALID_SEQUENCES = 0.99
+MAX_MACHINE_STATES = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -300,7 +301,7 @@ def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
     plus, when several states share an output, the index of its class under Mealy equivalence (what
     the state remembers beyond its output: a carry, a remainder). Small memories are tried under
     several labelings, since the index order is arbitrary."""
-    if fsm is None or fsm.minimal is None or fsm.machine is None:
+    if fsm is None or fsm.minimal is None or fsm.machine is None or fsm.minimal.n_states > MAX_MACHINE_STATES:
         return []
     m, observed = fsm.minimal, fsm.machine
     codes = encode_grid(fsm.encoding, data)

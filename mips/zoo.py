@@ -1,4 +1,4 @@
-"""The model zoo: one trained network per benchmark task, shipped in ``assets/zoo`` (mips-method.md §2.4, §4, §5).
+"""The model zoo: one trained network per benchmark task, in ``assets/zoo`` (mips-method.md §2.4, §4, §5).
 
 The paper's AutoML (``mips.search``) is too slow to rebuild 62 networks on a small CPU, so the
 zoo uses a *seeded search*: a short ladder of candidate architectures per task, smallest first,
@@ -234,7 +234,7 @@ def _arch(config: RNNConfig) -> dict[str, Any]:
 def train_task(spec, zoo_dir: Path, *, time_budget_seconds: float, dataset=None,
                on_event: EventFn | None = None, train_fn: Callable[..., Any] | None = None,
                ladder: Sequence[RNNConfig] | None = None) -> ZooEntry:
-    """Run one task's ladder (default :func:`candidates`) and save its best network to ``zoo_dir/<task>.pt``.
+    """Run one task's ladder (default :func:`candidates`); save its best network as ``<task>.pt``.
 
     A candidate may use half of the budget that is left (the last one all of it), so the
     paper's architecture gets the most time; time a candidate does not use (it converged or
@@ -249,7 +249,8 @@ def train_task(spec, zoo_dir: Path, *, time_budget_seconds: float, dataset=None,
     search_name = SEARCH_NAME if ladder is None else f"{SEARCH_NAME} (custom ladder)"
     ladder = list(candidates(spec) if ladder is None else ladder)
     if not ladder:
-        raise ConfigError(f"The ladder for task '{spec.name}' must hold at least one architecture. Got [] instead.")
+        raise ConfigError(f"The ladder for task '{spec.name}' must hold at least one architecture. "
+                          f"Got [] instead.")
     start = time.perf_counter()
     trials: list[dict[str, Any]] = []
     best = None

@@ -2,26 +2,34 @@
 
 The paper's ``formula(f)`` restricts a truth table to the variables it depends on, then returns
 the shorter of its disjunctive normal form and, for symmetric functions, a parity, threshold or
-bit-count form. Ours does the same on observed rows, where every input combination that never
-occurs is a don't-care, with no cap on the number of variables (``max_vars``):
+bit-count form (at most 3 bits). Ours works on observed rows, where every input combination that
+never occurs is a don't-care, with up to ``max_vars`` variables:
 
 1. support: the fewest variables whose values still determine the target on the observed rows
    (exhaustively while cheap, else a greedy irredundant set);
-2. candidates over each support: the constant, a literal, symmetric forms of the sum of literals
-   (``a ^ b ^ c``, ``not a ^ b``, ``a + b + c > 1``, ``a - b < 1``, ``a + b == 1``, ...), ``v ^ g``
-   for a variable ``v`` and a simpler ``g``, sum-of-products and product-of-sums covers (sympy's
-   ``SOPform`` / ``POSform`` with don't-cares while they are fast, a greedy cube cover otherwise);
+2. candidates over each support: the constant, a literal; symmetric forms of the sum of literals
+   (``a ^ b ^ c``, ``not a ^ b``, ``a + b + c > 1``, ``a - b + c > 0``, ``a + b == 1``, ...);
+   exact sum-of-products / product-of-sums (sympy's ``SOPform`` / ``POSform`` with the unobserved
+   rows as don't-cares, i.e. what ``simplify_logic`` computes) while their worst-case cost fits
+   the budget, and greedy cube covers for any number of variables; decompositions
+   ``v or g`` / ``v and g`` (one value of ``v`` fixes the result), ``v ^ g`` and
+   ``g1 if v else g0`` with the parts found recursively;
 3. the smallest candidate by :func:`~mips.regression.formula.expression_size` that reproduces the
    target on every row (checked by evaluation).
+
+Past the time budget the best formula found so far is returned; at worst the plain disjunctive
+normal form of the observed rows, as in the paper.
 """
 
 from __future__ import annotations
 
 import ast
 import itertools
+import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import sympy
@@ -34,7 +42,9 @@ from mips.regression.symbolic import distinct_rows
 
 __all__ = ["fit_boolean"]
 
-_SYMPY_SECONDS = {7: 0.1, 8: 0.5, 9: 3.0, 10: 15.0}      # rough cost of one SOPform/POSform call
+logger = logging.getLogger(__name__)
+
+_SYMPY_SECONDS = {6: 0.05, 7: 0.4, 8: 5.0}               # worst cost of one SOPform/POSform call
 _MAX_SUPPORT_WORK = 4_000_000                            # row-checks spent looking for the fewest variables
 _MAX_POLARITY_WORK = 2_000_000                           # row-checks spent on sign patterns of sums
 _MAX_CHECKED_SIZE = 2000        # larger formulas are covers, correct by construction, not re-evaluated
@@ -87,7 +97,7 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
     cands: list[_Cand] = []
     for cols in supports:
         sub, st = _restrict(rows, t, cols)
-        cands += _candidates(sub, st, [names[c] for c in cols], deadline)
+        cands += _candidates(sub, st, [names[c] for c in cols], deadline, 0, {})
         if time.perf_counter() > deadline and cands:
             break
     env = dict(zip(names, rows.T))
@@ -95,7 +105,8 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
         size, expr, _ = cands[i]
         if size > _MAX_CHECKED_SIZE or np.array_equal(evaluate(expr, env, t.shape), t):
             return Formula(expr=expr, method="boolean", size=size)
-    return None        # unreachable unless a candidate builder is wrong
+        logger.warning("fit_boolean: candidate %r does not reproduce the target; skipped", expr)
+    return None
 
 
 # ---------------------------------------------------------------------------------------- support
@@ -161,13 +172,25 @@ def _lit(v: str, positive: bool) -> str:
     return v if positive else f"not {v}"
 
 
-def _candidates(rows: np.ndarray, t: np.ndarray, names: list[str], deadline: float, depth: int = 0
-                ) -> list[_Cand]:
+class _Problem(NamedTuple):
+    """One sub-problem of :func:`_candidates`."""
+
+    rows: np.ndarray
+    t: np.ndarray
+    names: list[str]
+    deadline: float
+    depth: int
+    memo: dict
+
+
+def _candidates(rows: np.ndarray, t: np.ndarray, names: list[str], deadline: float, depth: int,
+                memo: dict) -> list[_Cand]:
     """Formulas over ``names`` (the columns of ``rows``, all needed) reproducing ``t`` on the rows.
 
     ``depth`` counts the decompositions above this call: ``v or g``, ``v and g`` (when fixing
     ``v`` fixes the result), and at the top ``v ^ g`` and ``g1 if v else g0``, with ``g``, ``g0``,
-    ``g1`` found recursively.
+    ``g1`` found recursively (``memo`` keeps the best formula of each sub-problem). Stops early
+    at a formula of ``2k - 1`` nodes, the least that reads ``k`` needed variables.
     """
     k = len(names)
     if np.all(t == t[0]):
@@ -175,44 +198,82 @@ def _candidates(rows: np.ndarray, t: np.ndarray, names: list[str], deadline: flo
     if k == 1:                                    # both values occur, or t would be constant
         return [_cand(_lit(names[0], bool(t[rows[:, 0] == 1][0])))]
     out = [_cand(x) for x in _symmetric(rows, t, names)]
-    if (depth == 0 or k <= 7 - depth) and _SYMPY_SECONDS.get(k, 0.02 if k < 7 else 1e9) < (deadline - time.perf_counter()) / 3:
-        out += [_cand(x) for x in _sympy_forms(rows, t, names)]
+    for stage in (_sympy_stage, _cover_stage, _unate_stage, _xor_stage, _ite_stage):
+        if time.perf_counter() > deadline or (out and _best(out)[0] <= 2 * k - 1):
+            break
+        out += stage(_Problem(rows, t, names, deadline, depth, memo), out)
+    if not out:                                                  # out of time: the observed rows
+        on, off = rows[t == 1].astype(bool), rows[t == 0].astype(bool)
+        out.append(_sop([(np.ones(k, bool), r) for r in on], names) if len(on) <= len(off)
+                   else _pos([(np.ones(k, bool), r) for r in off], names))
+    return out
+
+
+def _sympy_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
+    """Exact two-level minimisation (sympy), while its worst-case cost fits the time left."""
+    rows, t, names, deadline, depth, memo = p
+    k = len(names)
+    cost = _SYMPY_SECONDS.get(k, 0.01 if k < 6 else np.inf)
+    if (depth == 0 or k <= 7 - depth) and cost < (deadline - time.perf_counter()) / 3:
+        return [_cand(x) for x in _sympy_forms(rows, t, names)]
+    return []
+
+
+def _cover_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
+    """Greedy sum-of-products and product-of-sums covers (any number of variables)."""
+    rows, t, names, deadline, depth, memo = p
     on, off = rows[t == 1].astype(bool), rows[t == 0].astype(bool)
-    if time.perf_counter() < deadline:
-        best = min((c[0] for c in out), default=np.inf)
-        cubes_on, cubes_off = _cover(on, off, deadline, best), _cover(off, on, deadline, best)
-        if cubes_on is not None:
-            out.append(_sop(cubes_on, names))
-        if cubes_off is not None:
-            out.append(_pos(cubes_off, names))
-            out.append(_not(_sop(cubes_off, names)))
+    best = _best(out)[0] if out else np.inf
+    cubes_on, cubes_off = _cover(on, off, deadline, best), _cover(off, on, deadline, best)
+    found = [] if cubes_on is None else [_sop(cubes_on, names)]
+    if cubes_off is not None:
+        found += [_pos(cubes_off, names), _not(_sop(cubes_off, names))]
+    return found
+
+
+def _unate_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
+    """``lit or g`` / ``lit and g`` where one value of a variable fixes the result."""
+    rows, t, names, deadline, depth, memo = p
+    k, found = len(names), []
     for c, v in enumerate(names if depth < 2 and k <= 8 else ()):
         for value in (0, 1):
             fixed = rows[:, c] == value
             if time.perf_counter() > deadline or not np.all(t[fixed] == t[fixed][0]):
                 continue
-            g = _best(_reduced(rows[~fixed], t[~fixed], names, [i for i in range(k) if i != c], deadline, depth + 1))
-            if t[fixed][0]:                               # v == value gives 1: "lit or g"
-                out.append(_cand(f"{_lit(v, bool(value))} or {_wrap(g, 1)}"))
-            else:                                         # v == value gives 0: "lit and g"
-                out.append(_cand(f"{_lit(v, not value)} and {_wrap(g, 2)}"))
-    for c, v in enumerate(names if depth == 0 and k <= 6 else ()):
+            others = [i for i in range(k) if i != c]
+            g = _reduced(rows[~fixed], t[~fixed], names, others, deadline, depth + 1, memo)
+            if t[fixed][0]:                               # v == value gives 1
+                found.append(_cand(f"{_lit(v, bool(value))} or {_wrap(g, 1)}"))
+            else:                                         # v == value gives 0
+                found.append(_cand(f"{_lit(v, not value)} and {_wrap(g, 2)}"))
+    return found
+
+
+def _xor_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
+    """``v ^ g`` with ``g = t ^ v`` simpler than ``t``."""
+    rows, t, names, deadline, depth, memo = p
+    found = []
+    for c, v in enumerate(names if depth == 0 and len(names) <= 6 else ()):
         if time.perf_counter() > deadline:
             break
-        g = _best(_reduced(rows, t ^ rows[:, c], names, list(range(k)), deadline, depth + 1))
+        g = _reduced(rows, t ^ rows[:, c], names, list(range(len(names))), deadline, depth + 1, memo)
         if g[1] not in ("0", "1"):
-            out.append(_cand(f"{v} ^ {_wrap(g, 7)}"))
-    for c, v in enumerate(names if depth == 0 and k <= 6 else ()):   # "g1 if v else g0"
+            found.append(_cand(f"{v} ^ {_wrap(g, 7)}"))
+    return found
+
+
+def _ite_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
+    """``g1 if v else g0`` (Shannon expansion) with both cofactors found without decomposing."""
+    rows, t, names, deadline, depth, memo = p
+    k, found = len(names), []
+    for c, v in enumerate(names if depth == 0 and k <= 6 else ()):
         sel, others = rows[:, c] == 1, [i for i in range(k) if i != c]
         if time.perf_counter() > deadline or sel.all() or not sel.any():
             continue
-        g1 = _best(_reduced(rows[sel], t[sel], names, others, deadline, 2))
-        g0 = _best(_reduced(rows[~sel], t[~sel], names, others, deadline, 2))
-        out.append(_cand(f"{g1[1]} if {v} else {g0[1]}"))
-    if not out:                                                  # out of time: the observed rows
-        out.append(_sop([(np.ones(k, bool), r) for r in on], names) if len(on) <= len(off)
-                   else _pos([(np.ones(k, bool), r) for r in off], names))
-    return out
+        g1 = _reduced(rows[sel], t[sel], names, others, deadline, 2, memo)
+        g0 = _reduced(rows[~sel], t[~sel], names, others, deadline, 2, memo)
+        found.append(_cand(f"{_wrap(g1, 1)} if {v} else {g0[1]}"))
+    return found
 
 
 def _best(cands: list[_Cand]) -> _Cand:
@@ -223,14 +284,17 @@ def _not(c: _Cand) -> _Cand:
     return c[0] + 1, f"not {_wrap(c, 3)}", 3
 
 
-def _reduced(rows: np.ndarray, t: np.ndarray, names: list[str], cols: list[int], deadline: float, depth: int
-             ) -> list[_Cand]:
-    """Candidates for ``t`` over the columns ``cols``, after dropping the ones it does not need."""
+def _reduced(rows: np.ndarray, t: np.ndarray, names: list[str], cols: list[int], deadline: float, depth: int,
+             memo: dict) -> _Cand:
+    """The best candidate for ``t`` over the columns ``cols``, after dropping the ones it does not need."""
     for c in reversed(list(cols)):
         if _sufficient(rows, t, [i for i in cols if i != c]):
             cols = [i for i in cols if i != c]
     sub, st = _restrict(rows, t, cols)
-    return _candidates(sub, st, [names[i] for i in cols], deadline, depth)
+    key = (depth, tuple(names[i] for i in cols), sub.tobytes(), st.tobytes())
+    if key not in memo:
+        memo[key] = _best(_candidates(sub, st, [names[i] for i in cols], deadline, depth, memo))
+    return memo[key]
 
 
 def _symmetric(rows: np.ndarray, t: np.ndarray, names: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from mips.regression.evaluate import evaluate
 from mips.regression.formula import Formula
 
 __all__ = ["DEFAULT_OPERATORS", "OPERATORS", "distinct_rows", "search_formula", "search_formulas"]
+
+logger = logging.getLogger(__name__)
 
 BOUND = 2 ** 40                 # largest |value| a candidate may take on a row
 _BLOCK = 1 << 19                # int64 elements per evaluated tile (4 MiB)
@@ -554,6 +557,8 @@ def search_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.
     names, rows, tvals = distinct_rows(columns, targets, owner)
     live = {k: v for k, v in tvals.items() if v is not None}
     result: dict[str, Formula | None] = {k: None for k in targets}
+    if stats is not None:
+        stats.update(n_enumerated=0, stored_values=0, out_of_time=False)
     if not live:
         return result
     search = _Search(names, rows, live, consts, list(dict.fromkeys(operators)), max_size, deadline,
@@ -566,6 +571,8 @@ def search_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.
         expr = ast.unparse(search.tree(gid)[0])
         if np.array_equal(evaluate(expr, dict(zip(names, rows.T)), (rows.shape[0],)), tvals[k]):
             result[k] = Formula(expr=expr, method="symbolic")
+        else:
+            logger.warning("search_formulas: %r does not reproduce target %r; dropped", expr, k)
     return result
 
 
