@@ -150,7 +150,7 @@ def _add_zoo_parser(sub) -> None:
 
 def _print_zoo_entry(e) -> None:
     state = "perfect" if e.perfect else "FAILED "
-    print(f"{e.task:<24} {e.describe:<20} {state} acc {e.test_accuracy:.6f} {e.training_seconds:7.1f}s")
+    print(f"{e.task:<24} {e.describe:<20} {state} acc {e.test_accuracy:.7f} {e.training_seconds:7.1f}s")
 
 
 def cmd_zoo(args: argparse.Namespace) -> int:
@@ -178,7 +178,7 @@ def cmd_zoo(args: argparse.Namespace) -> int:
             bar.set_postfix_str(e["task"])
         if e["event"] == "trial_end":
             tqdm.write(f"  {e['task']:<24} {e['architecture']:<20} "
-                       f"{'perfect' if e['perfect'] else 'failed ':<7} acc {e['accuracy']:.6f} "
+                       f"{'perfect' if e['perfect'] else 'failed ':<7} acc {e['accuracy']:.7f} "
                        f"{e['seconds']:6.1f}s ({e['stopped']})")
         elif e["event"] in ("task_end", "task_skipped"):
             bar.update(1)

@@ -128,6 +128,9 @@ def run_task(task: str, out_dir: str, *, model: str | None = None, task_file: st
         cmd += ["--task-file", task_file]
     start = time.perf_counter()
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    # Dask workers set a tiny malloc trim threshold; inherited, it turns every large numpy
+    # allocation into page faults and starves the CPU-time budgets of the regression
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     try:
@@ -252,6 +255,9 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
     """
     from distributed import Client, LocalCluster, as_completed
 
+    for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "dask")]:
+        if logging.getLogger(name).level < logging.WARNING:      # dask's config sets INFO on import
+            logging.getLogger(name).setLevel(logging.WARNING)
     check_float("run_benchmark", "time_limit", time_limit, 1.0, 1e6)
     start = time.perf_counter()
     out = Path(out_dir)

@@ -18,18 +18,15 @@ def add_bench_parser(sub) -> None:
                    help="wall-clock limit per task (default 120; 1800 with --train)")
     b.add_argument("--n-sequences", type=int, default=None, metavar="N",
                    help="dataset size per task (default: the paper's 1,000,000)")
+    b.add_argument("--regression-budget", type=float, default=None, metavar="SECONDS",
+                   help="symbolic-search CPU seconds per formula set (default 3)")
     b.add_argument("--out", default=None, metavar="DIR", help="results folder (default assets/bench)")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    import logging
-
     from tqdm import tqdm
 
     from mips import benchmark, zoo
-
-    for name in ("distributed", "dask"):
-        logging.getLogger(name).setLevel(logging.WARNING)
     from mips.tasks.taskfile import load_task_file
 
     tasks = benchmark.resolve_bench_tasks(args.tasks) if args.tasks != [] else []
@@ -48,6 +45,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             models[t] = str(zoo.ZOO_DIR / e.file) if e is not None and e.file else None
     limit = args.time_limit or (1800.0 if args.train else benchmark.DEFAULT_TIME_LIMIT)
     config = {"n_sequences": args.n_sequences} if args.n_sequences else {}
+    if args.regression_budget:
+        config["regression_seconds"] = args.regression_budget
     bar = tqdm(total=len(tasks), desc="bench", unit="task", dynamic_ncols=True)
 
     def on_progress(e: dict) -> None:

@@ -47,6 +47,7 @@ MAX_STATE_VARS = 12
 MIN_WINDOW_EVIDENCE = 0.5
 MIN_VALID_SEQUENCES = 0.99
 MAX_MACHINE_STATES = 64
+MACHINE_VIEW_ABOVE = 10          # try machine views unless a program this small was found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -133,7 +134,7 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     prev = codes[:, :-1].reshape(-1, k)
     nxt = codes[:, 1:].reshape(-1, k)
     xs = x.reshape(-1, n_in)
-    later = np.repeat(np.arange(t_len)[None] > 0, n, axis=0).reshape(-1)
+    later = np.repeat(np.arange(t_len)[None] > 0, n, axis=0).reshape(-1)   # rows after step 0
     consts = _constants(x, view.moduli)
     moduli = dict(zip(names, view.moduli))
 
@@ -145,19 +146,18 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
                             constants=consts, time_budget_seconds=time_budget_seconds)
         return fits, conflicts
 
-    updates, conflicts = fit_updates(np.ones(len(prev), dtype=bool))
+    # fit the steps after the first (the first starts from the special zero state), then check
+    # that the zero state's code gives the observed first step, else look for the one that does
+    updates, conflicts = fit_updates(later if t_len > 1 else np.ones(len(prev), dtype=bool))
     init = tuple(int(v) for v in initial)
     note = ""
-    if any(f is None for f in updates.values()) and t_len > 1:
-        # fit the steps after the first, then find the initial state those formulas need
-        updates, conflicts = fit_updates(later)
-        if all(f is not None for f in updates.values()):
-            found = _initial_for(updates, names, ins, codes[:, 1], x[:, 0], init)
-            if found is None:
-                return f"{view.name}: no initial state reproduces the first step with the later-step formulas"
-            if found != init:
-                note = f"initial state {found} instead of the zero state's code {init}"
-            init = found
+    if all(f is not None for f in updates.values()):
+        found = _initial_for(updates, names, ins, codes[:, 1], x[:, 0], init)
+        if found is None:
+            return f"{view.name}: no initial state reproduces the first step with the later-step formulas"
+        if found != init:
+            note = f"initial state {found} instead of the zero state's code {init}"
+        init = found
     missing = [nm for nm, f in updates.items() if f is None]
     if missing:
         return f"{view.name}: no formula for the update of {', '.join(missing)}"
@@ -402,7 +402,7 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
         else:
             failures.append(result)
             log.info("synthesis %s: %s", task, result)
-    if fsm is not None and fsm.minimal is not None and not any(p.size <= 8 for p in programs):
+    if fsm is not None and fsm.minimal is not None and not any(p.size <= MACHINE_VIEW_ABOVE for p in programs):
         for view, init in machine_views(fsm, data):
             result = regress_view(view, x, y, task=task, initial=init,
                                   time_budget_seconds=time_budget_seconds / 2)

@@ -64,8 +64,8 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
     max_vars : int
         Most variables the formula may read (after dropping the ones it does not need).
     time_budget_seconds : float
-        Wall-clock budget; past it the best candidate found so far is returned (at worst a plain
-        disjunctive normal form of the observed rows).
+        CPU-time budget (this process; robust to machine load); past it the best candidate found
+        so far is returned (at worst a plain disjunctive normal form of the observed rows).
 
     Returns
     -------
@@ -83,7 +83,7 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
     owner = "fit_boolean"
     check_int(owner, "max_vars", max_vars, 1, 64)
     check_float(owner, "time_budget_seconds", time_budget_seconds, 0.0, 1e6, low_open=True)
-    deadline = time.perf_counter() + 0.85 * time_budget_seconds     # the rest: writing, checking
+    deadline = time.process_time() + 0.85 * time_budget_seconds     # the rest: writing, checking
     names, rows, tv = distinct_rows(columns, {"target": target}, owner)
     t = tv["target"]
     bits = lambda a: bool(np.all((a == 0) | (a == 1)))      # noqa: E731
@@ -98,7 +98,7 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
     for cols in supports:
         sub, st = _restrict(rows, t, cols)
         cands += _candidates(sub, st, [names[c] for c in cols], deadline, 0, {})
-        if time.perf_counter() > deadline and cands:
+        if time.process_time() > deadline and cands:
             break
     env = dict(zip(names, rows.T))
     for _, i in sorted((c[0], i) for i, c in enumerate(cands)):     # ties: the first built
@@ -132,10 +132,10 @@ def _supports(rows: np.ndarray, t: np.ndarray, deadline: float) -> list[list[int
     work = 0
     for r in range(len(greedy)):
         work += math.comb(n, r) * m
-        if work > _MAX_SUPPORT_WORK or time.perf_counter() > deadline:
+        if work > _MAX_SUPPORT_WORK or time.process_time() > deadline:
             break
         found = [list(c) for c in itertools.combinations(range(n), r)
-                 if time.perf_counter() < deadline and _sufficient(rows, t, c)][:4]
+                 if time.process_time() < deadline and _sufficient(rows, t, c)][:4]
         if found:
             break
     if greedy not in found:
@@ -199,7 +199,7 @@ def _candidates(rows: np.ndarray, t: np.ndarray, names: list[str], deadline: flo
         return [_cand(_lit(names[0], bool(t[rows[:, 0] == 1][0])))]
     out = [_cand(x) for x in _symmetric(rows, t, names)]
     for stage in (_sympy_stage, _cover_stage, _unate_stage, _xor_stage, _ite_stage):
-        if time.perf_counter() > deadline or (out and _best(out)[0] <= 2 * k - 1):
+        if time.process_time() > deadline or (out and _best(out)[0] <= 2 * k - 1):
             break
         out += stage(_Problem(rows, t, names, deadline, depth, memo), out)
     if not out:                                                  # out of time: the observed rows
@@ -214,7 +214,7 @@ def _sympy_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
     rows, t, names, deadline, depth, memo = p
     k = len(names)
     cost = _SYMPY_SECONDS.get(k, 0.01 if k < 6 else np.inf)
-    if (depth == 0 or k <= 7 - depth) and cost < (deadline - time.perf_counter()) / 3:
+    if (depth == 0 or k <= 7 - depth) and cost < (deadline - time.process_time()) / 3:
         return [_cand(x) for x in _sympy_forms(rows, t, names)]
     return []
 
@@ -238,7 +238,7 @@ def _unate_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
     for c, v in enumerate(names if depth < 2 and k <= 8 else ()):
         for value in (0, 1):
             fixed = rows[:, c] == value
-            if time.perf_counter() > deadline or not np.all(t[fixed] == t[fixed][0]):
+            if time.process_time() > deadline or not np.all(t[fixed] == t[fixed][0]):
                 continue
             others = [i for i in range(k) if i != c]
             g = _reduced(rows[~fixed], t[~fixed], names, others, deadline, depth + 1, memo)
@@ -254,7 +254,7 @@ def _xor_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
     rows, t, names, deadline, depth, memo = p
     found = []
     for c, v in enumerate(names if depth == 0 and len(names) <= 6 else ()):
-        if time.perf_counter() > deadline:
+        if time.process_time() > deadline:
             break
         g = _reduced(rows, t ^ rows[:, c], names, list(range(len(names))), deadline, depth + 1, memo)
         if g[1] not in ("0", "1"):
@@ -268,7 +268,7 @@ def _ite_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
     k, found = len(names), []
     for c, v in enumerate(names if depth == 0 and k <= 6 else ()):
         sel, others = rows[:, c] == 1, [i for i in range(k) if i != c]
-        if time.perf_counter() > deadline or sel.all() or not sel.any():
+        if time.process_time() > deadline or sel.all() or not sel.any():
             continue
         g1 = _reduced(rows[sel], t[sel], names, others, deadline, 2, memo)
         g0 = _reduced(rows[~sel], t[~sel], names, others, deadline, 2, memo)
@@ -358,7 +358,7 @@ def _cover(on: np.ndarray, off: np.ndarray, deadline: float, limit: float
     for i in range(len(on)):
         if not uncovered[i]:
             continue
-        if time.perf_counter() > deadline or size > limit:
+        if time.process_time() > deadline or size > limit:
             return None
         p = on[i]
         diff = off != p                                  # (n_off, k): where each off row differs

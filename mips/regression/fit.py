@@ -21,6 +21,7 @@ from mips.regression.symbolic import search_formulas
 
 METHODS = ("linear", "modular", "boolean", "symbolic")
 MAX_SYMBOLIC_SIZE = 9
+IMPROVE_ABOVE = 5        # look for a shorter formula than linear/modular/boolean found above this size
 
 
 def _is_bits(a: np.ndarray) -> bool:
@@ -47,7 +48,7 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
     -------
     dict target -> Formula or None (no method fits)
     """
-    start = time.perf_counter()
+    start = time.process_time()
     moduli = dict(moduli or {})
     cols = {k: np.asarray(v, dtype=np.int64) for k, v in columns.items()}
     bits = all(_is_bits(v) for v in cols.values())
@@ -66,10 +67,10 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
     if "symbolic" in methods:
         # only look for something shorter than what the cheap methods found
         wanted = {n: np.asarray(t, dtype=np.int64) for n, t in targets.items()
-                  if best[n] is None or best[n].size > 3}
+                  if best[n] is None or best[n].size > IMPROVE_ABOVE}
         if wanted:
             limit = max((best[n].size - 1 if best[n] is not None else max_symbolic_size) for n in wanted)
-            budget = max(0.1, time_budget_seconds - (time.perf_counter() - start))
+            budget = max(0.1, time_budget_seconds - (time.process_time() - start))
             hits = search_formulas(cols, wanted, max_size=min(limit, max_symbolic_size),
                                    time_budget_seconds=budget, constants=tuple(constants))
             for n, f in hits.items():

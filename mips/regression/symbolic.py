@@ -251,7 +251,7 @@ class _Search:
         return values.view(np.uint64) @ self.r
 
     def _done(self) -> bool:
-        if time.perf_counter() > self.deadline:
+        if time.process_time() > self.deadline:
             self.out_of_time = True
         return self.out_of_time or len(self.found) == len(self.targets)
 
@@ -524,7 +524,8 @@ def search_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.
     max_size : int
         Largest formula size (AST nodes) searched.
     time_budget_seconds : float
-        Wall-clock budget for the whole search; targets not found by then get None.
+        CPU-time budget (this process, so results do not change with machine load) for the
+        whole search; targets not found by then get None.
     constants : sequence of int
         Integer constants the formulas may use (e.g. the alphabet size).
     operators : sequence of str
@@ -553,7 +554,7 @@ def search_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.
         if o not in OPERATORS:
             raise ConfigError(f"Unknown operator {o!r} for {owner}; known: {', '.join(OPERATORS)}."
                               + did_you_mean(o, OPERATORS))
-    deadline = time.perf_counter() + time_budget_seconds
+    deadline = time.process_time() + time_budget_seconds
     names, rows, tvals = distinct_rows(columns, targets, owner)
     live = {k: v for k, v in tvals.items() if v is not None}
     result: dict[str, Formula | None] = {k: None for k in targets}
