@@ -5,14 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 
 from mips.tasks import get_task, list_tasks, make_dataset
+from mips.tasks.spec import TaskSpec
 
 
 def task_names() -> list[str]:
     return [t.name for t in list_tasks()]
 
 
-def task_summary(name: str) -> dict[str, str]:
-    t = get_task(name)
+def spec_summary(t: TaskSpec) -> dict[str, str]:
+    """The task's one-line description and its facts (alphabet, dimensions, length, split)."""
     values = t.input_values
     alphabet = f"{{{values[0]}..{values[-1]}}}" if len(values) > 3 else "{" + ", ".join(map(str, values)) + "}"
     facts = (f"{t.input_dim} input(s) per step from {alphabet}, {t.output_dim} output(s), "
@@ -20,12 +21,22 @@ def task_summary(name: str) -> dict[str, str]:
     return {"description": t.description, "facts": facts}
 
 
+def task_summary(name: str) -> dict[str, str]:
+    return spec_summary(get_task(name))
+
+
+def _fmt(v) -> str:
+    return str(int(v[0])) if len(v) == 1 else "(" + ",".join(str(int(a)) for a in v) + ")"
+
+
+def spec_samples(t: TaskSpec, n: int = 5) -> list[dict[str, str]]:
+    """First ``n`` test sequences of a task as rows of input and output lists."""
+    ds = make_dataset(t, n_sequences=max(50, 2 * n), seed=0)
+    return [{"input": " ".join(_fmt(v) for v in x), "output": " ".join(_fmt(v) for v in y)}
+            for x, y in zip(ds.x_test[:n], ds.y_test[:n])]
+
+
 @lru_cache(maxsize=64)
 def sample_table(name: str, n: int = 5) -> list[dict[str, str]]:
-    """First ``n`` test sequences as rows of input and output lists."""
-    ds = make_dataset(name, n_sequences=max(50, 2 * n), seed=0)
-    rows = []
-    for x, y in zip(ds.x_test[:n], ds.y_test[:n]):
-        fmt = (lambda v: str(int(v[0])) if len(v) == 1 else "(" + ",".join(str(int(a)) for a in v) + ")")
-        rows.append({"input": " ".join(fmt(v) for v in x), "output": " ".join(fmt(v) for v in y)})
-    return rows
+    """First ``n`` test sequences of a built-in task as rows of input and output lists."""
+    return spec_samples(get_task(name), n)

@@ -1,0 +1,359 @@
+"""Session state and cached loaders of the workbench (the only workbench module besides the pages that
+uses streamlit).
+
+What survives page changes lives in ``st.session_state`` under the ``mips_*`` keys below: the chosen
+task (a benchmark name or an uploaded task file), per task the network that replaces the zoo model
+for this session (uploaded or trained here, kept as checkpoint bytes), and the Program page's editor.
+Live objects are cached with ``st.cache_resource`` (models, task specs, datasets, pipeline results);
+arrays for plots with ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from mips.errors import MipsError
+from mips.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from mips.models.rnn import RNN
+from mips.pipeline import STAGES, PipelineConfig, PipelineResult, run_pipeline
+from mips.projection import Projection, project
+from mips.tasks import get_task, make_dataset
+from mips.tasks.dataset import Dataset
+from mips.tasks.spec import TaskSpec
+from mips.tasks.taskfile import load_task_file
+
+# -- session keys (everything the app keeps per session) ------------------------------------
+K_TASK = "mips_task"                # benchmark task name chosen on the Home page
+K_TASK_SOURCE = "mips_task_source"  # "builtin" or "file"
+K_TASK_FILE = "mips_task_file"      # {"sha", "filename", "bytes", "name"} of the uploaded task file
+K_MODELS = "mips_models"            # task key -> {"source", "label", "bytes", "sha", "note"}
+K_SEEN_UPLOADS = "mips_seen_uploads"  # upload hashes already handled (the uploader keeps its file)
+K_PROGRAM_OWNER = "mips_program_owner"
+K_PROGRAM_TEXT = "mips_program_text"
+K_PROGRAM_CHECK = "mips_program_check"
+K_PROGRAM_ACCEPTED = "mips_program_accepted"
+K_TRAIN_CANCEL = "mips_train_cancel"
+K_TRAIN_HISTORY = "mips_train_history"
+
+DEFAULT_TASK = "Parity_All"
+#: The app's pipeline settings: a 20k-sequence dataset keeps a first run to seconds on a zoo model.
+APP_CONFIG = PipelineConfig(n_sequences=20_000, n_trace_sequences=4096, regression_seconds=2.0)
+PROJECTION_SEQUENCES = 400
+MAX_STORED_RESULTS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class TaskContext:
+    spec: TaskSpec
+    key: str          # "builtin:<name>" or "file:<sha>"
+    source: str       # "builtin" or "file"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """The network in use for a task in this session."""
+
+    source: str                      # "zoo", "upload", "trained" or "none"
+    label: str
+    fingerprint: str
+    checkpoint: Checkpoint | None = None
+    accuracy: float | None = None
+    note: str = ""                   # a warning to show next to it (imperfect network, other task, ...)
+    error: str = ""                  # why there is no network
+
+
+def ensure_routed() -> None:
+    """Route through ``streamlit_app.py`` even when the first visit after a server start opens a page's URL.
+
+    Streamlit runs a ``pages/`` folder next to the entry point the legacy (v1) way, each page on
+    its own without the entry point, until some run has called ``st.navigation``; a first visitor
+    opening ``/train`` would get the legacy sidebar and no page config. Every page calls this
+    first: in that situation it switches the legacy mode off and reruns, so the entry point routes
+    to the same page (the URL path, hence the page hash, is the same).
+
+    AppTest resets that mode before every run, so a rerun there would drop the button click that
+    started it; the AppTests set ``MIPS_APPTEST=1`` to run the pages directly instead.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not os.environ.get("MIPS_APPTEST"):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+# -- tasks ------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _task_from_file(sha: str, filename: str, _data: bytes) -> TaskSpec:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(filename).name) or "task.py"
+    if not safe.endswith(".py"):
+        safe += ".py"
+    folder = Path(tempfile.gettempdir()) / "mips-workbench-tasks" / sha
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / safe
+    path.write_bytes(_data)
+    return load_task_file(path)
+
+
+def chosen_task_name() -> str:
+    return st.session_state.get(K_TASK, DEFAULT_TASK)
+
+
+def set_builtin_task(name: str) -> None:
+    st.session_state[K_TASK] = name
+    st.session_state[K_TASK_SOURCE] = "builtin"
+
+
+def set_task_file(filename: str, data: bytes) -> str | None:
+    """Load an uploaded task file and make it the current task; returns an error message or None."""
+    sha = _sha(data)
+    try:
+        spec = _task_from_file(sha, filename, data)
+    except MipsError as exc:
+        return str(exc)
+    except Exception as exc:  # the file is user code: any failure is reported, never raised
+        return f"Task file '{filename}' could not be loaded: {type(exc).__name__}: {exc}"
+    st.session_state[K_TASK_FILE] = {"sha": sha, "filename": filename, "bytes": data, "name": spec.name}
+    st.session_state[K_TASK_SOURCE] = "file"
+    return None
+
+
+def current_task() -> TaskContext:
+    """The task chosen in this session (an uploaded task file when one is active)."""
+    if st.session_state.get(K_TASK_SOURCE) == "file" and st.session_state.get(K_TASK_FILE):
+        f = st.session_state[K_TASK_FILE]
+        try:
+            return TaskContext(spec=_task_from_file(f["sha"], f["filename"], f["bytes"]), key=f"file:{f['sha']}",
+                               source="file")
+        except Exception:  # noqa: BLE001 - fall back to the benchmark task below
+            st.session_state[K_TASK_SOURCE] = "builtin"
+    name = chosen_task_name()
+    try:
+        spec = get_task(name)
+    except MipsError:
+        name = DEFAULT_TASK
+        st.session_state[K_TASK] = name
+        spec = get_task(name)
+    return TaskContext(spec=spec, key=f"builtin:{name}", source="builtin")
+
+
+# -- models -------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def zoo_manifest() -> dict:
+    from mips.zoo import manifest
+    try:
+        return manifest()
+    except MipsError:
+        return {}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _zoo_checkpoint(task: str, stamp: str) -> Checkpoint:
+    from mips.zoo import load_zoo_model
+    return load_zoo_model(task, allow_imperfect=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _checkpoint_from_bytes(sha: str, _data: bytes) -> Checkpoint:
+    return load_checkpoint(_data)
+
+
+def _zoo_stamp(file: str) -> str:
+    from mips.zoo import ZOO_DIR
+    p = ZOO_DIR / file
+    try:
+        s = p.stat()
+    except OSError:
+        return "missing"
+    return f"{s.st_size}-{s.st_mtime_ns}"
+
+
+def current_model(task: TaskContext) -> ModelChoice:
+    """The network for ``task`` in this session: uploaded or trained here, else the zoo's."""
+    override = st.session_state.get(K_MODELS, {}).get(task.key)
+    if override:
+        try:
+            ck = _checkpoint_from_bytes(override["sha"], override["bytes"])
+        except MipsError as exc:
+            return ModelChoice(source="none", label="none", fingerprint="none", error=str(exc))
+        acc = ck.training.get("test_accuracy")
+        return ModelChoice(source=override["source"], label=override["label"],
+                           fingerprint=f"{override['source']}:{override['sha']}", checkpoint=ck,
+                           accuracy=float(acc) if isinstance(acc, (int, float)) else None,
+                           note=override.get("note", ""))
+    if task.source != "builtin":
+        return ModelChoice(source="none", label="none", fingerprint="none",
+                           error="A custom task has no zoo network: train one on the Train page or upload a "
+                                 "checkpoint on the Home page.")
+    entry = zoo_manifest().get(task.spec.name)
+    if entry is None or entry.file is None:
+        return ModelChoice(source="none", label="none", fingerprint="none",
+                           error=f"The zoo has no network for {task.spec.name} yet: train one on the Train page "
+                                 f"or upload a checkpoint on the Home page.")
+    stamp = _zoo_stamp(entry.file)
+    try:
+        ck = _zoo_checkpoint(task.spec.name, stamp)
+    except MipsError as exc:
+        return ModelChoice(source="none", label="none", fingerprint="none", error=str(exc))
+    note = "" if entry.perfect else (f"The zoo network is not perfect (test accuracy {entry.test_accuracy:.4%}); "
+                                     f"its program may be wrong.")
+    return ModelChoice(source="zoo", label=f"zoo network {entry.describe}", fingerprint=f"zoo:{task.spec.name}:{stamp}",
+                       checkpoint=ck, accuracy=float(entry.test_accuracy), note=note)
+
+
+def _set_override(task: TaskContext, source: str, label: str, data: bytes, note: str = "") -> None:
+    models = dict(st.session_state.get(K_MODELS, {}))
+    models[task.key] = {"source": source, "label": label, "bytes": data, "sha": _sha(data), "note": note}
+    st.session_state[K_MODELS] = models
+
+
+def use_uploaded_checkpoint(task: TaskContext, filename: str, data: bytes) -> str | None:
+    """Validate an uploaded checkpoint and use it for ``task``; returns an error message or None."""
+    try:
+        ck = _checkpoint_from_bytes(_sha(data), data)
+    except MipsError as exc:
+        return str(exc)
+    cfg, spec = ck.config, task.spec
+    if cfg.input_dim != spec.input_dim or cfg.output_dim != spec.output_dim:
+        return (f"The checkpoint '{filename}' reads {cfg.input_dim} and writes {cfg.output_dim} number(s) per step; "
+                f"task {spec.name} has {spec.input_dim} and {spec.output_dim}. Choose the task it was trained "
+                f"for ({ck.task}) first.")
+    note = "" if ck.task == spec.name else f"This checkpoint was trained for task '{ck.task}', not {spec.name}."
+    _set_override(task, "upload", f"uploaded {filename} ({cfg.describe()})", data, note)
+    return None
+
+
+def checkpoint_bytes(task: TaskContext, model: RNN, training: dict, seed: int) -> bytes:
+    """A trained network as checkpoint bytes (what the session keeps and what can be downloaded)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = save_checkpoint(Path(tmp) / "trained.pt", model, task=task.spec.name, seed=int(seed),
+                               training=training)
+        return path.read_bytes()
+
+
+def use_trained_model(task: TaskContext, data: bytes, label: str, note: str = "") -> None:
+    """Make a network trained on the Train page the one in use for ``task`` (this session only)."""
+    _set_override(task, "trained", label, data, note)
+
+
+def forget_override(task: TaskContext) -> None:
+    models = dict(st.session_state.get(K_MODELS, {}))
+    models.pop(task.key, None)
+    st.session_state[K_MODELS] = models
+
+
+# -- datasets and pipeline results ---------------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=8)
+def task_dataset(task_key: str, n_sequences: int, _spec: TaskSpec) -> Dataset:
+    return make_dataset(_spec, n_sequences=n_sequences, seed=42)
+
+
+class _ResultStore:
+    """Pipeline results by (task key, model fingerprint), least recently used dropped first."""
+
+    def __init__(self) -> None:
+        self.results: OrderedDict[tuple[str, str], PipelineResult] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.results:
+                self.results.move_to_end(key)
+                return self.results[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.results[key] = value
+            while len(self.results) > MAX_STORED_RESULTS:
+                self.results.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> _ResultStore:
+    return _ResultStore()
+
+
+_compute_lock = threading.Lock()
+
+
+def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
+    """The current task, its network, and the pipeline run on them (computed once, with a progress bar).
+
+    Shows an ``st.info`` / ``st.error`` and returns None as the result when there is no network or
+    the run failed; never raises for a user-facing problem.
+    """
+    task = current_task()
+    model = current_model(task)
+    if model.checkpoint is None:
+        st.info(model.error or "No network for this task.")
+        return task, model, None
+    key = (task.key, model.fingerprint)
+    result = _store().get(key)
+    if result is None:
+        bar = st.progress(0.0, text=f"Analysing the network for {task.spec.name} (first visit only)...")
+
+        def on_event(event: dict) -> None:
+            if event.get("event") == "stage_start":
+                i = STAGES.index(event["stage"])
+                bar.progress(i / len(STAGES), text=f"Stage {i + 1}/{len(STAGES)}: {event['stage']}...")
+
+        with _compute_lock:
+            result = _store().get(key)
+            if result is None:
+                try:
+                    result = run_pipeline(task.spec, APP_CONFIG, model=model.checkpoint, on_event=on_event)
+                except MipsError as exc:
+                    bar.empty()
+                    st.error(f"The analysis could not run: {exc}")
+                    return task, model, None
+                _store().put(key, result)
+        bar.empty()
+    return task, model, result
+
+
+def stage_problem(result: PipelineResult, stage: str) -> str | None:
+    """The message of ``stage`` when it did not succeed (None when it is ok)."""
+    s = result.stages.get(stage)
+    if s is None or s.status == "ok":
+        return None
+    return f"Stage '{stage}' {s.status}: {s.message}"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_projection(key: tuple, n_components: int, candidate: int, max_sequences: int,
+                      _result: PipelineResult) -> Projection:
+    """PCA projection of the traced hidden states; ``candidate`` indexes ``encoding.candidates`` (-1: none)."""
+    enc = None
+    if candidate >= 0 and _result.encoding is not None and candidate < len(_result.encoding.candidates):
+        enc = _result.encoding.candidates[candidate]
+    return project(_result.trace, enc, n_components=n_components, max_sequences=max_sequences, seed=0)
+
+
+def chosen_candidate(result: PipelineResult) -> int:
+    """Index of the chosen encoding among the candidates (-1 when none)."""
+    if result.encoding is None or result.encoding.chosen is None:
+        return -1
+    for i, c in enumerate(result.encoding.candidates):
+        if c is result.encoding.chosen:
+            return i
+    return -1
+
+
+def context_caption(task: TaskContext, model: ModelChoice) -> None:
+    """One line naming the task and the network the page is about."""
+    st.caption(f"Task **{task.spec.name}** · network: {model.label}")
+    if model.note:
+        st.warning(model.note)
