@@ -91,3 +91,17 @@ def check_choice(owner: str, name: str, value: object, choices: Iterable[str]) -
             f"The '{name}' parameter of {owner} must be one of {allowed}. Got {value!r} instead.{hint}"
         )
     return value
+
+
+class SandboxError(MipsError, RuntimeError):
+    """Work run in a sandboxed child process (:mod:`mips.sandbox`) that hit a limit, crashed or raised.
+
+    Attributes
+    ----------
+    kind : {"timeout", "cpu", "memory", "crashed", "raised"}
+        Which limit fired, or how the child ended.
+    """
+
+    def __init__(self, message: str, kind: str = "crashed") -> None:
+        super().__init__(message)
+        self.kind = kind

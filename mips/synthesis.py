@@ -36,7 +36,6 @@ from mips.encodings.data import StateData, row_keys
 from mips.encodings.mdl import encode_grid
 from mips.fsm import FSMResult
 from mips.program import Program, input_names, output_names, run_program, state_names
-from mips.regression.evaluate import ExpressionError, evaluate
 from mips.regression.fit import fit_formulas
 from mips.regression.formula import Formula
 
@@ -45,6 +44,7 @@ log = logging.getLogger(__name__)
 MAX_WINDOW = 8
 MAX_STATE_VARS = 12
 MIN_WINDOW_EVIDENCE = 0.5
+TOLERANCE = 0.001                 # fraction of traced steps / sequences allowed to disagree
 MIN_VALID_SEQUENCES = 0.99
 MAX_MACHINE_STATES = 64
 MACHINE_VIEW_ABOVE = 10          # try machine views unless a program this small was found
@@ -91,6 +91,12 @@ class Synthesis:
 def _majority_rows(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Distinct key rows with the most frequent value row of each; and the number of keys seen
     with several values."""
+    k, v, conflicts, _ = _majority_rows_counted(keys, values)
+    return k, v, conflicts
+
+
+def _majority_rows_counted(keys: np.ndarray, values: np.ndarray):
+    """:func:`_majority_rows` plus the observations behind each kept row."""
     both = np.concatenate([keys, values], axis=1)
     uniq, counts = np.unique(both, axis=0, return_counts=True)
     kcols = keys.shape[1]
@@ -99,7 +105,7 @@ def _majority_rows(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
     first = np.ones(len(uniq), dtype=bool)
     first[1:] = np.any(uniq[1:, :kcols] != uniq[:-1, :kcols], axis=1)
     conflicts = int(np.count_nonzero(~first))
-    return uniq[first, :kcols], uniq[first, kcols:], conflicts
+    return uniq[first, :kcols], uniq[first, kcols:], conflicts, counts[order][first]
 
 
 def _constants(x: np.ndarray, moduli: tuple[int | None, ...]) -> tuple[int, ...]:
@@ -139,79 +145,73 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     moduli = dict(zip(names, view.moduli))
 
     def fit_updates(mask):
-        keys, vals, conflicts = _majority_rows(np.concatenate([prev[mask], xs[mask]], axis=1), nxt[mask])
+        keys, vals, conflicts, counts = _majority_rows_counted(np.concatenate([prev[mask], xs[mask]], axis=1),
+                                                               nxt[mask])
         cols = {nm: keys[:, j] for j, nm in enumerate(names)}
         cols.update({nm: keys[:, k + i] for i, nm in enumerate(ins)})
         fits = fit_formulas(cols, {nm: vals[:, j] for j, nm in enumerate(names)}, moduli=moduli,
-                            constants=consts, time_budget_seconds=time_budget_seconds)
+                            constants=consts, time_budget_seconds=time_budget_seconds,
+                            weights=counts, tolerance=TOLERANCE)
         return fits, conflicts
 
-    # fit the steps after the first (the first starts from the special zero state), then check
-    # that the zero state's code gives the observed first step, else look for the one that does
+    # fit the steps after the first: the first starts from the special zero state, and some
+    # networks take a step or two to settle onto their lattice
     updates, conflicts = fit_updates(later if t_len > 1 else np.ones(len(prev), dtype=bool))
-    init = tuple(int(v) for v in initial)
-    note = ""
-    if all(f is not None for f in updates.values()):
-        found = _initial_for(updates, names, ins, codes[:, 1], x[:, 0], init)
-        if found is None:
-            return f"{view.name}: no initial state reproduces the first step with the later-step formulas"
-        if found != init:
-            note = f"initial state {found} instead of the zero state's code {init}"
-        init = found
     missing = [nm for nm, f in updates.items() if f is None]
     if missing:
         return f"{view.name}: no formula for the update of {', '.join(missing)}"
-    # a variable no update reads is overwritten before any use: its initial value is irrelevant
-    read = set().union(*(f.names() for f in updates.values()))
-    if any(nm not in read and v != 0 for nm, v in zip(names, init)):
-        init = tuple(v if nm in read else 0 for nm, v in zip(names, init))
-        note = ""
-    states = codes[:, 1:].reshape(-1, k)
-    keys, vals, out_conf = _majority_rows(states, y.reshape(-1, y.shape[2]))
+    first = 2 if t_len > 2 else 1                       # states after the settling step
+    states = codes[:, first:].reshape(-1, k)
+    keys, vals, out_conf, counts = _majority_rows_counted(states, y[:, first - 1:].reshape(-1, y.shape[2]))
     cols = {nm: keys[:, j] for j, nm in enumerate(names)}
     outputs = fit_formulas(cols, {nm: vals[:, o] for o, nm in enumerate(outs)}, constants=consts,
-                           time_budget_seconds=time_budget_seconds)
+                           time_budget_seconds=time_budget_seconds, weights=counts, tolerance=TOLERANCE)
     missing = [nm for nm, f in outputs.items() if f is None]
     if missing:
         return f"{view.name}: no formula for the output {', '.join(missing)}"
     methods = sorted({f.method for f in list(updates.values()) + list(outputs.values())})
     comments = dict(zip(names, view.comments)) if view.comments else {}
-    if note:
-        comments["__init__"] = note
-    program = Program(task=task, kind="symbolic", method=f"{view.name} + {' / '.join(methods)}",
-                      inputs=ins, state=names, initial=init, updates=tuple(updates[nm] for nm in names),
-                      outputs=tuple(outputs[nm] for nm in outs), comments=comments)
+
+    def build(init_state: tuple[int, ...]) -> Program:
+        return Program(task=task, kind="symbolic", method=f"{view.name} + {' / '.join(methods)}",
+                       inputs=ins, state=names, initial=init_state, updates=tuple(updates[nm] for nm in names),
+                       outputs=tuple(outputs[nm] for nm in outs), comments=comments)
+
+    # the initial state: the zero hidden state's code if the program then reproduces the network,
+    # else the nearest state that does (the paper lost Sum_All and Parity_Bits_Mod2 here)
+    guess = tuple(int(v) for v in initial)
+    init = _initial_for(build, x, y, guess)
+    if init is None:
+        return f"{view.name}: no initial state near {guess} reproduces the network's first steps"
+    read = set().union(*(f.names() for f in updates.values()))
+    # a variable no update reads is overwritten before any use: its initial value is irrelevant
+    init = tuple(v if nm in read else 0 for nm, v in zip(names, init))
+    if tuple(v for nm, v in zip(names, init) if nm in read) != tuple(v for nm, v in zip(names, guess) if nm in read):
+        comments["__init__"] = f"initial state {init} instead of the zero hidden state's code {guess}"
+    program = build(init)
     run = run_program(program, x)
     if run.error is not None:
         return f"{view.name}: the program fails on a traced sequence ({run.error})"
     wrong = int(np.count_nonzero(np.any(run.outputs != y, axis=(1, 2))))
-    if wrong:
+    if wrong > TOLERANCE * n:        # a network perfect on the test split may err on a training sequence
         return (f"{view.name}: the program differs from the network on {wrong} of {n} traced sequences "
                 f"({conflicts} nondeterministic transitions, {out_conf} states with several outputs)")
     return program
 
 
-def _initial_for(updates: dict[str, Formula], names, ins, first_codes: np.ndarray, first_x: np.ndarray,
-                 guess: tuple[int, ...], radius: int = 3) -> tuple[int, ...] | None:
-    """An initial state near ``guess`` from which the update formulas give the observed first step."""
-    rows = np.unique(np.concatenate([first_x, first_codes], axis=1), axis=0)
-    n_in = first_x.shape[1]
-    env_x = {nm: rows[:, i] for i, nm in enumerate(ins)}
-    target = rows[:, n_in:]
-    offsets = sorted(itertools.product(range(-radius, radius + 1), repeat=len(names)),
-                     key=lambda o: (sum(map(abs, o)), o))
-    if len(offsets) > 20000:
-        offsets = offsets[:20000]
-    for off in offsets:
+def _initial_for(build, x: np.ndarray, y: np.ndarray, guess: tuple[int, ...], radius: int = 3,
+                 n_sample: int = 512, max_candidates: int = 4000) -> tuple[int, ...] | None:
+    """The initial state nearest ``guess`` (L1, then lexicographic) whose program reproduces the
+    network's outputs on a sample of traced sequences (all but ``TOLERANCE`` of them)."""
+    xs, ys = x[:n_sample], y[:n_sample]
+    limit = TOLERANCE * xs.shape[0]
+    offsets = itertools.product(range(-radius, radius + 1), repeat=len(guess))
+    offsets = sorted(itertools.islice(offsets, 200_000), key=lambda o: (sum(map(abs, o)), o))
+    for off in offsets[:max_candidates]:
         cand = tuple(g + o for g, o in zip(guess, off))
-        env = dict(env_x)
-        env.update({nm: np.full(len(rows), v, dtype=np.int64) for nm, v in zip(names, cand)})
-        try:
-            if all(np.array_equal(evaluate(updates[nm].expr, env, (len(rows),)), target[:, j])
-                   for j, nm in enumerate(names)):
-                return cand
-        except ExpressionError:      # a candidate that divides by zero is simply not it
-            continue
+        run = run_program(build(cand), xs)
+        if run.error is None and np.count_nonzero(np.any(run.outputs != ys, axis=(1, 2))) <= limit:
+            return cand
     return None
 
 
@@ -223,7 +223,7 @@ def encoding_views(choice: EncodingChoice | None, data: StateData, max_views: in
         return []
     picked: list[Encoding] = []
     for enc in (first, choice.chosen) + tuple(choice.candidates):
-        if enc is None or any(e is enc for e in picked) or enc.output_exceptions:
+        if enc is None or any(e is enc for e in picked):
             continue
         if any(e.kind == enc.kind and e.n_vars == enc.n_vars for e in picked):
             continue
@@ -258,9 +258,12 @@ def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WIN
         win = win.reshape(n, t_len, k * n_in)
         wkeys = row_keys(win.reshape(-1, k * n_in))
         order = np.argsort(wkeys, kind="stable")
-        wk, sk = wkeys[order], later[order]
+        wk = wkeys[order]
         same = wk[1:] == wk[:-1]
-        if np.any(same & (sk[1:] != sk[:-1])):
+        # the state must be a function of the window, up to rare glitches of the encoding
+        # (every program is verified on the whole test split afterwards)
+        sk = later[order]
+        if np.count_nonzero(same & (sk[1:] != sk[:-1])) > TOLERANCE * wk.size:
             continue
         # evidence: most steps must share their window with another step, else "a function of the
         # window" holds vacuously (every window seen once)
@@ -387,8 +390,9 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
     programs: list[Program] = []
     failures: list[str] = []
     views = encoding_views(choice, data, first=fsm.encoding if fsm is not None else None)
+    # the network's state identified by its code (its exact hidden vector without an encoding)
     state_ids = (row_keys(views[0][0].codes.reshape(-1, views[0][0].n_vars)).reshape(data.index.shape)
-                 if views else data.index.astype(np.int64))
+                 if views else data.index)
     window = window_view(state_ids.astype(np.int64), x)
     if window is not None:
         views.append((window, (0,) * window.n_vars))

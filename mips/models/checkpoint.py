@@ -85,8 +85,11 @@ def load_checkpoint(source: str | os.PathLike | bytes) -> Checkpoint:
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or unsafe files
+        first = (str(exc).splitlines() or ["(no message)"])[0][:200]
+        if "Weights only load failed" in str(exc):  # never pass on torch's hint to load unsafely
+            first = "it refers to Python objects other than plain data and tensors; loading those could run code"
         raise CheckpointError(f"Cannot read {name}: it is not a valid MIPS checkpoint "
-                              f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}).") from None
+                              f"({type(exc).__name__}: {first}).") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{name} is not a MIPS checkpoint (expected a dict with format '{FORMAT}').")
     if payload.get("version") != VERSION:

@@ -202,6 +202,8 @@ class RNN(nn.Module):
             if not isinstance(t, torch.Tensor) or tuple(t.shape) != shape:
                 got = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
                 raise CheckpointError(f"Weight '{key}' must have shape {shape}; got {got}.")
+            if t.layout != torch.strided or t.is_quantized or t.is_meta:
+                raise CheckpointError(f"Weight '{key}' must be a dense tensor. Got layout {t.layout}.")
             if not t.is_floating_point() or not torch.isfinite(t).all():
                 raise CheckpointError(f"Weight '{key}' must hold finite floating-point values.")
         model = cls(config, seeds=(seed,))

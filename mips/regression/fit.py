@@ -31,7 +31,8 @@ def _is_bits(a: np.ndarray) -> bool:
 def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.ndarray], *,
                  moduli: Mapping[str, int | None] | None = None, constants: Sequence[int] = (0, 1, 2, 3),
                  methods: Sequence[str] = METHODS, time_budget_seconds: float = 3.0,
-                 max_symbolic_size: int = MAX_SYMBOLIC_SIZE) -> dict[str, Formula | None]:
+                 max_symbolic_size: int = MAX_SYMBOLIC_SIZE, weights: np.ndarray | None = None,
+                 tolerance: float = 0.0) -> dict[str, Formula | None]:
     """The shortest formula for each target over the same rows.
 
     Parameters
@@ -43,6 +44,8 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
     methods : subset of ``("linear", "modular", "boolean", "symbolic")``
     time_budget_seconds : budget of the symbolic search (shared by all targets)
     max_symbolic_size : largest formula (AST nodes) the symbolic search builds
+    weights, tolerance : observations per row and the fraction of them a linear formula may miss
+        (the other methods are exact; see :func:`fit_linear`)
 
     Returns
     -------
@@ -58,6 +61,8 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
         found = []
         if "linear" in methods:
             found.append(fit_linear(cols, target))
+            if found[-1] is None and tolerance > 0:
+                found.append(fit_linear(cols, target, weights=weights, tolerance=tolerance))
         if "modular" in methods and moduli.get(name):
             found.append(fit_modular(cols, target, moduli[name]))
         if "boolean" in methods and bits and _is_bits(target):

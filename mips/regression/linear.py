@@ -35,7 +35,8 @@ def linear_expression(coefficients: Mapping[str, int], intercept: int) -> str:
 
 
 def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
-               max_coefficient: int = 10_000) -> Formula | None:
+               max_coefficient: int = 10_000, weights: np.ndarray | None = None,
+               tolerance: float = 0.0) -> Formula | None:
     """Integer affine formula ``sum_i c_i * column_i + d`` equal to ``target`` on every row.
 
     Parameters
@@ -44,6 +45,12 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     target : int array of shape (n_rows,)
     max_coefficient : int
         Larger rounded coefficients are rejected (an ill-conditioned fit, not a formula).
+    weights : array of shape (n_rows,), optional
+        How many observations each row stands for (default 1 each).
+    tolerance : float
+        Fraction of the total weight allowed off the formula (0: exact on every row). For rows
+        read from a network, where a rare state may be mis-encoded or mis-rounded; the program
+        is verified on the whole test split afterwards.
 
     Returns
     -------
@@ -55,15 +62,18 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     names = list(columns)
     design = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names]
                              + [np.ones(target.size)])
+    w = np.ones(target.size) if weights is None else np.asarray(weights, dtype=np.float64)
     # distinct rows make the solve cheap and weight every observed case equally
-    rows, first = np.unique(np.column_stack([design, target]), axis=0, return_index=True)
+    _, first, inverse = np.unique(np.column_stack([design, target]), axis=0, return_index=True,
+                                  return_inverse=True)
+    w = np.bincount(inverse.reshape(-1), weights=w)
     design, y = design[first], target[first].astype(np.float64)
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     rounded = np.round(coef).astype(np.int64)
     if np.abs(rounded).max(initial=0) > max_coefficient:
         return None
-    # drop the contribution of columns that are constant or collinear: try the plain rounding first
-    if not np.array_equal(design @ rounded, y):
+    off = design @ rounded != y
+    if off.any() and (tolerance <= 0 or w[off].sum() > tolerance * w.sum()):
         return None
     expr = linear_expression(dict(zip(names, rounded[:-1].tolist())), int(rounded[-1]))
     return Formula(expr=expr, method="linear")

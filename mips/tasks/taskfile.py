@@ -11,6 +11,13 @@ Contract (a module-level definition of each name)::
         return ys           # list of SEQ_LEN items, an int each if OUTPUT_DIM == 1, else a tuple
 
 Every broken rule raises ``TaskFileError`` naming the file and the rule.
+
+A task file is untrusted code: it is never imported into the calling process. Loading it
+(import, contract checks, ``target`` on a few sample sequences) and labelling sequences with
+``target`` run in a sandboxed child process (:mod:`mips.sandbox`: CPU, memory and wall-clock limits,
+no network, no subprocesses), one child per call or per batch of ``LABEL_BATCH_STEPS`` steps. A
+file that loops, eats memory or kills its process gets a ``SandboxError`` naming the file and the
+limit; everything else in the contract reports a ``TaskFileError`` as before.
 """
 
 from __future__ import annotations
@@ -20,17 +27,21 @@ import os
 import sys
 import traceback
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
 from mips.errors import ConfigError, TaskFileError
+from mips.sandbox import SandboxLimits, run_sandboxed
 from mips.tasks._vec import uniform_sampler
 from mips.tasks.registry import get_task
 from mips.tasks.spec import TaskSpec
 
 N_TRIAL_SEQUENCES = 5
+LABEL_BATCH_STEPS = 4_000_000   # sequence steps labelled per sandboxed child
+TASK_FILE_LIMITS = SandboxLimits(cpu_seconds=60.0, memory_mb=2048, wall_seconds=120.0)
 _INT64_SAFE = 2**62
 _MISSING = object()
 
@@ -55,6 +66,8 @@ def _import(path: Path, where: str) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
         raise TaskFileError(f"{where} has a syntax error at line {exc.lineno}: {exc.msg}.") from exc
+    except MemoryError:  # the sandbox reports its memory limit
+        raise
     except (Exception, SystemExit) as exc:
         raise TaskFileError(f"{where} raised {type(exc).__name__}: {exc}{_line_in(exc, path)} "
                             f"while being imported.") from exc
@@ -135,11 +148,13 @@ def _plain_ints(ys: list, output_dim: int) -> bool:
             and (not flat or (-_INT64_SAFE < min(flat) and max(flat) < _INT64_SAFE)))
 
 
-def _call_target(target: object, xs: list, output_dim: int, path: Path) -> list:
+def _call_target(target: object, xs: list, output_dim: int, path: Path, shown: str | None = None) -> list:
     """Call ``target(xs)`` and validate the result; return it as a list of ints or int tuples."""
-    where = f"Task file '{path}'"
+    where = f"Task file '{path if shown is None else shown}'"
     try:
         ys = target(xs)  # type: ignore[operator]
+    except MemoryError:  # the sandbox reports its memory limit
+        raise
     except Exception as exc:
         raise TaskFileError(f"{where}: target(xs) raised {type(exc).__name__}: {exc}"
                             f"{_line_in(exc, path)} "
@@ -172,28 +187,127 @@ def _rows_as_target_input(x: np.ndarray) -> list[list]:
     return [[tuple(step) for step in row] for row in rows]
 
 
-def load_task_file(path: str | os.PathLike) -> TaskSpec:
-    """Import a custom task file, check it against the task-file contract and wrap it as a TaskSpec.
+def _load_module(path: str, shown: str) -> tuple[ModuleType, dict]:
+    """Import the file and check its constants (in the sandboxed child); return module and fields."""
+    p = Path(path)
+    where = f"Task file '{shown}'"
+    module = _import(p, where)
+    fields = {"name": _name(module, where), "input_dim": _positive_int(module, "INPUT_DIM", where),
+              "input_values": _input_values(module, where), "seq_len": _positive_int(module, "SEQ_LEN", where),
+              "output_dim": _positive_int(module, "OUTPUT_DIM", where, default=1)}
+    target = getattr(module, "target", _MISSING)
+    if target is _MISSING:
+        raise TaskFileError(f"{where} must define a function target(xs) returning the list of outputs.")
+    if not callable(target):
+        raise TaskFileError(f"{where}: target must be a callable target(xs). "
+                            f"Got {type(target).__name__} instead.")
+    return module, fields
+
+
+def _inspect_in_child(path: str, shown: str) -> dict:
+    """Sandboxed: load the file, call ``target`` on sample sequences, return the TaskSpec fields."""
+    module, fields = _load_module(path, shown)
+    sampler = uniform_sampler(fields["input_values"], fields["input_dim"])
+    trial = sampler(np.random.default_rng(np.random.SeedSequence(0)), N_TRIAL_SEQUENCES, fields["seq_len"])
+    for xs in _rows_as_target_input(trial):
+        _call_target(module.target, xs, fields["output_dim"], Path(path), shown)
+    doc = (getattr(module.target, "__doc__", None) or module.__doc__ or "").strip()
+    fields["description"] = str(doc.splitlines()[0]) if doc else f"custom task from {Path(path).name}"
+    return fields
+
+
+def _label_in_child(path: str, shown: str, x: np.ndarray) -> np.ndarray:
+    """Sandboxed: label int64 ``x`` of shape (n, T, input_dim) with the file's ``target``."""
+    module, fields = _load_module(path, shown)
+    output_dim = fields["output_dim"]
+    rows = [_call_target(module.target, xs, output_dim, Path(path), shown) for xs in _rows_as_target_input(x)]
+    return np.asarray(rows, dtype=np.int64).reshape(x.shape[0], x.shape[1], output_dim)
+
+
+def _checked_fields(reply: object, where: str) -> dict:
+    """The child's reply is untrusted data: check its shape before building a TaskSpec from it."""
+    types = {"name": str, "input_dim": int, "input_values": tuple, "seq_len": int, "output_dim": int,
+             "description": str}
+    if not (isinstance(reply, dict) and set(reply) == set(types)
+            and all(type(reply[k]) is t for k, t in types.items())
+            and all(type(v) is int for v in reply["input_values"])):
+        raise TaskFileError(f"{where} sent back malformed task fields from its sandboxed process.")
+    return reply
+
+
+@dataclass(frozen=True, slots=True)
+class _FileLabeller:
+    """``compute_outputs`` of a file-backed task: ``target`` per sequence, in sandboxed batches."""
+
+    path: str
+    shown: str
+    output_dim: int
+    limits: SandboxLimits
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.int64)
+        n, t_len = x.shape[0], x.shape[1]
+        per_batch = max(1, LABEL_BATCH_STEPS // max(1, t_len))
+        parts = []
+        for lo in range(0, n, per_batch):
+            chunk = x[lo:lo + per_batch]
+            y = run_sandboxed(_label_in_child, self.path, self.shown, chunk, limits=self.limits,
+                              what=f"Task file '{self.shown}' (target on {chunk.shape[0]} sequences)")
+            expected = (chunk.shape[0], t_len, self.output_dim)
+            if not isinstance(y, np.ndarray) or y.dtype != np.int64 or y.shape != expected:
+                raise TaskFileError(f"Task file '{self.shown}' sent back labels that are not an int64 array "
+                                    f"of shape {expected} from its sandboxed process.")
+            parts.append(y)
+        if not parts:
+            return np.zeros((0, t_len, self.output_dim), dtype=np.int64)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _FileReference:
+    """``reference`` of a file-backed task: ``target(xs)`` on one sequence, in a sandboxed child."""
+
+    labeller: _FileLabeller
+    input_dim: int
+
+    def __call__(self, xs: list) -> list:
+        items = list(xs)
+        steps = [[v] if self.input_dim == 1 else list(v) for v in items]
+        x = np.asarray(steps, dtype=np.int64).reshape(1, len(items), self.input_dim)
+        y = self.labeller(x)[0]
+        return [int(r[0]) if self.labeller.output_dim == 1 else tuple(int(v) for v in r) for r in y.tolist()]
+
+
+def load_task_file(path: str | os.PathLike, *, limits: SandboxLimits | None = None) -> TaskSpec:
+    """Check a custom task file against the task-file contract (in a sandbox) and wrap it as a TaskSpec.
 
     Parameters
     ----------
     path : str or os.PathLike
         Path of a ``.py`` file defining NAME, INPUT_DIM, INPUT_VALUES, SEQ_LEN, optional
         OUTPUT_DIM, and ``target(xs)``.
+    limits : SandboxLimits, optional
+        Limits of each sandboxed child (loading, and each batch of labels); default
+        ``TASK_FILE_LIMITS``.
 
     Returns
     -------
     TaskSpec
-        ``family="custom"``, ``train_fraction=0.9``, ``source=str(path)``.
+        ``family="custom"``, ``train_fraction=0.9``, ``source=str(path)``; its ``compute_outputs``
+        and ``reference`` call ``target`` in sandboxed children.
 
     Raises
     ------
     TaskFileError
         Naming the file and the broken rule.
+    SandboxError
+        When loading the file or calling ``target`` exceeds a limit, crashes its process or
+        raises something that is not an ``Exception`` of the code (e.g. ``KeyboardInterrupt``).
     """
     if not isinstance(path, (str, os.PathLike)):
         raise ConfigError(f"The 'path' parameter of load_task_file must be a str or path. "
                           f"Got {path!r} of type {type(path).__name__} instead.")
+    limits = TASK_FILE_LIMITS if limits is None else limits
     p = Path(path)
     where = f"Task file '{p}'"
     if not p.exists():
@@ -202,39 +316,15 @@ def load_task_file(path: str | os.PathLike) -> TaskSpec:
         raise TaskFileError(f"{where} is not a file.")
     if p.suffix != ".py":
         raise TaskFileError(f"{where} must be a Python file ending in '.py'.")
-    module = _import(p, where)
-
-    name = _name(module, where)
-    input_dim = _positive_int(module, "INPUT_DIM", where)
-    values = _input_values(module, where)
-    seq_len = _positive_int(module, "SEQ_LEN", where)
-    output_dim = _positive_int(module, "OUTPUT_DIM", where, default=1)
-    target = getattr(module, "target", _MISSING)
-    if target is _MISSING:
-        raise TaskFileError(f"{where} must define a function target(xs) returning the list of outputs.")
-    if not callable(target):
-        raise TaskFileError(f"{where}: target must be a callable target(xs). "
-                            f"Got {type(target).__name__} instead.")
-
-    sampler = uniform_sampler(values, input_dim)
-    trial = sampler(np.random.default_rng(np.random.SeedSequence(0)), N_TRIAL_SEQUENCES, seq_len)
-    for xs in _rows_as_target_input(trial):
-        _call_target(target, xs, output_dim, p)
-
-    def reference(xs: list) -> list:
-        return _call_target(target, list(xs), output_dim, p)
-
-    def compute_outputs(x: np.ndarray) -> np.ndarray:
-        rows = [_call_target(target, xs, output_dim, p) for xs in _rows_as_target_input(x)]
-        return np.asarray(rows, dtype=np.int64).reshape(x.shape[0], x.shape[1], output_dim)
-
-    doc = (getattr(target, "__doc__", None) or module.__doc__ or "").strip()
-    description = doc.splitlines()[0] if doc else f"custom task from {p.name}"
+    absolute = str(p.resolve())
+    fields = _checked_fields(run_sandboxed(_inspect_in_child, absolute, str(p), limits=limits, what=where), where)
+    labeller = _FileLabeller(absolute, str(p), fields["output_dim"], limits)
     return TaskSpec(
-        name=name, description=description, family="custom", input_dim=input_dim,
-        input_values=values, seq_len=seq_len, output_dim=output_dim, train_fraction=0.9,
-        source=str(path), sample_inputs=sampler, compute_outputs=compute_outputs,
-        reference=reference,
+        name=fields["name"], description=fields["description"], family="custom",
+        input_dim=fields["input_dim"], input_values=fields["input_values"], seq_len=fields["seq_len"],
+        output_dim=fields["output_dim"], train_fraction=0.9, source=str(path),
+        sample_inputs=uniform_sampler(fields["input_values"], fields["input_dim"]),
+        compute_outputs=labeller, reference=_FileReference(labeller, fields["input_dim"]),
     )
 
 
