@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: app test test-all bench-train venv clean
+.PHONY: app test test-all bench bench-train venv clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q -m "slow or not slow"
+
+bench: $(STAMP)
+	$(PY) -m mips bench --out runs/bench
 
 bench-train: $(STAMP)
 	$(PY) benchmarks/train_speed.py

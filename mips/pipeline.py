@@ -47,6 +47,7 @@ Status = Literal["ok", "failed", "skipped"]
 EventFn = Callable[[dict], None]
 MAX_CANDIDATES_VERIFIED = 4
 MAX_FSM_CANDIDATES = 6
+BEHAVIOUR_PROBE_LENGTHS = (2, 3, 4)
 
 
 def _conflicts(fsm: FSMResult) -> int:
@@ -303,8 +304,12 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
                     best = alt
                 if not _conflicts(best):
                     break
-            if _conflicts(best) and traced is not None:
-                found = find_behavioural(choice.data, traced, seed=config.seed)
+            # group states by behaviour, with short probes first (long ones leave the lengths
+            # the network was trained on)
+            for length in BEHAVIOUR_PROBE_LENGTHS:
+                if not _conflicts(best) or traced is None:
+                    break
+                found = find_behavioural(choice.data, traced, length=length, seed=config.seed)
                 if isinstance(found, Encoding):
                     alt = extract_fsm(choice, found)
                     if _conflicts(alt) < _conflicts(best):

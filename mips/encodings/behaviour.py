@@ -63,7 +63,7 @@ def probe_signatures(weights: RNNWeights, points: np.ndarray, inputs: np.ndarray
     return keys
 
 
-def find_behavioural(data: StateData, weights: RNNWeights, *, max_clusters: int = 256,
+def find_behavioural(data: StateData, weights: RNNWeights, *, length: int | None = None, max_clusters: int = 256,
                      max_points: int = 20_000, eps: float = DEFAULT_EPS, seed: int = 0) -> Encoding | EncodingFailure:
     """Group the traced hidden states by the network's outputs on all probe sequences.
 
@@ -73,6 +73,10 @@ def find_behavioural(data: StateData, weights: RNNWeights, *, max_clusters: int 
         The traced states (of the network ``weights``).
     weights : RNNWeights
         The network whose step function is probed.
+    length : int, optional
+        Probe length (default: as long as ``MAX_PROBES`` probes allow). Keep it short: from a
+        state late in a sequence, long probes run the network past the length it was trained on,
+        where its outputs need not be right, and split states that are really the same.
     max_clusters : int
         More behaviours than this is not a small finite machine (failure).
     max_points : int
@@ -87,9 +91,10 @@ def find_behavioural(data: StateData, weights: RNNWeights, *, max_clusters: int 
                                message=f"the network has H = {weights.config.hidden_dim}, the trace {data.hidden_dim}")
     inputs = np.asarray(data.inputs, dtype=np.float64)
     m = inputs.shape[0]
-    length = 1
-    while m ** (length + 1) <= MAX_PROBES:
-        length += 1
+    longest = 1
+    while m ** (longest + 1) <= MAX_PROBES:
+        longest += 1
+    length = longest if length is None else max(1, min(int(length), longest))
     n_probes = m ** length
     width = max([w.shape[0] for w in weights.f_weights] + [1])
     budget = max(100, int(MAX_WORK // max(1, n_probes * length * width)))

@@ -105,6 +105,7 @@ class StateData:
     visited: np.ndarray
 
     def __post_init__(self) -> None:
+        _check_finite(np.asarray(self.points, dtype=np.float64), f"The points of StateData '{self.task}'")
         for a in (self.points, self.counts, self.index, self.inputs, self.x_index, self.outputs, self.visited):
             a.flags.writeable = False
 
@@ -135,6 +136,16 @@ class StateData:
         return np.unique(self.index[:, step])
 
 
+def _check_finite(values: np.ndarray, what: str) -> None:
+    """Raise a ConfigError naming the first NaN/inf (encodings and machines need finite states)."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ConfigError(f"{what} hold {int(bad.sum())} non-finite value(s) (NaN or inf), the first at index "
+                          f"{where}. The network diverged or the trace is corrupt: retrain the network or drop "
+                          f"those sequences before extracting states.")
+
+
 def prepare_states(trace: HiddenTrace, *,
                    outputs: Literal["network", "labels"] = "network") -> StateData:
     """De-duplicate a trace's hidden states and inputs.
@@ -153,6 +164,9 @@ def prepare_states(trace: HiddenTrace, *,
     if trace.n_sequences == 0:
         raise ConfigError("The 'trace' parameter of prepare_states must hold at least one sequence. "
                           "Got 0 sequences instead.")
+    _check_finite(trace.hidden, f"The hidden states of trace '{trace.task}'")
+    if outputs == "network":
+        _check_finite(trace.output, f"The network outputs of trace '{trace.task}'")
     n, s, h = trace.hidden.shape
     first, inverse, counts = unique_rows(trace.hidden.reshape(-1, h))
     points = trace.hidden.reshape(-1, h)[first].copy()

@@ -11,6 +11,8 @@ from typing import Mapping
 
 import numpy as np
 
+from mips.errors import ConfigError
+
 from mips.regression.formula import Formula
 
 
@@ -62,6 +64,8 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     names = list(columns)
     design = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names]
                              + [np.ones(target.size)])
+    if not np.isfinite(design).all():  # hardening guard: NaN/inf columns make lstsq raise LinAlgError
+        raise ConfigError("The 'columns' parameter of fit_linear must hold finite numbers. Got NaN or inf.")
     w = np.ones(target.size) if weights is None else np.asarray(weights, dtype=np.float64)
     # distinct rows make the solve cheap and weight every observed case equally
     _, first, inverse = np.unique(np.column_stack([design, target]), axis=0, return_index=True,
