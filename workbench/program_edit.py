@@ -4,19 +4,41 @@ An edited program is never executed: :func:`mips.codegen.parse_program` reads it
 :class:`~mips.program.Program` (rejecting anything outside the program grammar with a
 line-numbered message) and :func:`mips.verify.verify_program` interprets it against the task, the
 network and longer sequences. The page shows the returned :class:`EditCheck` as it is.
+
+Two lines of defence: the grammar check runs first, in this process, on at most
+``MAX_SOURCE_CHARS`` characters (imports, dunder attributes, ``open``/``exec``/``eval``, ``while``
+loops are refused with the line); then parsing and verification run again in a sandboxed child
+process (:mod:`mips.sandbox`, limits ``EDIT_LIMITS``), so a program that would take too long or too
+much memory to check ends as an ``error`` outcome naming the limit, never as a hung or crashed app.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import pickle
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from mips.codegen import ProgramSyntaxError, parse_program, to_latex, to_source
-from mips.errors import MipsError
+from mips.encodings.base import Encoding
+from mips.errors import MipsError, SandboxError
+from mips.models.rnn import RNNWeights
 from mips.pipeline import PipelineResult
 from mips.program import Program
-from mips.verify import Verification, verify_program
+from mips.regression.formula import Formula
+from mips.sandbox import SandboxLimits, run_sandboxed
+from mips.tasks.dataset import Dataset
+from mips.tasks.registry import get_task
+from mips.tasks.spec import TaskSpec
+from mips.tasks.taskfile import load_task_file
+from mips.verify import Checks, Counterexample, Verification, prepare_checks, verify_program
+
+MAX_SOURCE_CHARS = 20_000
+EDIT_LIMITS = SandboxLimits(cpu_seconds=60.0, memory_mb=4096, wall_seconds=180.0)
 
 Outcome = Literal["verified", "failed", "syntax_error", "error"]
 
@@ -53,31 +75,49 @@ class EditCheck:
         return self.outcome == "verified"
 
 
-def check_edited_program(source: str, result: PipelineResult, *, length_factor: int | None = None) -> EditCheck:
-    """Parse ``source`` and verify it the way the pipeline verified its own program.
-
-    Parameters
-    ----------
-    source : the edited Python source (``def f(xs): ...``)
-    result : the pipeline run whose task, dataset and network the program is checked against
-    length_factor : longer-sequence check (default: the pipeline's setting)
-    """
-    spec = result.task
+def _parse(source: str, spec_name: str, input_dim: int) -> Program | EditCheck:
+    """The grammar check: a Program, or a ``syntax_error`` EditCheck naming the line."""
     try:
-        program = parse_program(source, task=spec.name, input_dim=spec.input_dim)
+        return parse_program(source, task=spec_name, input_dim=input_dim)
     except ProgramSyntaxError as exc:
         line = getattr(exc, "line", None)
         text = str(exc)
         if line is not None and f"line {line}" not in text:
             text = f"line {line}: {text}"
         return EditCheck(outcome="syntax_error", message=text, source=source, line=line)
-    encoding = None
-    if result.encoding is not None and result.normalization is None:
-        encoding = result.encoding.chosen
-    factor = result.config.length_factor if length_factor is None else length_factor
+    except (RecursionError, MemoryError):  # Python's own parser gives up on very deep nesting
+        return EditCheck(outcome="syntax_error", source=source,
+                         message="the program is nested too deeply to be parsed; write the expression "
+                                 "with fewer nested operators (use intermediate state variables).")
+
+
+def _unavailable(*args: object) -> None:
+    raise SandboxError("The task's labels are not available in the edited-program check.", kind="raised")
+
+
+def _stand_in(fields: dict) -> TaskSpec:
+    """A TaskSpec with the task's shape only (its labels are already in the prepared checks)."""
+    return TaskSpec(**fields, sample_inputs=_unavailable, compute_outputs=_unavailable, reference=_unavailable)
+
+
+def _task_in_child(ref: tuple) -> TaskSpec:
+    kind, value = ref
+    if kind == "builtin":
+        return get_task(value)
+    if kind == "file":
+        return load_task_file(value)
+    return _stand_in(value)
+
+
+def _check(source: str, spec: TaskSpec, *, checks: Checks | None, dataset: Dataset | None,
+           weights: RNNWeights | None, encoding: Encoding | None, length_factor: int, seed: int) -> EditCheck:
+    """Parse and verify (the body of the sandboxed check)."""
+    program = _parse(source, spec.name, spec.input_dim)
+    if isinstance(program, EditCheck):
+        return program
     try:
-        v = verify_program(program, spec, dataset=result.dataset, weights=result.weights, encoding=encoding,
-                           length_factor=factor, seed=result.config.seed)
+        v = verify_program(program, spec, checks=checks, dataset=dataset, weights=weights, encoding=encoding,
+                           trace_weights=weights, length_factor=length_factor, seed=seed)
     except MipsError as exc:
         return EditCheck(outcome="error", message=str(exc), source=source, program=program)
     if v.passed:
@@ -91,6 +131,111 @@ def check_edited_program(source: str, result: PipelineResult, *, length_factor: 
                  f"at step {ce.first_wrong_step}" + (f" ({ce.error})" if ce.error else "") + ".")
     return EditCheck(outcome="failed", message=f"Not verified: {v.summary()}.{where}", source=source,
                      program=program, verification=v)
+
+
+def _check_in_child(source: str, task_ref: tuple, checks: Checks | None, dataset: Dataset | None,
+                    weights: RNNWeights | None, encoding: Encoding | None, length_factor: int,
+                    seed: int) -> EditCheck:
+    """Sandboxed: rebuild the task, parse and verify; counterexample cells become plain Python values."""
+    spec = _task_in_child(task_ref)
+    check = _check(source, spec, checks=checks, dataset=dataset, weights=weights, encoding=encoding,
+                   length_factor=length_factor, seed=seed)
+    ce = check.verification.counterexample if check.verification else None
+    if ce is not None:  # steps may hold numpy arrays of objects; keep the reply plain data
+        steps = [{k: _plain(v) for k, v in row.items()} for row in ce.steps]
+        ce = dataclasses.replace(ce, steps=steps, inputs=_plain(ce.inputs), expected=_plain(ce.expected),
+                                 got=_plain(ce.got))
+        check = dataclasses.replace(check, verification=dataclasses.replace(check.verification, counterexample=ce))
+    return check
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _task_ref(spec: TaskSpec, result: PipelineResult, factor: int) -> tuple[tuple, Checks | None]:
+    """How the child gets the task: by built-in name, by task file, or as a shape with prepared checks."""
+    if spec.source == "builtin":
+        try:
+            if get_task(spec.name) == spec:
+                return ("builtin", spec.name), None
+        except MipsError:
+            pass
+    elif Path(spec.source).is_file():
+        return ("file", spec.source), None
+    fields = {f: getattr(spec, f) for f in ("name", "description", "family", "input_dim", "input_values",
+                                             "seq_len", "output_dim", "train_fraction")}
+    checks = prepare_checks(spec, dataset=result.dataset, weights=result.weights, length_factor=factor,
+                            seed=result.config.seed)
+    return ("shape", fields), checks
+
+
+def _picklable(obj: object) -> bool:
+    try:
+        pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - anything unpicklable is simply left out
+        return False
+    return True
+
+
+def check_edited_program(source: str, result: PipelineResult, *, length_factor: int | None = None,
+                         limits: SandboxLimits | None = None) -> EditCheck:
+    """Parse ``source`` and verify it the way the pipeline verified its own program, in a sandbox.
+
+    Parameters
+    ----------
+    source : the edited Python source (``def f(xs): ...``)
+    result : the pipeline run whose task, dataset and network the program is checked against
+    length_factor : longer-sequence check (default: the pipeline's setting)
+    limits : limits of the sandboxed check (default ``EDIT_LIMITS``)
+
+    Returns
+    -------
+    EditCheck
+        Never raises for a bad program: a limit that fired is an ``error`` outcome whose message
+        names the limit.
+    """
+    spec = result.task
+    if not isinstance(source, str):
+        return EditCheck(outcome="syntax_error", message=f"The program must be text. Got {type(source).__name__}.",
+                         source=str(source))
+    if len(source) > MAX_SOURCE_CHARS:
+        return EditCheck(outcome="syntax_error", source=source,
+                         message=f"The program is {len(source):,} characters long; at most {MAX_SOURCE_CHARS:,} "
+                                 f"are allowed. Shorten it.")
+    first = _parse(source, spec.name, spec.input_dim)  # first line of defence, cheap and bounded
+    if isinstance(first, EditCheck):
+        return first
+    encoding = None
+    if result.encoding is not None and result.normalization is None and _picklable(result.encoding.chosen):
+        encoding = result.encoding.chosen
+    factor = result.config.length_factor if length_factor is None else length_factor
+    limits = EDIT_LIMITS if limits is None else limits
+    try:
+        task_ref, checks = _task_ref(spec, result, factor)
+        if task_ref[0] == "file" and not limits.allow_subprocesses:  # the task's labels need their own sandbox
+            limits = SandboxLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb,
+                                   wall_seconds=limits.wall_seconds, allow_subprocesses=True)
+        check = run_sandboxed(_check_in_child, source, task_ref, checks, result.dataset if checks is None else None,
+                              result.weights, encoding, factor, result.config.seed, limits=limits,
+                              what="Checking the edited program",
+                              allowed_types=(EditCheck, Program, Formula, Verification, Counterexample))
+    except MipsError as exc:
+        return EditCheck(outcome="error", message=str(exc), source=source, program=first)
+    if not isinstance(check, EditCheck):
+        return EditCheck(outcome="error", message="The sandboxed check returned no result.", source=source,
+                         program=first)
+    return check
 
 
 def program_latex(program: Program) -> str | None:
