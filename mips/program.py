@@ -30,7 +30,7 @@ from mips.regression.evaluate import ExpressionError, evaluate, parse_expression
 from mips.regression.formula import Formula
 
 ProgramKind = Literal["symbolic", "table"]
-STATE_LETTERS = tuple("abcdefghijklmnopqrstuvw")
+STATE_LETTERS = tuple("abcdeghjkmnpqrtuvw")   # no f (the function), i, l, o, s (tables), x, y
 
 
 def input_names(input_dim: int) -> tuple[str, ...]:
