@@ -44,8 +44,9 @@ log = logging.getLogger(__name__)
 MAX_WINDOW = 8
 MAX_STATE_VARS = 12
 MIN_WINDOW_EVIDENCE = 0.5
-TOLERANCE = 0.001                 # fraction of traced steps / sequences allowed to disagree
-MIN_VALID_SEQUENCES = 0.99
+TOLERANCE = 0.001                 # fraction of traced steps allowed to disagree
+SEQUENCE_TOLERANCE = 0.01         # fraction of traced sequences a program may differ from the network on
+MIN_VALID_SEQUENCES = 0.9       # sequences through states the minimal machine kept
 MAX_MACHINE_STATES = 64
 MACHINE_VIEW_ABOVE = 10          # try machine views unless a program this small was found
 
@@ -193,7 +194,9 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     if run.error is not None:
         return f"{view.name}: the program fails on a traced sequence ({run.error})"
     wrong = int(np.count_nonzero(np.any(run.outputs != y, axis=(1, 2))))
-    if wrong > TOLERANCE * n:        # a network perfect on the test split may err on a training sequence
+    # a network perfect on the test split may still err on a training sequence, and a zoo network
+    # that is not perfect errs more: the program is judged on the task's whole test split later
+    if wrong > SEQUENCE_TOLERANCE * n:
         return (f"{view.name}: the program differs from the network on {wrong} of {n} traced sequences "
                 f"({conflicts} nondeterministic transitions, {out_conf} states with several outputs)")
     return program
@@ -202,9 +205,9 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
 def _initial_for(build, x: np.ndarray, y: np.ndarray, guess: tuple[int, ...], radius: int = 3,
                  n_sample: int = 256, max_candidates: int = 1500) -> tuple[int, ...] | None:
     """The initial state nearest ``guess`` (L1, then lexicographic) whose program reproduces the
-    network's outputs on a sample of traced sequences (all but ``TOLERANCE`` of them)."""
+    network's outputs on a sample of traced sequences (all but ``SEQUENCE_TOLERANCE`` of them)."""
     xs, ys = x[:n_sample], y[:n_sample]
-    limit = TOLERANCE * xs.shape[0]
+    limit = SEQUENCE_TOLERANCE * xs.shape[0]
     # first the state a long run of zero inputs leads to (the x_{-k} = 0 convention of windowed
     # tasks: a shift register settles there), then the neighbourhood of the zero state's code
     zeros = np.zeros((1, 4 * x.shape[1] + 8, x.shape[2]), dtype=np.int64)
