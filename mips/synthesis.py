@@ -10,15 +10,24 @@ and keeps every view that yields a complete program:
     index): the network's own representation, as in the paper. Runner-up encodings are tried too.
 ``window``
     When the network's state is a function of its last k inputs (the machine is k-definite, which
-    is checked on every step of every traced sequence), the state is re-expressed as those k
-    inputs, a shift register ``a, b, c = x, a, b``. This is a change of variables of the network's
-    own machine, not a guess from the task: the outputs come from the network's states.
+    is checked on every step of every traced sequence, with most windows seen more than once so
+    that the claim is not vacuous), the state is re-expressed as those k inputs, a shift register
+    ``a, b, c = x, a, b``. This is a change of variables of the network's own machine, not a
+    guess from the task: the outputs come from the network's states.
+``machine``
+    The minimised machine's states written as (output, memory): the state's own output value,
+    plus, when several states share an output, the index of its class under Mealy equivalence
+    (what it remembers beyond its output: a carry, a remainder), under a few labelings.
 
-The initial state is the code of the zero hidden state h_{-1} = 0; when the update formulas that
-fit every later step disagree with it, the initial value that reproduces the observed first step
-is searched for and the change is reported (the paper lost Sum_All and Parity_Bits_Mod2 to wrong
-initial states). A view whose program does not reproduce the network's outputs on every traced
-sequence is dropped. :func:`table_program` is the fallback: the minimised machine as lookup tables.
+Updates are fitted on the steps after the first and outputs on the states after the first step
+(the first step starts from the special zero state, and some networks settle onto their lattice
+only then). The initial state is the code of the zero hidden state h_{-1} = 0 if the program then
+reproduces the network, else the state a run of zero inputs settles in, else the nearest one that
+does; a change is reported in the program (the paper lost Sum_All and Parity_Bits_Mod2 to wrong
+initial states). A view whose program differs from the network on more than
+``SEQUENCE_TOLERANCE`` of the traced sequences (a network may err on a training sequence) is
+dropped; every program is judged on the task's whole test split afterwards.
+:func:`table_program` is the fallback: the minimised machine as lookup tables.
 """
 
 from __future__ import annotations
