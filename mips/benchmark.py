@@ -187,13 +187,17 @@ def summarize(rows: list[dict]) -> dict:
             "only_us": len(us - paper), "us_and_paper": len(us & paper), "only_paper": len(paper - us),
             "neither": len(names - us - paper), "us_not_gpt4": len(us - gpt),
             "table": sum(1 for r in bench if r.get("program_kind") == "table"),
-            "custom_solved": sum(1 for r in rows if not r.get("paper_index") and r.get("solved"))}
+            "custom_solved": sum(1 for r in rows if not r.get("paper_index") and r.get("solved")),
+            "custom_total": sum(1 for r in rows if not r.get("paper_index"))}
 
 
 def summary_line(s: dict) -> str:
-    return (f"solved {s['solved']}/{s['total'] if s['total'] != 62 else 62} (paper MIPS {s['paper_mips']}/62, GPT-4 "
+    line = (f"solved {s['solved']}/{s['total']} (paper MIPS {s['paper_mips']}/62, GPT-4 "
             f"{s['gpt4']}/62); only us {s['only_us']}, us and the paper {s['us_and_paper']}, only the paper "
             f"{s['only_paper']}, neither {s['neither']}")
+    if s.get("custom_total"):
+        line += f"; custom tasks solved {s['custom_solved']}/{s['custom_total']}"
+    return line
 
 
 def _fmt(v) -> str:
@@ -214,6 +218,8 @@ def to_markdown(rows: list[dict], summary: dict) -> str:
              "task acc", "RNN agr", "5x length", "s", "failed stage")
     lines = [summary_line(summary), "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for r in rows:
+        if r.get("status") not in (None, "done") and not r.get("failed_stage"):
+            r = {**r, "failed_stage": r["status"]}          # timeout / crashed
         lines.append("| " + " | ".join(_fmt(r.get(c)).replace("|", "\\|") for c in cols) + " |")
     return "\n".join(lines) + "\n"
 
