@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mips.errors import ConfigError, check_float
+from mips.errors import check_float
 
 log = logging.getLogger(__name__)
 
@@ -317,6 +317,6 @@ def resolve_bench_tasks(names: Sequence[str] | None) -> list[str]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--one" or "--one" in sys.argv:
+    if "--one" in sys.argv:
         sys.exit(_child(sys.argv[1:]))
     raise SystemExit("use `python -m mips bench` (this module's entry point runs one task for it)")

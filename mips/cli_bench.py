@@ -29,7 +29,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from mips import benchmark, zoo
     from mips.tasks.taskfile import load_task_file
 
-    tasks = benchmark.resolve_bench_tasks(args.tasks) if args.tasks != [] else []
+    tasks = benchmark.resolve_bench_tasks(args.tasks)
     files = {}
     for path in args.task_file:
         spec = load_task_file(path)

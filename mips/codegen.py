@@ -11,12 +11,13 @@ user edited it; it never executes the text: each expression is checked against t
 from __future__ import annotations
 
 import ast
+import copy
 from typing import Any
 
 import sympy
 
 from mips.errors import MipsError
-from mips.program import Program
+from mips.program import Program, input_names
 from mips.regression.evaluate import ExpressionError, check_expression, describe_node
 from mips.regression.formula import Formula
 
@@ -186,7 +187,6 @@ def parse_program(source: str, *, task: str, input_dim: int) -> Program:
         A syntax error, a construct outside the program grammar (named, with its line), or a
         program of another shape.
     """
-    from mips.program import input_names
     if not isinstance(source, str) or not source.strip():
         raise ProgramSyntaxError("The program is empty; write a function 'def f(xs): ...'.")
     if len(source) > 100_000:
@@ -309,9 +309,8 @@ def _compose(steps: list[tuple[tuple[str, ...], list[ast.expr]]], state: list[st
 
     class Subst(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
-            return current.get(node.id, node) if node.id in current else node
+            return current.get(node.id, node)
 
-    import copy
     for names, values in steps:
         new = [Subst().visit(copy.deepcopy(v)) for v in values]
         for nm, v in zip(names, new):

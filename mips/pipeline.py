@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-import numpy as np
-
 from mips.encodings import choose_encoding, prepare_states
 from mips.encodings.base import Encoding
 from mips.encodings.behaviour import find_behavioural
@@ -326,8 +324,7 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
         syn = synthesize(choice.data, choice, task=spec.name, fsm=fsm,
                          time_budget_seconds=config.regression_seconds)
         if not syn.programs:
-            table = table_program(fsm, spec.name, spec.input_dim)
-            note = "; a state table remains" if table is not None else ""
+            note = "; a state table remains" if fsm is not None and fsm.minimal is not None else ""
             return "failed", "no symbolic program: " + "; ".join(syn.failures) + note, syn
         best = syn.programs[0]
         return "ok", f"{len(syn.programs)} candidate program(s); shortest: {best.method}, size {best.size}", syn

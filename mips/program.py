@@ -21,6 +21,7 @@ Python source (:mod:`mips.codegen`) is the readable form of the same program.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, Mapping
 
 import numpy as np
@@ -138,6 +139,13 @@ class Run:
     error_step: int = -1
 
 
+@lru_cache(maxsize=4096)
+def _parsed(expr: str):
+    """Parsed and checked expression; cached because candidate programs share their formulas
+    (the initial-state search runs one program many times). The tree is never mutated."""
+    return parse_expression(expr)
+
+
 def run_program(program: Program, x: np.ndarray) -> Run:
     """Run a program on every sequence of ``x`` (int array of shape (n, T, input_dim)) at once."""
     x = np.asarray(x, dtype=np.int64)
@@ -150,8 +158,8 @@ def run_program(program: Program, x: np.ndarray) -> Run:
     out = np.zeros((n, t_len, program.output_dim), dtype=np.int64)
     if program.kind == "table":
         return _run_table(program, x, states, out)
-    updates = [parse_expression(f.expr) for f in program.updates]
-    outputs = [parse_expression(f.expr) for f in program.outputs]
+    updates = [_parsed(f.expr) for f in program.updates]
+    outputs = [_parsed(f.expr) for f in program.outputs]
     for t in range(t_len):
         env = {name: x[:, t, i] for i, name in enumerate(program.inputs)}
         env.update({name: states[:, t, j] for j, name in enumerate(program.state)})

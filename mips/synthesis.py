@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,7 +46,6 @@ from mips.encodings.mdl import encode_grid
 from mips.fsm import FSMResult
 from mips.program import Program, input_names, output_names, run_program, state_names
 from mips.regression.fit import fit_formulas
-from mips.regression.formula import Formula
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +94,11 @@ class Synthesis:
     programs: tuple[Program, ...]
     failures: tuple[str, ...] = ()
     seconds: float = 0.0
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _majority_rows(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Distinct key rows with the most frequent value row of each; and the number of keys seen
-    with several values."""
-    k, v, conflicts, _ = _majority_rows_counted(keys, values)
-    return k, v, conflicts
-
-
-def _majority_rows_counted(keys: np.ndarray, values: np.ndarray):
-    """:func:`_majority_rows` plus the observations behind each kept row."""
+def _majority_rows(keys: np.ndarray, values: np.ndarray):
+    """Distinct key rows with the most frequent value row of each, the number of keys seen with
+    several values, and how often each kept (key, value) row was observed."""
     both = np.concatenate([keys, values], axis=1)
     uniq, counts = np.unique(both, axis=0, return_counts=True)
     kcols = keys.shape[1]
@@ -155,7 +147,7 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     moduli = dict(zip(names, view.moduli))
 
     def fit_updates(mask):
-        keys, vals, conflicts, counts = _majority_rows_counted(np.concatenate([prev[mask], xs[mask]], axis=1),
+        keys, vals, conflicts, counts = _majority_rows(np.concatenate([prev[mask], xs[mask]], axis=1),
                                                                nxt[mask])
         cols = {nm: keys[:, j] for j, nm in enumerate(names)}
         cols.update({nm: keys[:, k + i] for i, nm in enumerate(ins)})
@@ -172,7 +164,7 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
         return f"{view.name}: no formula for the update of {', '.join(missing)}"
     first = 2 if t_len > 2 else 1                       # states after the settling step
     states = codes[:, first:].reshape(-1, k)
-    keys, vals, out_conf, counts = _majority_rows_counted(states, y[:, first - 1:].reshape(-1, y.shape[2]))
+    keys, vals, out_conf, counts = _majority_rows(states, y[:, first - 1:].reshape(-1, y.shape[2]))
     cols = {nm: keys[:, j] for j, nm in enumerate(names)}
     outputs = fit_formulas(cols, {nm: vals[:, o] for o, nm in enumerate(outs)}, constants=consts,
                            time_budget_seconds=time_budget_seconds, weights=counts, tolerance=TOLERANCE)

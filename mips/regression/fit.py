@@ -60,9 +60,7 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
         target = np.asarray(target, dtype=np.int64)
         found = []
         if "linear" in methods:
-            found.append(fit_linear(cols, target))
-            if found[-1] is None and tolerance > 0:
-                found.append(fit_linear(cols, target, weights=weights, tolerance=tolerance))
+            found.append(fit_linear(cols, target, weights=weights, tolerance=tolerance))
         if "modular" in methods and moduli.get(name):
             found.append(fit_modular(cols, target, moduli[name]))
         if "boolean" in methods and bits and _is_bits(target):
