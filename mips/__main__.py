@@ -14,6 +14,8 @@ def _add_task_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--task", metavar="NAME", help="a benchmark task (see `python -m mips tasks`)")
     g.add_argument("--task-file", metavar="FILE", help="a custom task file (see README)")
+    from mips.tasks.taskfile import TRUST_HELP
+    p.add_argument("--trust-task-file", action="store_true", help=TRUST_HELP)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,8 +66,12 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace):
+    from mips.sandbox import isolation
     from mips.tasks import resolve_task
-    return resolve_task(name=args.task, task_file=args.task_file)
+    if args.task_file and args.trust_task_file and not isolation().complete:
+        print(f"warning: running the task file without full isolation (--trust-task-file). "
+              f"{isolation().summary()}", file=sys.stderr)
+    return resolve_task(name=args.task, task_file=args.task_file, trust=args.trust_task_file)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -89,12 +89,14 @@ def _child(argv: Sequence[str]) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--model")
     p.add_argument("--task-file")
+    p.add_argument("--trust-task-file", action="store_true")
     p.add_argument("--config", default="{}")
     args = p.parse_args(argv)
     from mips.pipeline import PipelineConfig, run_pipeline
     from mips.tasks.taskfile import resolve_task
     from mips.training import cpu_settings
-    spec = resolve_task(task_file=args.task_file) if args.task_file else resolve_task(name=args.one)
+    spec = (resolve_task(task_file=args.task_file, trust=args.trust_task_file) if args.task_file
+            else resolve_task(name=args.one))
     with cpu_settings(1):
         result = run_pipeline(spec, PipelineConfig(**json.loads(args.config)), model=args.model)
     write_atomic(Path(args.out), json.dumps(task_row(result), indent=1))
@@ -116,7 +118,7 @@ def failure_row(task: str, status: str, message: str, seconds: float) -> dict:
 
 
 def run_task(task: str, out_dir: str, *, model: str | None = None, task_file: str | None = None,
-             time_limit: float = DEFAULT_TIME_LIMIT, config: dict | None = None,
+             trust_task_file: bool = False, time_limit: float = DEFAULT_TIME_LIMIT, config: dict | None = None,
              python: str = sys.executable) -> dict:
     """Run one task in a child process with a wall-clock limit; write and return its row."""
     out = Path(out_dir) / "tasks" / f"{task}.json"
@@ -125,7 +127,7 @@ def run_task(task: str, out_dir: str, *, model: str | None = None, task_file: st
     if model:
         cmd += ["--model", model]
     if task_file:
-        cmd += ["--task-file", task_file]
+        cmd += ["--task-file", task_file] + (["--trust-task-file"] if trust_task_file else [])
     start = time.perf_counter()
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     # Dask workers set a tiny malloc trim threshold; inherited, it turns every large numpy
@@ -244,7 +246,7 @@ def write_tables(rows: list[dict], out_dir: Path) -> dict:
 
 def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_OUT,
                   models: dict[str, str | None] | None = None, task_files: dict[str, str] | None = None,
-                  scheduler: str | None = None, n_workers: int | None = None,
+                  trust_task_files: bool = False, scheduler: str | None = None, n_workers: int | None = None,
                   time_limit: float = DEFAULT_TIME_LIMIT, config: dict | None = None,
                   on_progress: Callable[[dict], None] | None = None, python: str = sys.executable) -> BenchResult:
     """Run (or resume) the benchmark over ``tasks`` and write the tables.
@@ -252,6 +254,7 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
     Parameters
     ----------
     tasks : task names (custom tasks: their NAME, with the file in ``task_files``)
+    trust_task_files : run task files even where the host cannot isolate them
     models : task -> checkpoint path (None: the child searches for a network)
     scheduler : address of an existing Dask scheduler (default: a LocalCluster)
     n_workers : LocalCluster worker processes (default: the machine's cores)
@@ -285,7 +288,8 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
             client = Client(cluster)
         try:
             futures = {client.submit(run_task, t, str(out.resolve()), model=models.get(t),
-                                     task_file=task_files.get(t), time_limit=time_limit, config=config,
+                                     task_file=task_files.get(t), trust_task_file=trust_task_files,
+                                     time_limit=time_limit, config=config,
                                      python=python, key=f"mips-task-{t}-{time.time_ns()}", pure=False): t for t in todo}
             for fut in as_completed(futures):
                 task = futures[fut]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from mips.tasks.taskfile import TRUST_HELP
+
 
 def add_bench_parser(sub) -> None:
     b = sub.add_parser("bench", help="run the pipeline over many tasks (resumable; local or Dask cluster)")
     b.add_argument("--tasks", nargs="+", metavar="NAME", default=["all"], help="'all' (default) or task names")
     b.add_argument("--task-file", action="append", default=[], metavar="FILE", help="a custom task file (repeatable)")
+    b.add_argument("--trust-task-file", action="store_true", help=TRUST_HELP)
     src = b.add_mutually_exclusive_group()
     src.add_argument("--from-zoo", action="store_true", default=True, help="use the shipped zoo networks (default)")
     src.add_argument("--train", action="store_true", help="search a network for every task instead")
@@ -32,7 +35,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     tasks = benchmark.resolve_bench_tasks(args.tasks)
     files = {}
     for path in args.task_file:
-        spec = load_task_file(path)
+        spec = load_task_file(path, trust=args.trust_task_file)
         files[spec.name] = str(path)
     if args.task_file and args.tasks == ["all"]:
         tasks = []                                      # only the custom tasks were asked for
@@ -61,7 +64,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             bar.set_postfix_str(r["task"])
 
     res = benchmark.run_benchmark(tasks, out_dir=args.out or benchmark.DEFAULT_OUT, models=models,
-                                  task_files=files, scheduler=args.scheduler, n_workers=args.workers,
+                                  task_files=files, trust_task_files=args.trust_task_file, scheduler=args.scheduler, n_workers=args.workers,
                                   time_limit=limit, config=config, on_progress=on_progress)
     bar.close()
     print(f"ran {len(res.ran)} task(s), {len(res.skipped)} already done, {res.seconds:.1f}s; "

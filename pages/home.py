@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from mips.sandbox import isolation
 from workbench import session
+from workbench.plain_text import escape_markdown
 from workbench.tasks_view import spec_samples, spec_summary, task_names
 
 session.ensure_routed()
@@ -24,7 +26,14 @@ with right:
     with st.expander("Upload a task file or a checkpoint"):
         task_file = st.file_uploader("Task file (.py)", type=["py"], key="task_file_upload",
                                      help="A Python file defining NAME, INPUT_DIM, INPUT_VALUES, SEQ_LEN and "
-                                          "target(xs); see the README. It runs on this server.")
+                                          "target(xs); see the README. It runs on this server, isolated: "
+                                          "no network, no other processes, no files outside its own.")
+        iso = isolation()
+        trust = False
+        if not iso.complete:
+            st.warning("This server cannot fully isolate uploaded task files (missing: "
+                       + ", ".join(iso.missing()) + "), so they are refused.")
+            trust = st.checkbox("I trust this file: run it without full isolation", key="trust_task_file")
         ckpt = st.file_uploader("Checkpoint (.pt)", type=["pt"], key="checkpoint_upload",
                                 help="A network saved by `python -m mips train`; it replaces the zoo network "
                                      "for the current task in this session.")
@@ -34,9 +43,9 @@ if task_file is not None:
     data = task_file.getvalue()
     tag = ("task", session._sha(data))
     if tag not in seen:
-        error = session.set_task_file(task_file.name, data)
+        error = session.set_task_file(task_file.name, data, trust=trust)
         if error:
-            st.error(error)
+            st.error(escape_markdown(error))
         else:
             seen.add(tag)
 elif st.session_state.get(session.K_TASK_SOURCE) == "file":
@@ -50,7 +59,7 @@ if ckpt is not None:
     if tag not in seen:
         error = session.use_uploaded_checkpoint(task, ckpt.name, data)
         if error:
-            st.error(error)
+            st.error(escape_markdown(error))
         else:
             seen.add(tag)
 
@@ -66,13 +75,13 @@ st.dataframe(spec_samples(spec, 5), hide_index=True)
 st.markdown("**Network in use**")
 model = session.current_model(task)
 if model.checkpoint is None:
-    st.info(model.error)
+    st.info(escape_markdown(model.error))
 else:
     acc = f"{model.accuracy:.4%}" if model.accuracy is not None else "unknown"
     st.write(f"{model.label}: {model.checkpoint.config.n_parameters} parameters, "
              f"test accuracy {acc} (every output of the whole test split).")
     if model.note:
-        st.warning(model.note)
+        st.warning(escape_markdown(model.note))
     if model.source in ("upload", "trained"):
         if st.button("Use the zoo network again", key="forget_model"):
             session.forget_override(task)

@@ -14,11 +14,9 @@ much memory to check ends as an ``error`` outcome naming the limit, never as a h
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import pickle
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -29,12 +27,10 @@ from mips.errors import MipsError, SandboxError
 from mips.models.rnn import RNNWeights
 from mips.pipeline import PipelineResult
 from mips.program import Program
-from mips.regression.formula import Formula
 from mips.sandbox import SandboxLimits, run_sandboxed
 from mips.tasks.dataset import Dataset
 from mips.tasks.registry import get_task
 from mips.tasks.spec import TaskSpec
-from mips.tasks.taskfile import load_task_file
 from mips.verify import Checks, Counterexample, Verification, prepare_checks, verify_program
 
 MAX_SOURCE_CHARS = 20_000
@@ -102,11 +98,7 @@ def _stand_in(fields: dict) -> TaskSpec:
 
 def _task_in_child(ref: tuple) -> TaskSpec:
     kind, value = ref
-    if kind == "builtin":
-        return get_task(value)
-    if kind == "file":
-        return load_task_file(value)
-    return _stand_in(value)
+    return get_task(value) if kind == "builtin" else _stand_in(value)
 
 
 def _check(source: str, spec: TaskSpec, *, checks: Checks | None, dataset: Dataset | None,
@@ -135,18 +127,18 @@ def _check(source: str, spec: TaskSpec, *, checks: Checks | None, dataset: Datas
 
 def _check_in_child(source: str, task_ref: tuple, checks: Checks | None, dataset: Dataset | None,
                     weights: RNNWeights | None, encoding: Encoding | None, length_factor: int,
-                    seed: int) -> EditCheck:
-    """Sandboxed: rebuild the task, parse and verify; counterexample cells become plain Python values."""
+                    seed: int) -> dict:
+    """Sandboxed: rebuild the task, parse and verify; reply with plain data only (see ``_from_reply``)."""
     spec = _task_in_child(task_ref)
     check = _check(source, spec, checks=checks, dataset=dataset, weights=weights, encoding=encoding,
                    length_factor=length_factor, seed=seed)
-    ce = check.verification.counterexample if check.verification else None
-    if ce is not None:  # steps may hold numpy arrays of objects; keep the reply plain data
-        steps = [{k: _plain(v) for k, v in row.items()} for row in ce.steps]
-        ce = dataclasses.replace(ce, steps=steps, inputs=_plain(ce.inputs), expected=_plain(ce.expected),
-                                 got=_plain(ce.got))
-        check = dataclasses.replace(check, verification=dataclasses.replace(check.verification, counterexample=ce))
-    return check
+    v = check.verification
+    reply: dict = {"outcome": check.outcome, "message": check.message, "line": check.line, "verification": None}
+    if v is not None:
+        reply["verification"] = {**v.to_dict(), "length": v.length, "seconds": v.seconds,
+                                 "counterexample": None if v.counterexample is None
+                                 else _plain(v.counterexample.to_dict())}
+    return reply
 
 
 def _plain(value: object) -> object:
@@ -163,6 +155,49 @@ def _plain(value: object) -> object:
     return value
 
 
+_MAX_STEPS = 10_000
+
+
+def _from_reply(reply: object, source: str, program: Program) -> EditCheck:
+    """The child's reply is untrusted data: check every field before building the EditCheck."""
+    bad = EditCheck(outcome="error", message="The sandboxed check sent back a malformed result.", source=source,
+                    program=program)
+    if not (isinstance(reply, dict) and set(reply) == {"outcome", "message", "line", "verification"}
+            and reply["outcome"] in ("verified", "failed", "syntax_error", "error")
+            and isinstance(reply["message"], str) and (reply["line"] is None or type(reply["line"]) is int)):
+        return bad
+    verification = None
+    v = reply["verification"]
+    if v is not None:
+        fraction = (lambda f: isinstance(f, float) and 0.0 <= f <= 1.0)
+        if not (isinstance(v, dict) and fraction(v.get("task_accuracy"))
+                and all(v.get(k) is None or fraction(v.get(k)) for k in ("rnn_agreement", "length_generalization"))
+                and all(type(v.get(k)) is int and v.get(k) >= 0 for k in ("n_sequences", "length"))
+                and type(v.get("exhaustive")) is bool and isinstance(v.get("seconds"), float)):
+            return bad
+        ce = v.get("counterexample")
+        counterexample = None
+        if ce is not None:
+            if not (isinstance(ce, dict) and ce.get("against") in ("task", "network", "length")
+                    and all(type(ce.get(k)) is int for k in ("sequence", "first_wrong_step"))
+                    and all(isinstance(ce.get(k), list) and len(ce[k]) <= _MAX_STEPS
+                            for k in ("inputs", "expected", "got", "steps"))
+                    and all(isinstance(row, dict) and all(isinstance(k, str) for k in row) for row in ce["steps"])
+                    and (ce.get("error") is None or isinstance(ce.get("error"), str))):
+                return bad
+            counterexample = Counterexample(**{k: ce[k] for k in ("against", "sequence", "inputs", "expected", "got",
+                                                                 "first_wrong_step", "steps", "error")})
+        verification = Verification(task_accuracy=v["task_accuracy"], rnn_agreement=v["rnn_agreement"],
+                                    n_sequences=v["n_sequences"], exhaustive=v["exhaustive"],
+                                    length_generalization=v["length_generalization"], length=v["length"],
+                                    counterexample=counterexample, seconds=v["seconds"])
+    if reply["outcome"] == "verified" and (verification is None or not verification.passed):
+        return bad
+    return EditCheck(outcome=reply["outcome"], message=reply["message"], source=source, line=reply["line"],
+                     program=None if reply["outcome"] == "syntax_error" else program,
+                     verification=verification)
+
+
 def _task_ref(spec: TaskSpec, result: PipelineResult, factor: int) -> tuple[tuple, Checks | None]:
     """How the child gets the task: by built-in name, by task file, or as a shape with prepared checks."""
     if spec.source == "builtin":
@@ -171,8 +206,7 @@ def _task_ref(spec: TaskSpec, result: PipelineResult, factor: int) -> tuple[tupl
                 return ("builtin", spec.name), None
         except MipsError:
             pass
-    elif Path(spec.source).is_file():
-        return ("file", spec.source), None
+    # a custom task: its labels are computed here (in their own sandboxed children) before the check
     fields = {f: getattr(spec, f) for f in ("name", "description", "family", "input_dim", "input_values",
                                              "seq_len", "output_dim", "train_fraction")}
     checks = prepare_checks(spec, dataset=result.dataset, weights=result.weights, length_factor=factor,
@@ -223,19 +257,12 @@ def check_edited_program(source: str, result: PipelineResult, *, length_factor: 
     limits = EDIT_LIMITS if limits is None else limits
     try:
         task_ref, checks = _task_ref(spec, result, factor)
-        if task_ref[0] == "file" and not limits.allow_subprocesses:  # the task's labels need their own sandbox
-            limits = SandboxLimits(cpu_seconds=limits.cpu_seconds, memory_mb=limits.memory_mb,
-                                   wall_seconds=limits.wall_seconds, allow_subprocesses=True)
-        check = run_sandboxed(_check_in_child, source, task_ref, checks, result.dataset if checks is None else None,
+        reply = run_sandboxed(_check_in_child, source, task_ref, checks, result.dataset if checks is None else None,
                               result.weights, encoding, factor, result.config.seed, limits=limits,
-                              what="Checking the edited program",
-                              allowed_types=(EditCheck, Program, Formula, Verification, Counterexample))
+                              what="Checking the edited program", require_isolation=False)
     except MipsError as exc:
         return EditCheck(outcome="error", message=str(exc), source=source, program=first)
-    if not isinstance(check, EditCheck):
-        return EditCheck(outcome="error", message="The sandboxed check returned no result.", source=source,
-                         program=first)
-    return check
+    return _from_reply(reply, source, first)
 
 
 def program_latex(program: Program) -> str | None:

@@ -29,12 +29,13 @@ from mips.projection import Projection, project
 from mips.tasks import get_task, make_dataset
 from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
-from mips.tasks.taskfile import load_task_file
+from mips.tasks.taskfile import load_task_source
+from workbench.plain_text import escape_markdown
 
 # -- session keys (everything the app keeps per session) ------------------------------------
 K_TASK = "mips_task"                # benchmark task name chosen on the Home page
 K_TASK_SOURCE = "mips_task_source"  # "builtin" or "file"
-K_TASK_FILE = "mips_task_file"      # {"sha", "filename", "bytes", "name"} of the uploaded task file
+K_TASK_FILE = "mips_task_file"      # {"sha", "filename", "bytes", "name", "trust"} of the uploaded task file
 K_MODELS = "mips_models"            # task key -> {"source", "label", "bytes", "sha", "note"}
 K_SEEN_UPLOADS = "mips_seen_uploads"  # upload hashes already handled (the uploader keeps its file)
 K_PROGRAM_OWNER = "mips_program_owner"
@@ -96,15 +97,14 @@ def _sha(data: bytes) -> str:
 
 # -- tasks ------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _task_from_file(sha: str, filename: str, _data: bytes) -> TaskSpec:
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(filename).name) or "task.py"
-    if not safe.endswith(".py"):
-        safe += ".py"
-    folder = Path(tempfile.gettempdir()) / "mips-workbench-tasks" / sha
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / safe
-    path.write_bytes(_data)
-    return load_task_file(path)
+def _task_from_file(sha: str, filename: str, trust: bool, _data: bytes) -> TaskSpec:
+    """The uploaded bytes themselves are checked and run (never written to a shared folder)."""
+    return load_task_source(_data, _shown_name(filename), trust=trust)
+
+
+def _shown_name(filename: str) -> str:
+    """The upload's name as messages show it: the base name, plain characters only."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", Path(str(filename)).name)[:80] or "task.py"
 
 
 def chosen_task_name() -> str:
@@ -116,16 +116,20 @@ def set_builtin_task(name: str) -> None:
     st.session_state[K_TASK_SOURCE] = "builtin"
 
 
-def set_task_file(filename: str, data: bytes) -> str | None:
-    """Load an uploaded task file and make it the current task; returns an error message or None."""
+def set_task_file(filename: str, data: bytes, trust: bool = False) -> str | None:
+    """Load an uploaded task file and make it the current task; returns an error message or None.
+
+    ``trust``: run it even where this host cannot isolate it (the user ticked "I trust this file").
+    """
     sha = _sha(data)
     try:
-        spec = _task_from_file(sha, filename, data)
+        spec = _task_from_file(sha, filename, trust, data)
     except MipsError as exc:
         return str(exc)
     except Exception as exc:  # the file is user code: any failure is reported, never raised
-        return f"Task file '{filename}' could not be loaded: {type(exc).__name__}: {exc}"
-    st.session_state[K_TASK_FILE] = {"sha": sha, "filename": filename, "bytes": data, "name": spec.name}
+        return f"Task file '{_shown_name(filename)}' could not be loaded: {type(exc).__name__}: {exc}"
+    st.session_state[K_TASK_FILE] = {"sha": sha, "filename": filename, "bytes": data, "name": spec.name,
+                                     "trust": trust}
     st.session_state[K_TASK_SOURCE] = "file"
     return None
 
@@ -135,7 +139,8 @@ def current_task() -> TaskContext:
     if st.session_state.get(K_TASK_SOURCE) == "file" and st.session_state.get(K_TASK_FILE):
         f = st.session_state[K_TASK_FILE]
         try:
-            return TaskContext(spec=_task_from_file(f["sha"], f["filename"], f["bytes"]), key=f"file:{f['sha']}",
+            return TaskContext(spec=_task_from_file(f["sha"], f["filename"], f.get("trust", False), f["bytes"]),
+                               key=f"file:{f['sha']}",
                                source="file")
         except Exception:  # noqa: BLE001 - fall back to the benchmark task below
             st.session_state[K_TASK_SOURCE] = "builtin"
@@ -227,11 +232,11 @@ def use_uploaded_checkpoint(task: TaskContext, filename: str, data: bytes) -> st
         return str(exc)
     cfg, spec = ck.config, task.spec
     if cfg.input_dim != spec.input_dim or cfg.output_dim != spec.output_dim:
-        return (f"The checkpoint '{filename}' reads {cfg.input_dim} and writes {cfg.output_dim} number(s) per step; "
-                f"task {spec.name} has {spec.input_dim} and {spec.output_dim}. Choose the task it was trained "
-                f"for ({ck.task}) first.")
+        return (f"The checkpoint '{_shown_name(filename)}' reads {cfg.input_dim} and writes {cfg.output_dim} "
+                f"number(s) per step; task {spec.name} has {spec.input_dim} and {spec.output_dim}. Choose the task "
+                f"it was trained for ({ck.task}) first.")
     note = "" if ck.task == spec.name else f"This checkpoint was trained for task '{ck.task}', not {spec.name}."
-    _set_override(task, "upload", f"uploaded {filename} ({cfg.describe()})", data, note)
+    _set_override(task, "upload", f"uploaded {_shown_name(filename)} ({cfg.describe()})", data, note)
     return None
 
 
@@ -261,11 +266,20 @@ def task_dataset(task_key: str, n_sequences: int, _spec: TaskSpec) -> Dataset:
 
 
 class _ResultStore:
-    """Pipeline results by (task key, model fingerprint), least recently used dropped first."""
+    """Pipeline results by (task key, model fingerprint), least recently used dropped first.
+
+    One computation lock per key: two sessions asking for the same analysis compute it once, and
+    a slow analysis (a slow task file) never blocks another session's different analysis.
+    """
 
     def __init__(self) -> None:
         self.results: OrderedDict[tuple[str, str], PipelineResult] = OrderedDict()
         self.lock = threading.Lock()
+        self.computing: dict[tuple[str, str], threading.Lock] = {}
+
+    def compute_lock(self, key) -> threading.Lock:
+        with self.lock:
+            return self.computing.setdefault(key, threading.Lock())
 
     def get(self, key):
         with self.lock:
@@ -286,9 +300,6 @@ def _store() -> _ResultStore:
     return _ResultStore()
 
 
-_compute_lock = threading.Lock()
-
-
 def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
     """The current task, its network, and the pipeline run on them (computed once, with a progress bar).
 
@@ -298,7 +309,7 @@ def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
     task = current_task()
     model = current_model(task)
     if model.checkpoint is None:
-        st.info(model.error or "No network for this task.")
+        st.info(escape_markdown(model.error or "No network for this task."))  # may quote the checkpoint
         return task, model, None
     key = (task.key, model.fingerprint)
     result = _store().get(key)
@@ -310,7 +321,7 @@ def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
                 i = STAGES.index(event["stage"])
                 bar.progress(i / len(STAGES), text=f"Stage {i + 1}/{len(STAGES)}: {event['stage']}...")
 
-        with _compute_lock:
+        with _store().compute_lock(key):
             result = _store().get(key)
             if result is None:
                 try:
@@ -356,4 +367,4 @@ def context_caption(task: TaskContext, model: ModelChoice) -> None:
     """One line naming the task and the network the page is about."""
     st.caption(f"Task **{task.spec.name}** · network: {model.label}")
     if model.note:
-        st.warning(model.note)
+        st.warning(escape_markdown(model.note))  # may quote the checkpoint's task

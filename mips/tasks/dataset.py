@@ -80,6 +80,9 @@ def _unique_rows(x: np.ndarray) -> np.ndarray:
     return np.sort(first)
 
 
+MAX_DATASET_NUMBERS = 250_000_000   # inputs and outputs of all sequences, checked before allocating
+
+
 def make_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int = 42,
                  seq_len: int | None = None) -> Dataset:
     """Generate a task's dataset and split it into train and test.
@@ -107,6 +110,11 @@ def make_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int
     n = check_int(_OWNER, "n_sequences", spec.n_sequences if n_sequences is None else n_sequences, 2)
     length = check_int(_OWNER, "seq_len", spec.seq_len if seq_len is None else seq_len, 1)
     check_int(_OWNER, "seed", seed, 0)
+    numbers = n * length * (spec.input_dim + spec.output_dim)
+    if numbers > MAX_DATASET_NUMBERS:
+        raise ConfigError(f"A dataset of {n:,} sequences of length {length} for task '{spec.name}' holds "
+                          f"{numbers:,} numbers, more than the {MAX_DATASET_NUMBERS:,} allowed "
+                          f"({MAX_DATASET_NUMBERS * 8 >> 30} GiB). Use fewer or shorter sequences.")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
 
     x = np.ascontiguousarray(spec.sample_inputs(rng, n, length))

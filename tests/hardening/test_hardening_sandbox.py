@@ -27,7 +27,7 @@ def test_prints_do_not_corrupt_the_reply():
 def test_cpu_limit_stops_a_genuine_endless_loop():
     start = time.monotonic()
     with pytest.raises(SandboxError, match=r"used more than the CPU-time limit of 1 s and was stopped\. "
-                                           r"Make it do less work \(no endless loops\) or raise cpu_seconds") as info:
+                                           r"Make it do less work \(no endless loops\)") as info:
         run_sandboxed(targets.spin, limits=FAST)
     assert info.value.kind == "cpu"
     assert time.monotonic() - start < 15
@@ -36,28 +36,27 @@ def test_cpu_limit_stops_a_genuine_endless_loop():
 def test_wall_clock_stops_a_sleeping_child():
     start = time.monotonic()
     with pytest.raises(SandboxError, match=r"did not finish within the wall-clock limit of 2 s and was stopped\. "
-                                           r"Make it finish sooner .* or raise wall_seconds") as info:
+                                           r"Make it finish sooner .*") as info:
         run_sandboxed(targets.sleep_forever, limits=SandboxLimits(wall_seconds=2.0))
     assert info.value.kind == "timeout"
     assert time.monotonic() - start < 10
 
 
 def test_memory_limit_stops_a_memory_bomb():
-    with pytest.raises(SandboxError, match=r"ran out of its memory limit of 256 MB\. Make it use less memory "
-                                           r"or raise memory_mb") as info:
+    with pytest.raises(SandboxError, match=r"ran out of its memory limit of 256 MB\. Make it use less memory\.$") as info:
         run_sandboxed(targets.eat_memory, limits=FAST)
     assert info.value.kind == "memory"
 
 
-@pytest.mark.parametrize(("fn", "message"), [
-    (targets.connect, r"raised PermissionError: network access \(socket\.create_connection\) is not allowed"),
-    (targets.open_socket, r"raised PermissionError: network access \(socket\.socket\) is not allowed"),
-    (targets.run_shell, r"raised PermissionError: starting a process \(os\.system\) is not allowed"),
-], ids=["connect", "socket", "os.system"])
-def test_network_and_processes_are_refused(fn, message):
-    with pytest.raises(SandboxError, match=message) as info:
+@pytest.mark.parametrize("fn", [targets.connect, targets.open_socket], ids=["connect", "socket"])
+def test_network_is_refused_by_the_kernel(fn, isolated):
+    with pytest.raises(SandboxError, match=r"raised PermissionError: \[Errno 1\] Operation not permitted") as info:
         run_sandboxed(fn, limits=FAST)
     assert info.value.kind == "raised"
+
+
+def test_a_shell_command_never_runs(tmp_path, isolated):
+    assert run_sandboxed(targets.run_shell, limits=FAST) != 0    # the C library reports the refused spawn
 
 
 def test_a_child_that_exits_is_reported_as_crashed():
@@ -74,12 +73,10 @@ def test_exceptions_keep_their_message_and_mips_errors_their_class():
         run_sandboxed(targets.raise_config_error, limits=FAST)
 
 
-def test_a_reply_naming_other_classes_is_not_unpickled():
-    with pytest.raises(SandboxError, match=r"sent back a reply that cannot be read safely \(the reply refers to "
-                                           r"tests\.hardening\.targets\.Opaque, which is not allowed\)"):
+def test_a_reply_of_other_classes_is_refused_in_the_child():
+    with pytest.raises(SandboxError, match=r"raised TypeError: it returned a value that cannot be sent back: "
+                                           r"a Opaque cannot be sent back \(plain data and numpy arrays only\)"):
         run_sandboxed(targets.return_opaque, limits=FAST)
-    assert isinstance(run_sandboxed(targets.return_opaque, limits=FAST, allowed_types=(targets.Opaque,)),
-                      targets.Opaque)
 
 
 def test_unpicklable_function_and_bad_limits_are_config_errors():

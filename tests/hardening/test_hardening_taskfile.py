@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mips.errors import SandboxError, TaskFileError
+from mips.errors import ConfigError, SandboxError, TaskFileError
 from mips.sandbox import SandboxLimits
 from mips.tasks import load_task_file, make_dataset
 from mips.tasks import taskfile
@@ -43,21 +43,104 @@ def test_limits_and_crashes_name_the_file(tmp_path, body, kind, message):
     assert info.value.kind == kind
 
 
+DENIED = r"raised PermissionError: \[Errno 1\] Operation not permitted \(line \d+\) while being imported"
+
+
 @pytest.mark.parametrize(("body", "message"), [
-    ("__import__('os').system('touch {marker}')\n",
-     r"raised PermissionError: starting a process \(os\.system\) is not allowed in the MIPS sandbox\. \(line 5\) "
-     r"while being imported"),
-    ("import subprocess\nsubprocess.run(['touch', '{marker}'])\n",
-     r"raised PermissionError: starting a process \(subprocess\.run\) is not allowed"),
+    ("import posix\nr = posix.system('echo pwned > {marker}')\nraise RuntimeError(f'status {{r}}')\n",
+     r"raised RuntimeError: status 32512"),
+    ("import ctypes\nr = ctypes.CDLL(None).system(b'echo pwned > {marker}')\nraise RuntimeError(f'status {{r}}')\n",
+     r"raised RuntimeError: status 32512"),
+    ("import importlib, os\nimportlib.reload(os).system('echo pwned > {marker}')\nraise RuntimeError('ran')\n",
+     r"raised RuntimeError: ran"),
+    ("import posix\nposix.fork()\n", DENIED),
+    ("import subprocess\nsubprocess.run(['sh', '-c', 'echo pwned > {marker}'])\n", DENIED),
+    ("import socket\nsocket.create_connection(('127.0.0.1', 9))\n", DENIED),
     ("import urllib.request\nurllib.request.urlopen('http://127.0.0.1:9')\n", r"while being imported"),
-    ("import socket\nsocket.create_connection(('127.0.0.1', 9))\n",
-     r"raised PermissionError: network access \(socket\.create_connection\) is not allowed"),
-], ids=["os.system", "subprocess", "urllib", "socket"])
-def test_processes_and_network_are_refused(tmp_path, body, message):
+    ("import os\nos.setsid()\n", DENIED),
+    ("import os, signal\nos.kill(os.getppid(), signal.SIGTERM)\n", DENIED),
+    ("open({marker!r}, 'w').write('pwned')\n", r"raised FileNotFoundError"),
+], ids=["posix.system", "ctypes", "reload(os)", "fork", "subprocess", "socket", "urllib", "setsid", "kill-parent",
+        "write-outside"])
+def test_processes_network_signals_and_writes_are_refused(tmp_path, body, message, isolated):
     marker = tmp_path / "pwned"
     with pytest.raises(TaskFileError, match=message):
-        load_task_file(_file(tmp_path, body.format(marker=marker)), limits=LIMITS)
+        load_task_file(_file(tmp_path, body.format(marker=str(marker))), limits=LIMITS)
     assert not marker.exists()
+
+
+def test_secrets_do_not_leak_through_the_description_or_messages(tmp_path, monkeypatch, isolated):
+    monkeypatch.setenv("MIPS_TEST_SECRET_TOKEN", "s3cret-value")
+    leak = ("import os\n"
+            "def target(xs):\n"
+            "    return list(xs)\n"
+            "target.__doc__ = 'env ' + repr(sorted(os.environ.items()))\n")
+    spec = load_task_file(_file(tmp_path, leak), limits=LIMITS)
+    assert "s3cret" not in spec.description and "MIPS_TEST_SECRET_TOKEN" not in spec.description
+    proc = (f"raise RuntimeError(open('/proc/{os.getpid()}/environ').read())\n")
+    with pytest.raises(TaskFileError) as info:
+        load_task_file(_file(tmp_path, proc), limits=LIMITS)
+    assert "s3cret" not in str(info.value)
+
+
+def test_writes_into_the_package_folder_fail(tmp_path, isolated):
+    target = Path(taskfile.__file__).with_name("planted_by_task_file.py")
+    body = f"open({str(target)!r}, 'w').write('import os')\n"
+    try:
+        with pytest.raises(TaskFileError, match=r"raised OSError: \[Errno 30\] Read-only file system"):
+            load_task_file(_file(tmp_path, body), limits=LIMITS)
+        assert not target.exists()
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def test_the_checked_bytes_are_the_bytes_that_run(tmp_path):
+    """Swapping the file after it was checked changes nothing: the bytes were read once."""
+    path = _file(tmp_path, "def target(xs):\n    return list(xs)\n")
+    spec = load_task_file(path, limits=LIMITS)
+    path.write_text(HEADER + "def target(xs):\n    return [1 - x for x in xs]\n")
+    x = np.array([[[0], [1], [1], [0], [1], [0]]], dtype=np.int64)
+    np.testing.assert_array_equal(spec.compute_outputs(x), x)
+
+
+@pytest.mark.parametrize(("constant", "message"), [
+    ("SEQ_LEN = 40000", r"SEQ_LEN must be an int in \[1, 1000\]\. Got 40000 instead"),
+    ("INPUT_DIM = 10**6", r"INPUT_DIM must be an int in \[1, 16\]\. Got 1000000 instead"),
+    ("OUTPUT_DIM = 100", r"OUTPUT_DIM must be an int in \[1, 16\]\. Got 100 instead"),
+    ("INPUT_VALUES = list(range(100000))", r"at most 1024 distinct ints \(no bools\)\. Got 100,000 values"),
+    ("NAME = 'x' * 10**6", r"NAME must be a non-empty identifier-like str of at most 64 characters.*Got 'xxx"),
+], ids=["seq_len", "input_dim", "output_dim", "input_values", "name"])
+def test_sizes_are_bounded_before_anything_is_allocated(tmp_path, constant, message):
+    with pytest.raises(TaskFileError, match=message):
+        load_task_file(_file(tmp_path, constant + "\ndef target(xs):\n    return list(xs)\n"), limits=LIMITS)
+
+
+def test_a_dataset_too_large_is_refused_before_allocating(tmp_path):
+    spec = load_task_file(_file(tmp_path, "SEQ_LEN = 1000\nOUTPUT_DIM = 16\ndef target(xs):\n"
+                                          "    return [(0,) * 16 for _ in xs]\n"), limits=LIMITS)
+    with pytest.raises(ConfigError, match=r"holds 17,000,000,000 numbers, more than the 250,000,000 allowed"):
+        make_dataset(spec, n_sequences=1_000_000)
+
+
+def test_an_oversized_file_is_refused_unread(tmp_path):
+    path = tmp_path / "big.py"
+    path.write_bytes(b"#" * (taskfile.MAX_FILE_BYTES + 10))
+    with pytest.raises(TaskFileError, match=r"is larger than 1024 KiB"):
+        load_task_file(path, limits=LIMITS)
+
+
+def test_without_isolation_a_task_file_needs_trust(tmp_path, monkeypatch):
+    from mips.sandbox import host
+    weak = host.Isolation(namespaces=False, seccomp=False, unprivileged_uid=False, notes=("none here.",))
+    monkeypatch.setattr(host, "isolation", lambda: weak)
+    path = _file(tmp_path, "def target(xs):\n    return list(xs)\n")
+    with pytest.raises(SandboxError, match=r"untrusted code and this host cannot isolate it: missing namespaces "
+                                           r"\(bubblewrap\) and seccomp") as info:
+        load_task_file(path, limits=LIMITS)
+    assert info.value.kind == "isolation"
+    spec = load_task_file(path, limits=LIMITS, trust=True)
+    x = np.zeros((2, 6, 1), dtype=np.int64)
+    np.testing.assert_array_equal(spec.compute_outputs(x), x)
 
 
 def test_file_is_never_imported_here(tmp_path):

@@ -1,0 +1,18 @@
+"""Text from files (task files, checkpoints, sandboxed children) shown as text, never as Markdown."""
+
+from __future__ import annotations
+
+import re
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+
+
+def escape_markdown(text: object, limit: int = 2_000) -> str:
+    """``text`` with every Markdown, LaTeX and Streamlit directive character backslash-escaped.
+
+    Long text is cut to ``limit`` characters; newlines are kept.
+    """
+    s = str(text)
+    if len(s) > limit:
+        s = s[:limit - 1] + "…"
+    return _MARKDOWN.sub(r"\\\1", s)
