@@ -1,0 +1,20 @@
+"""Uploaded task files are checked and run from the uploaded bytes: nothing is written to a shared
+folder (no planted symlink can redirect a write, no file can be swapped after the check)."""
+
+import tempfile
+from pathlib import Path
+
+from tests.app.test_home import ROOT, _run_upload
+
+
+def test_an_upload_writes_nothing_to_disk(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))      # where the old code wrote uploads
+    source = (ROOT / "assets" / "tasks" / "running_max3.py").read_bytes()
+    hostile = tmp_path / "..%2f..%2fevil **bold** [x](y).py"
+    hostile.write_bytes(source)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    at = _run_upload("task", str(hostile))
+    assert not at.error
+    assert "task=Running_Max3 source=file" in at.markdown[0].value
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert not (Path(tempfile.gettempdir()) / "mips-workbench-tasks").exists()
