@@ -106,3 +106,28 @@ def test_a_page_opened_first_is_routed_through_the_entry_point(monkeypatch):
     assert at.title[0].value == "Lattice"
     from streamlit.runtime.pages_manager import PagesManager
     assert PagesManager.uses_pages_directory is False      # st.navigation ran in this script run
+
+
+def test_markdown_in_a_checkpoints_task_name_is_shown_as_plain_text(tmp_path: Path):
+    """A task name such as '**bold** [link](http://x)' reaches st.warning with every Markdown character escaped."""
+    import re
+
+    import torch
+    evil = "**bold** [link](http://x) `code` <b>html</b> $x^2$ :red[red] _it_"
+    payload = torch.load(ROOT / "assets" / "zoo" / "Parity_All.pt", weights_only=True)
+    payload["task"] = evil
+    torch.save(payload, tmp_path / "evil.pt")
+    upload = _run_upload("ckpt", str(tmp_path / "evil.pt"))
+    assert not upload.error
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
+    at.session_state["mips_task"] = "Parity_All"
+    at.session_state["mips_task_source"] = "builtin"
+    at.session_state["mips_models"] = upload.session_state["mips_models"]
+    at.run()
+    assert not at.exception, at.exception
+    notes = [w for w in texts(at.warning) if "trained for task" in w]
+    assert len(notes) == 1
+    shown = notes[0].split("task '", 1)[1].rsplit("', not", 1)[0]
+    assert re.sub(r"\\(.)", r"\1", shown) == evil                       # the whole name, as text
+    assert not re.search(r"(?<!\\)[*_\[\]()`<>$:]", shown), shown      # no Markdown character left active
+    assert "uploaded upload.pt" in " ".join(texts(at.markdown))

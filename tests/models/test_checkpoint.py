@@ -42,7 +42,7 @@ def _write(tmp_path, obj):
     ([1, 2, 3], "is not a MIPS checkpoint"),
     (_payload(format="other"), "is not a MIPS checkpoint"),
     (_payload(version=99), "has version 99"),
-    (_payload(seed="zero"), "field 'seed' must be a int"),
+    (_payload(seed="zero"), "The 'seed' field of checkpoint .* must be an int in"),
     (_payload(config={**CFG.to_dict(), "hidden_dim": 0}), "invalid config: The 'hidden_dim' parameter"),
     (_payload(config={**CFG.to_dict(), "colour": 1}), r"Unknown RNNConfig field\(s\) \['colour'\]"),
     (_payload(state_dict={}), "missing keys"),
