@@ -66,8 +66,10 @@ if ckpt is not None:
 spec = task.spec
 summary = spec_summary(spec)
 st.subheader(spec.name)
-st.write(summary["description"])
-st.caption(summary["facts"] + (f" Custom task from `{st.session_state[session.K_TASK_FILE]['filename']}`."
+st.write(escape_markdown(summary["description"]))  # a task file's docstring is not Markdown
+st.caption(summary["facts"] + (" Custom task from "
+                               + escape_markdown(session.shown_name(st.session_state[session.K_TASK_FILE]["filename"]))
+                               + "."
                                if task.source == "file" else ""))
 st.markdown("**Sample sequences** (test split)")
 st.dataframe(spec_samples(spec, 5), hide_index=True)
@@ -78,7 +80,7 @@ if model.checkpoint is None:
     st.info(escape_markdown(model.error))
 else:
     acc = f"{model.accuracy:.4%}" if model.accuracy is not None else "unknown"
-    st.write(f"{model.label}: {model.checkpoint.config.n_parameters} parameters, "
+    st.write(f"{escape_markdown(model.label)}: {model.checkpoint.config.n_parameters} parameters, "
              f"test accuracy {acc} (every output of the whole test split).")
     if model.note:
         st.warning(escape_markdown(model.note))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+_INLINE = re.compile(r"([\\`*_{}\[\]()#|<>~$:^])")                   # meaningful anywhere in a line
+_LINE_START = re.compile(r"^(\s*\d*)([-+=.)])", re.MULTILINE)          # lists, headings, rules
 
 
 def escape_markdown(text: object, limit: int = 2_000) -> str:
@@ -15,4 +16,5 @@ def escape_markdown(text: object, limit: int = 2_000) -> str:
     s = str(text)
     if len(s) > limit:
         s = s[:limit - 1] + "…"
-    return _MARKDOWN.sub(r"\\\1", s)
+    s = _INLINE.sub(r"\\\1", s)
+    return _LINE_START.sub(r"\1\\\2", s)

@@ -99,10 +99,10 @@ def _sha(data: bytes) -> str:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _task_from_file(sha: str, filename: str, trust: bool, _data: bytes) -> TaskSpec:
     """The uploaded bytes themselves are checked and run (never written to a shared folder)."""
-    return load_task_source(_data, _shown_name(filename), trust=trust)
+    return load_task_source(_data, shown_name(filename), trust=trust)
 
 
-def _shown_name(filename: str) -> str:
+def shown_name(filename: str) -> str:
     """The upload's name as messages show it: the base name, plain characters only."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", Path(str(filename)).name)[:80] or "task.py"
 
@@ -127,7 +127,7 @@ def set_task_file(filename: str, data: bytes, trust: bool = False) -> str | None
     except MipsError as exc:
         return str(exc)
     except Exception as exc:  # the file is user code: any failure is reported, never raised
-        return f"Task file '{_shown_name(filename)}' could not be loaded: {type(exc).__name__}: {exc}"
+        return f"Task file '{shown_name(filename)}' could not be loaded: {type(exc).__name__}: {exc}"
     st.session_state[K_TASK_FILE] = {"sha": sha, "filename": filename, "bytes": data, "name": spec.name,
                                      "trust": trust}
     st.session_state[K_TASK_SOURCE] = "file"
@@ -232,11 +232,11 @@ def use_uploaded_checkpoint(task: TaskContext, filename: str, data: bytes) -> st
         return str(exc)
     cfg, spec = ck.config, task.spec
     if cfg.input_dim != spec.input_dim or cfg.output_dim != spec.output_dim:
-        return (f"The checkpoint '{_shown_name(filename)}' reads {cfg.input_dim} and writes {cfg.output_dim} "
+        return (f"The checkpoint '{shown_name(filename)}' reads {cfg.input_dim} and writes {cfg.output_dim} "
                 f"number(s) per step; task {spec.name} has {spec.input_dim} and {spec.output_dim}. Choose the task "
                 f"it was trained for ({ck.task}) first.")
     note = "" if ck.task == spec.name else f"This checkpoint was trained for task '{ck.task}', not {spec.name}."
-    _set_override(task, "upload", f"uploaded {_shown_name(filename)} ({cfg.describe()})", data, note)
+    _set_override(task, "upload", f"uploaded {shown_name(filename)} ({cfg.describe()})", data, note)
     return None
 
 
@@ -328,7 +328,7 @@ def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
                     result = run_pipeline(task.spec, APP_CONFIG, model=model.checkpoint, on_event=on_event)
                 except MipsError as exc:
                     bar.empty()
-                    st.error(f"The analysis could not run: {exc}")
+                    st.error("The analysis could not run: " + escape_markdown(exc))  # may quote a task file
                     return task, model, None
                 _store().put(key, result)
         bar.empty()
@@ -336,11 +336,11 @@ def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
 
 
 def stage_problem(result: PipelineResult, stage: str) -> str | None:
-    """The message of ``stage`` when it did not succeed (None when it is ok)."""
+    """The message of ``stage`` when it did not succeed, as Markdown-safe text (None when it is ok)."""
     s = result.stages.get(stage)
     if s is None or s.status == "ok":
         return None
-    return f"Stage '{stage}' {s.status}: {s.message}"
+    return f"Stage '{stage}' {s.status}: " + escape_markdown(s.message)  # may quote a task file
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -365,6 +365,6 @@ def chosen_candidate(result: PipelineResult) -> int:
 
 def context_caption(task: TaskContext, model: ModelChoice) -> None:
     """One line naming the task and the network the page is about."""
-    st.caption(f"Task **{task.spec.name}** · network: {model.label}")
+    st.caption(f"Task **{task.spec.name}** · network: {escape_markdown(model.label)}")
     if model.note:
         st.warning(escape_markdown(model.note))  # may quote the checkpoint's task

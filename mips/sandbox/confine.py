@@ -18,7 +18,8 @@ Order matters and every step only ever removes rights:
    * escaping the process group and the namespaces: ``setsid``, ``setpgid``, ``unshare``,
      ``setns``, ``mount``, ``umount2``, ``pivot_root``, ``chroot``;
    * kernel attack surface: ``bpf``, ``perf_event_open``, ``userfaultfd``, ``io_uring_*``,
-     ``keyctl``, ``add_key``, ``request_key``, ``personality``, ``open_by_handle_at``.
+     ``keyctl``, ``add_key``, ``request_key``, ``personality``, ``open_by_handle_at``;
+   * memory outside the address-space limit: ``memfd_create``, ``memfd_secret``.
 
    The filter is synchronised to every thread (``CTL_TSYNC``).
 """
@@ -38,7 +39,8 @@ DENIED = ("fork", "vfork", "execve", "execveat", "socket", "socketpair", "ptrace
           "process_vm_writev", "tkill", "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "kcmp", "setsid",
           "setpgid", "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "bpf", "perf_event_open",
           "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register", "keyctl", "add_key",
-          "request_key", "personality", "open_by_handle_at", "name_to_handle_at")
+          "request_key", "personality", "open_by_handle_at", "name_to_handle_at", "memfd_create",
+          "memfd_secret")
 
 
 def _libc() -> ctypes.CDLL:

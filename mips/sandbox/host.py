@@ -4,7 +4,7 @@ Layers (each probed once per process by really starting a child with it):
 
 * ``namespaces``: bubblewrap (``bwrap``, Debian/Ubuntu package ``bubblewrap``) starts the child in
   new user, PID, network, IPC, UTS and cgroup namespaces, with a read-only view of the Python
-  installation and the project, a private ``/tmp``, its own ``/proc``, no capabilities, no
+  installation and the project, a private ``/tmp`` of ``TMP_BYTES``, its own ``/proc``, no capabilities, no
   environment but the few variables set here, a new session, and death with its parent. It runs
   without root wherever unprivileged user namespaces are allowed (stock Debian and Ubuntu).
 * ``seccomp``: the child loads a syscall filter (libseccomp through ``pyseccomp``) before it runs
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOBODY = 65534
+TMP_BYTES = 64 << 20          # the child's private /tmp (memory-backed)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
@@ -85,7 +86,7 @@ def bwrap_args() -> list[str]:
     """The bubblewrap options of every child (the Python command follows them)."""
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
             "--uid", str(NOBODY), "--gid", str(NOBODY), "--ro-bind", "/usr", "/usr",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
+            "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--chdir", "/tmp"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -98,7 +99,8 @@ def bwrap_args() -> list[str]:
             args += ["--ro-bind", folder, folder]
     for name, value in _ENV.items():
         args += ["--setenv", name, value]
-    return args
+    # the root and /dev are memory-backed: read-only, so only the size-capped /tmp takes writes
+    return args + ["--remount-ro", "/dev", "--remount-ro", "/"]
 
 
 def python_args(code: str) -> list[str]:

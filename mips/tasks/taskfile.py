@@ -102,7 +102,8 @@ def _positive_int(module: ModuleType, rule: str, where: str, high: int, default:
 
 
 def _short(value: object) -> str:
-    text = repr(value) if isinstance(value, (int, str, float, list, tuple)) else f"a {type(value).__name__}"
+    plain = (int, str, float, list, tuple, range, type(None))
+    text = repr(value) if isinstance(value, plain) else f"a {type(value).__name__}"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -114,7 +115,8 @@ def _input_values(module: ModuleType, where: str) -> tuple[int, ...]:
             f"distinct ints (no bools).")
     if not isinstance(values, (list, tuple)) or not values or len(values) > MAX_INPUT_VALUES:
         got = f"{len(values):,} values" if isinstance(values, (list, tuple)) and values else _short(values)
-        raise TaskFileError(f"{rule} Got {got} instead.")
+        got = got + " instead"
+        raise TaskFileError(f"{rule} Got {got}.")
     for v in values:
         if not _is_int(v) or abs(int(v)) >= _INT64_SAFE:
             raise TaskFileError(f"{rule} Got the item {v!r} of type {type(v).__name__}.")
@@ -349,9 +351,10 @@ def load_task_file(path: str | os.PathLike, *, limits: SandboxLimits | None = No
         raise TaskFileError(f"{where} does not exist.") from None
     except OSError as exc:
         raise TaskFileError(f"{where} cannot be read: {exc.strerror}.") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise TaskFileError(f"{where} is not a file.")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise TaskFileError(f"{where} is not a file.")
         code = f.read(MAX_FILE_BYTES + 1)
     return load_task_source(code, str(p), limits=limits, trust=trust, source=str(path))
 

@@ -158,3 +158,17 @@ def forge_reply(data: bytes) -> None:
         except OSError:
             pass
     os._exit(0)
+
+
+def fill_tmp(total_mb: int) -> str:
+    """Write ``total_mb`` MB into the child's /tmp in 16 MB files (memory-backed: it must be capped)."""
+    block = b"\0" * (16 << 20)
+    for i in range(total_mb // 16):
+        with open(f"/tmp/fill{i}", "wb") as f:
+            f.write(block)
+    return "filled"
+
+
+def anonymous_file() -> int:
+    import os
+    return os.memfd_create("grow")

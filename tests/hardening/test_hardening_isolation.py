@@ -159,3 +159,17 @@ def test_isolation_report_names_every_layer(isolated):
     assert isolated.namespaces and isolated.seccomp
     text = isolated.summary()
     assert "Namespaces: bubblewrap" in text and "Seccomp" in text and "Uid" in text
+
+
+@pytest.mark.parametrize("path", ["/escape.txt", "/dev/escape", "/dev/shm/escape", "/etc/escape"])
+def test_memory_backed_folders_other_than_tmp_are_read_only(path):
+    with pytest.raises(SandboxError, match=r"raised OSError: \[Errno 30\] Read-only file system"):
+        run_sandboxed(targets.write_text, path, limits=FAST)
+
+
+def test_the_private_tmp_and_anonymous_files_cannot_eat_the_hosts_memory():
+    assert run_sandboxed(targets.fill_tmp, 32, limits=FAST) == "filled"
+    with pytest.raises(SandboxError, match=r"raised OSError: \[Errno 28\] No space left on device"):
+        run_sandboxed(targets.fill_tmp, 256, limits=FAST)
+    with pytest.raises(SandboxError, match=r"raised PermissionError: \[Errno 1\] Operation not permitted"):
+        run_sandboxed(targets.anonymous_file, limits=FAST)
