@@ -83,6 +83,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from mips.tasks import make_dataset
     from mips.training import get_recipe, train
 
+    from mips.errors import check_int
+    from mips.models.checkpoint import MAX_SEED
+    check_int("train", "seed", args.seed, 0, MAX_SEED)       # before training, not when saving
     spec = _resolve(args)
     arch_given = args.hidden_dim is not None
     if args.search == arch_given:

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from mips.errors import CheckpointError, ConfigError
+from mips.errors import CheckpointError, ConfigError, check_int
 from mips.models.config import RNNConfig
 from mips.models.rnn import RNN
 
@@ -49,7 +49,12 @@ class Checkpoint:
 
 def save_checkpoint(path: str | os.PathLike, model: RNN, *, task: str, seed: int,
                     training: dict[str, Any] | None = None, index: int = 0) -> Path:
-    """Write network ``index`` of ``model`` to ``path`` atomically (temp file + rename)."""
+    """Write network ``index`` of ``model`` to ``path`` atomically (temp file + rename).
+
+    The seed is checked here with the same rule as on loading, so no checkpoint is written that
+    :func:`load_checkpoint` would refuse for it.
+    """
+    check_int("save_checkpoint", "seed", seed, 0, MAX_SEED)
     path = Path(path)
     payload = {
         "format": FORMAT,
