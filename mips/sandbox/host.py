@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOBODY = 65534
+BWRAP = shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")   # never from a caller's PATH
 TMP_BYTES = 64 << 20          # the child's private /tmp (memory-backed)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp",
@@ -84,7 +85,7 @@ def _roots() -> list[str]:
 
 def bwrap_args() -> list[str]:
     """The bubblewrap options of every child (the Python command follows them)."""
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+    args = [BWRAP or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
             "--uid", str(NOBODY), "--gid", str(NOBODY), "--ro-bind", "/usr", "/usr",
             "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--chdir", "/tmp"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -124,7 +125,7 @@ def isolation() -> Isolation:
     check = "import os, sys; sys.path.insert(0, %r); from mips.sandbox import confine; confine.filter_ok(); print('ok')"
     code = check % str(PROJECT_ROOT)
     namespaces = as_nobody = False
-    if shutil.which("bwrap") is None:
+    if BWRAP is None:
         notes.append("Namespaces: missing (bubblewrap is not installed; install the 'bubblewrap' package, "
                      "e.g. `apt-get install bubblewrap`).")
     else:

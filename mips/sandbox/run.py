@@ -169,7 +169,7 @@ def _run(cmd: list[str], popen: dict, payload: bytes, reply_fd: int, folder: Pat
             _kill_group(proc)
     seconds = time.monotonic() - start
     rc = proc.returncode
-    if rc > 128 and cmd[0] == "bwrap":  # bubblewrap reports a child killed by signal N as 128 + N
+    if rc > 128 and cmd[0] == host.BWRAP:  # bubblewrap reports a child killed by signal N as 128 + N
         rc = 128 - rc
     if rc == -signal.SIGXCPU or (rc == -signal.SIGKILL and seconds >= limits.cpu_seconds):
         raise SandboxError(f"{what} used more than the CPU-time limit of {limits.cpu_seconds:g} s and was "
