@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import ast
 import copy
+import warnings
 from typing import Any
 
 import sympy
 
 from mips.errors import MipsError
 from mips.program import Program, input_names
-from mips.regression.evaluate import ExpressionError, check_expression, describe_node
+from mips.regression.evaluate import (
+    LIMIT,
+    SAFE_CALLS,
+    ExpressionError,
+    check_expression,
+    describe_node,
+)
 from mips.regression.formula import Formula
 
 
@@ -156,12 +163,40 @@ def to_latex(program: Program) -> str:
 
 # -- parsing edited source ----------------------------------------------------------------------
 
+MAX_NODES = 5_000    # operations of the combined updates (lines compose, so `a = a + a` doubles them)
+MAX_DEPTH = 100      # nesting of one combined expression (the checker and the views recurse)
+TOO_DEEP = ("the program is nested too deeply to be parsed; write the expression with fewer nested "
+            "operators (use intermediate state variables).")
+
+_NOT_ALLOWED = {     # constructs refused anywhere, with what to call them
+    ast.Import: "imports", ast.ImportFrom: "imports", ast.With: "'with' statements",
+    ast.AsyncWith: "'with' statements", ast.Try: "'try' statements", ast.TryStar: "'try' statements",
+    ast.ClassDef: "class definitions", ast.Lambda: "lambda expressions", ast.Global: "'global' declarations",
+    ast.Nonlocal: "'nonlocal' declarations", ast.AsyncFunctionDef: "async functions",
+    ast.Await: "'await' expressions", ast.Yield: "'yield' expressions", ast.YieldFrom: "'yield' expressions",
+    ast.Raise: "'raise' statements", ast.Assert: "'assert' statements", ast.Delete: "'del' statements",
+    ast.If: "'if' statements", ast.Match: "'match' statements", ast.AugAssign: "augmented assignments ('+=')",
+    ast.AnnAssign: "annotated assignments", ast.NamedExpr: "':=' assignments",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions", ast.Subscript: "subscripts ('[...]')",
+    ast.Starred: "'*' unpacking", ast.JoinedStr: "f-strings", ast.Dict: "dictionaries", ast.Set: "sets",
+}
+
+_HINTS = {ast.If: "; write 'p if c else q'", ast.AugAssign: "; write 'a = a + ...'"}
+
+
+def _show(node: ast.AST) -> str:
+    """Source of a node for a message, shortened."""
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _names_of(target: ast.expr, what: str) -> tuple[str, ...]:
     if isinstance(target, ast.Name):
         return (target.id,)
-    if isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
+    if isinstance(target, ast.Tuple) and target.elts and all(isinstance(e, ast.Name) for e in target.elts):
         return tuple(e.id for e in target.elts)
-    raise ProgramSyntaxError(f"{what} must be a name or a tuple of names; got '{ast.unparse(target)}'.",
+    raise ProgramSyntaxError(f"{what} must be a name or a tuple of names; got '{_show(target)}'.",
                              getattr(target, "lineno", None))
 
 
@@ -170,7 +205,42 @@ def _values_of(value: ast.expr, n: int, line: int) -> list[ast.expr]:
         return [value]
     if isinstance(value, ast.Tuple) and len(value.elts) == n:
         return list(value.elts)
-    raise ProgramSyntaxError(f"expected {n} values to assign; got '{ast.unparse(value)}'.", line)
+    raise ProgramSyntaxError(f"expected {n} values to assign; got '{_show(value)}'.", line)
+
+
+def _initial_value(name: str, value: ast.expr, line: int) -> int:
+    """An integer constant, optionally signed, at most ``LIMIT`` in size."""
+    node, sign = value, 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node, sign = node.operand, -1 if isinstance(node.op, ast.USub) else 1
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool)):
+        raise ProgramSyntaxError(f"the initial value of '{name}' must be an integer constant; got "
+                                 f"'{_show(value)}'.", line)
+    if abs(node.value) > LIMIT:
+        raise ProgramSyntaxError(f"the initial value of '{name}' is too large; initial values and constants "
+                                 f"must be at most 2**53 = {LIMIT} in size.", line)
+    return sign * node.value
+
+
+def _refuse_constructs(module: ast.Module) -> None:
+    """Constructs that no program may hold, named with their line (before the shape is looked at)."""
+    for node in ast.walk(module):
+        line = getattr(node, "lineno", None)
+        if type(node) in _NOT_ALLOWED:
+            hint = _HINTS.get(type(node), "")
+            raise ProgramSyntaxError(f"{_NOT_ALLOWED[type(node)]} are not allowed in a program{hint}.", line)
+        if isinstance(node, ast.FunctionDef) and node not in module.body:
+            raise ProgramSyntaxError("nested function definitions are not allowed in a program.", line)
+        if isinstance(node, ast.Attribute) and node.attr != "append":
+            raise ProgramSyntaxError(f"attribute access '.{node.attr}' is not allowed in a program.", line)
+        if isinstance(node, ast.Name) and node.id.startswith("__"):
+            raise ProgramSyntaxError(f"the name '{node.id}' is not allowed in a program.", line)
+    for node in ast.walk(module):          # after the above: '__import__(...).system' names '.system'
+        if isinstance(node, ast.Call) and not (
+                (isinstance(node.func, ast.Name) and node.func.id in SAFE_CALLS)
+                or (isinstance(node.func, ast.Attribute) and node.func.attr == "append")):
+            raise ProgramSyntaxError(f"{describe_node(node)} is not allowed; only {', '.join(SAFE_CALLS)} "
+                                     "may be called.", node.lineno)
 
 
 def parse_program(source: str, *, task: str, input_dim: int) -> Program:
@@ -181,27 +251,37 @@ def parse_program(source: str, *, task: str, input_dim: int) -> Program:
     assignments to state variables (each line assigns all its names at once, lines run in order)
     and one ``ys.append(...)``, then ``return ys``.
 
+    Limits: initial values and constants at most 2**53 in size; state variables named apart from
+    the loop variables, the lists, the function and ``abs``/``min``/``max``; the update lines,
+    combined into one formula per variable, at most ``MAX_NODES`` operations in all and
+    ``MAX_DEPTH`` levels deep (checked while combining, before anything that large is built).
+
     Raises
     ------
     ProgramSyntaxError
-        A syntax error, a construct outside the program grammar (named, with its line), or a
-        program of another shape.
+        The only error it raises: a syntax error, a construct outside the program grammar (named,
+        with its line), a program of another shape or one beyond the limits.
     """
+    try:
+        return _parse_program(source, task=task, input_dim=input_dim)
+    except (RecursionError, MemoryError):     # Python's own parser gives up on very deep nesting
+        raise ProgramSyntaxError(TOO_DEEP) from None
+
+
+def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
     if not isinstance(source, str) or not source.strip():
         raise ProgramSyntaxError("The program is empty; write a function 'def f(xs): ...'.")
     if len(source) > 100_000:
         raise ProgramSyntaxError(f"The program is {len(source)} characters long; the limit is 100,000.")
     try:
-        module = ast.parse(source)
+        with warnings.catch_warnings():        # e.g. "invalid escape sequence": not the program's concern
+            warnings.simplefilter("ignore")
+            module = ast.parse(source)
     except SyntaxError as exc:
         raise ProgramSyntaxError(f"syntax error: {exc.msg}.", exc.lineno) from None
-    for node in ast.walk(module):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            raise ProgramSyntaxError("imports are not allowed in a program.", node.lineno)
-        if isinstance(node, ast.Attribute) and node.attr != "append":
-            raise ProgramSyntaxError(f"attribute access '.{node.attr}' is not allowed in a program.", node.lineno)
-        if isinstance(node, ast.Name) and node.id.startswith("__"):
-            raise ProgramSyntaxError(f"the name '{node.id}' is not allowed in a program.", node.lineno)
+    except ValueError as exc:                  # e.g. a null byte
+        raise ProgramSyntaxError(f"syntax error: {exc}.") from None
+    _refuse_constructs(module)
     funcs = [n for n in module.body if isinstance(n, ast.FunctionDef)]
     others = [n for n in module.body if not isinstance(n, ast.FunctionDef)
               and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
@@ -210,14 +290,25 @@ def parse_program(source: str, *, task: str, input_dim: int) -> Program:
         raise ProgramSyntaxError("the program must be exactly one function 'def f(xs): ...' "
                                  "(tables and other top-level statements cannot be edited here).", line)
     fn = funcs[0]
-    if fn.decorator_list or len(fn.args.args) != 1 or fn.args.vararg or fn.args.kwarg or fn.args.kwonlyargs:
+    args = fn.args
+    if (fn.decorator_list or len(args.args) != 1 or args.vararg or args.kwarg or args.kwonlyargs
+            or args.posonlyargs or args.defaults):
         raise ProgramSyntaxError("the function must take exactly one argument, the input list: 'def f(xs):'.",
                                  fn.lineno)
-    xs = fn.args.args[0].arg
+    xs = args.args[0].arg
+    reserved = {name: "a function the program may call" for name in SAFE_CALLS}
+    reserved[fn.name] = "the function's name"
+
+    def refuse_reserved(name: str, what: str, line: int) -> None:
+        if name in reserved:
+            raise ProgramSyntaxError(f"'{name}' is {reserved[name]}; name the {what} something else.", line)
+
+    refuse_reserved(xs, "input list", fn.lineno)
+    reserved[xs] = "the input list"
     body = list(fn.body)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
-    state: list[str] = []
+    state: dict[str, int] = {}             # state variable -> line of its initial value
     initial: list[int] = []
     i = 0
     while i < len(body) and isinstance(body[i], ast.Assign) and not (
@@ -227,23 +318,20 @@ def parse_program(source: str, *, task: str, input_dim: int) -> Program:
             raise ProgramSyntaxError("chained assignments are not allowed.", node.lineno)
         names = _names_of(node.targets[0], "an initial assignment")
         for nm, val in zip(names, _values_of(node.value, len(names), node.lineno)):
-            try:
-                v = ast.literal_eval(val)
-            except ValueError:
-                raise ProgramSyntaxError(f"the initial value of '{nm}' must be an integer constant; got "
-                                         f"'{ast.unparse(val)}'.", node.lineno) from None
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise ProgramSyntaxError(f"the initial value of '{nm}' must be an integer; got {v!r}.", node.lineno)
+            refuse_reserved(nm, "state variable", node.lineno)
             if nm in state:
                 raise ProgramSyntaxError(f"'{nm}' is initialised twice.", node.lineno)
-            state.append(nm)
-            initial.append(v)
+            initial.append(_initial_value(nm, val, node.lineno))
+            state[nm] = node.lineno
         i += 1
     if not (i < len(body) and isinstance(body[i], ast.Assign) and isinstance(body[i].value, ast.List)
             and not body[i].value.elts and len(body[i].targets) == 1 and isinstance(body[i].targets[0], ast.Name)):
         line = body[i].lineno if i < len(body) else fn.lineno
         raise ProgramSyntaxError("after the initial state the function must create the output list: 'ys = []'.", line)
     ys = body[i].targets[0].id
+    reserved.update(dict.fromkeys(state, "a state variable"))
+    refuse_reserved(ys, "output list", body[i].lineno)
+    reserved[ys] = "the output list"
     i += 1
     if i >= len(body) or not isinstance(body[i], ast.For):
         raise ProgramSyntaxError(f"expected the loop 'for x in {xs}:'.", body[i].lineno if i < len(body) else fn.lineno)
@@ -251,18 +339,27 @@ def parse_program(source: str, *, task: str, input_dim: int) -> Program:
     if loop.orelse or not (isinstance(loop.iter, ast.Name) and loop.iter.id == xs):
         raise ProgramSyntaxError(f"the loop must be 'for x in {xs}:' with no else.", loop.lineno)
     ins = _names_of(loop.target, "the loop variable")
-    if len(ins) != input_dim:
+    if len(ins) != input_dim or (input_dim == 1 and not isinstance(loop.target, ast.Name)):
         expected = ", ".join(input_names(input_dim))
         raise ProgramSyntaxError(f"the task has {input_dim} input number(s) per step; write 'for {expected} in {xs}:'.",
                                  loop.lineno)
+    role = "the loop variable" if input_dim == 1 else "a loop variable"
+    for j, nm in enumerate(ins):
+        if nm in state:
+            raise ProgramSyntaxError(f"'{nm}' is {role}; name the state variable something else.", state[nm])
+        if nm in ins[:j]:
+            raise ProgramSyntaxError(f"the loop variable '{nm}' appears twice.", loop.lineno)
+        refuse_reserved(nm, "loop variable", loop.lineno)
     rest = body[i + 1:]
     if len(rest) != 1 or not (isinstance(rest[0], ast.Return) and isinstance(rest[0].value, ast.Name)
                               and rest[0].value.id == ys):
         raise ProgramSyntaxError(f"the function must end with 'return {ys}' right after the loop.",
                                  rest[0].lineno if rest else loop.lineno)
     known = set(state) | set(ins)
-    steps: list[tuple[tuple[str, ...], list[ast.expr]]] = []
+    unread: dict[str, int] = {}            # state variable -> line of an update not read yet
+    steps: list[tuple[int, tuple[str, ...], list[ast.expr]]] = []
     output: list[ast.expr] | None = None
+    output_line = loop.lineno
     for node in loop.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             names = _names_of(node.targets[0], "an update")
@@ -273,13 +370,23 @@ def parse_program(source: str, *, task: str, input_dim: int) -> Program:
             values = _values_of(node.value, len(names), node.lineno)
             for v in values:
                 _check(v, known)
-            steps.append((names, values))
+            _track_reads(values, unread)
+            for nm in names:
+                # combining lines drops a value replaced unread, and with it any error Python raises
+                if nm in unread:
+                    raise ProgramSyntaxError(f"the value given to '{nm}' on line {unread[nm]} is replaced "
+                                             "before it is read; remove the line that is not needed.", node.lineno)
+                unread[nm] = node.lineno
+            steps.append((node.lineno, names, values))
         elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
               and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "append"
               and isinstance(node.value.func.value, ast.Name) and node.value.func.value.id == ys
-              and len(node.value.args) == 1 and output is None):
+              and len(node.value.args) == 1 and not node.value.keywords and output is None):
             arg = node.value.args[0]
-            output = list(arg.elts) if isinstance(arg, ast.Tuple) else [arg]
+            if isinstance(arg, ast.Tuple) and len(arg.elts) < 2:
+                raise ProgramSyntaxError(f"write one output as '{ys}.append(<output>)', several as "
+                                         f"'{ys}.append((<output 1>, <output 2>))'.", node.lineno)
+            output, output_line = (list(arg.elts) if isinstance(arg, ast.Tuple) else [arg]), node.lineno
             for v in output:
                 _check(v, known)
             if node is not loop.body[-1]:
@@ -290,10 +397,19 @@ def parse_program(source: str, *, task: str, input_dim: int) -> Program:
                                      f"and one '{ys}.append(...)'.", node.lineno)
     if output is None:
         raise ProgramSyntaxError(f"the loop must end with '{ys}.append(<output>)'.", loop.lineno)
-    updates = _compose(steps, state)
+    updates, total = _compose(steps, list(state))
+    measured = [_measure(o, {}, {}) for o in output]          # outputs read the state: not composed
+    _refuse_large(output_line, total + sum(n for n, _ in measured), max(d for _, d in measured))
     return Program(task=task, kind="symbolic", method="edited", inputs=ins, state=tuple(state),
                    initial=tuple(initial), updates=tuple(Formula(expr=u, method="edited") for u in updates),
                    outputs=tuple(Formula(expr=ast.unparse(o), method="edited") for o in output))
+
+
+def _track_reads(values: list[ast.expr], unread: dict[str, int]) -> None:
+    for v in values:
+        for sub in ast.walk(v):
+            if isinstance(sub, ast.Name):
+                unread.pop(sub.id, None)
 
 
 def _check(node: ast.expr, known: set[str]) -> None:
@@ -303,16 +419,56 @@ def _check(node: ast.expr, known: set[str]) -> None:
         raise ProgramSyntaxError(str(exc).replace(f" (line {exc.line})", ""), exc.line) from None
 
 
-def _compose(steps: list[tuple[tuple[str, ...], list[ast.expr]]], state: list[str]) -> list[str]:
-    """Several update lines run in order -> one simultaneous update per variable (substitution)."""
+def _measure(node: ast.expr, size: dict[str, int], depth: dict[str, int]) -> tuple[int, int]:
+    """Operations and nesting depth of ``node`` once each state variable in it is replaced by its
+    current formula (whose ones are ``size`` and ``depth``), without building it."""
+    n, d, stack = 0, 0, [(node, 1)]
+    while stack:
+        sub, level = stack.pop()
+        if isinstance(sub, ast.Name) and sub.id in size:
+            n, d = n + size[sub.id], max(d, level - 1 + depth[sub.id])
+            continue
+        n, d = n + 1, max(d, level)
+        stack.extend((c, level + 1) for c in ast.iter_child_nodes(sub) if isinstance(c, ast.expr))
+    return n, d
+
+
+def _refuse_large(line: int, total: int, deepest: int) -> None:
+    if deepest > MAX_DEPTH:
+        message = f"The program nests too deeply once its updates are combined: more than {MAX_DEPTH} levels"
+    elif total > MAX_NODES:
+        message = f"The program is too large once its updates are combined: more than {MAX_NODES:,} operations"
+    else:
+        return
+    exc = ProgramSyntaxError(f"{message} after line {line}. Simplify the updates.")   # names the line itself
+    exc.line = line
+    raise exc
+
+
+def _compose(steps: list[tuple[int, tuple[str, ...], list[ast.expr]]], state: list[str]
+             ) -> tuple[list[str], int]:
+    """Several update lines run in order -> one simultaneous update per variable (substitution),
+    and the number of operations of all of them.
+
+    Substituting can double a formula per line (``a = a + a``), so each line's result is measured
+    before it is built, and a program beyond ``MAX_NODES`` operations or ``MAX_DEPTH`` levels is
+    refused with the line where it got there."""
     current: dict[str, ast.expr] = {nm: ast.Name(id=nm, ctx=ast.Load()) for nm in state}
+    size = dict.fromkeys(state, 1)
+    depth = dict.fromkeys(state, 1)
+    total = len(state)
 
     class Subst(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.AST:
             return current.get(node.id, node)
 
-    for names, values in steps:
-        new = [Subst().visit(copy.deepcopy(v)) for v in values]
-        for nm, v in zip(names, new):
-            current[nm] = v
-    return [ast.unparse(current[nm]) for nm in state]
+    for line, names, values in steps:
+        measured = [_measure(v, size, depth) for v in values]
+        after = dict(zip(names, measured))                   # the last assignment to a name wins
+        total += sum(n - size[nm] for nm, (n, _) in after.items())
+        _refuse_large(line, total, max(d for _, d in measured))
+        new = {nm: Subst().visit(copy.deepcopy(v)) for nm, v in zip(names, values)}
+        current.update(new)
+        for nm, (n, d) in after.items():
+            size[nm], depth[nm] = n, d
+    return [ast.unparse(current[nm]) for nm in state], total

@@ -27,7 +27,7 @@ from typing import Literal, Mapping
 import numpy as np
 
 from mips.errors import ConfigError
-from mips.regression.evaluate import ExpressionError, evaluate, parse_expression
+from mips.regression.evaluate import LIMIT, ExpressionError, evaluate, parse_expression
 from mips.regression.formula import Formula
 
 ProgramKind = Literal["symbolic", "table"]
@@ -90,6 +90,11 @@ class Program:
             raise ConfigError(f"The 'kind' parameter of Program must be 'symbolic' or 'table'. Got {self.kind!r} instead.")
         if len(self.initial) != len(self.state):
             raise ConfigError(f"Program has {len(self.state)} state variables but {len(self.initial)} initial values.")
+        for name, v in zip(self.state, self.initial):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or abs(int(v)) > LIMIT:
+                got = f"an int of {v.bit_length()} bits" if isinstance(v, int) and v.bit_length() > 64 else f"{v!r:.40}"
+                raise ConfigError(f"The initial value of '{name}' of Program must be an int at most 2**53 in size. "
+                                  f"Got {got} instead.")
         if self.kind == "symbolic":
             if len(self.updates) != len(self.state):
                 raise ConfigError(f"Program has {len(self.state)} state variables but {len(self.updates)} updates.")

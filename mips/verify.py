@@ -172,6 +172,12 @@ def _counterexample(against: str, i: int, x: np.ndarray, expected: np.ndarray, r
                           first_wrong_step=first, steps=rows, error=err)
 
 
+def _shown_sequence(run: Run, wrong: np.ndarray) -> int:
+    """The sequence to show: the one where evaluation stopped (its error explains the rest), else
+    the first wrong one."""
+    return run.error_sequence if run.error is not None else int(np.argmax(wrong))
+
+
 def _accuracy(run: Run, expected: np.ndarray) -> tuple[float, np.ndarray]:
     wrong = _wrong(run.outputs, expected)
     if run.error is not None:
@@ -268,19 +274,19 @@ def verify_program(program: Program, task: TaskSpec, *, checks: Checks | None = 
     task_acc, wrong = _accuracy(run, y)
     counter = None
     if wrong.any():
-        counter = _counterexample("task", int(np.argmax(wrong)), x, y, run, shown, encoding, program)
+        counter = _counterexample("task", _shown_sequence(run, wrong), x, y, run, shown, encoding, program)
     agreement = None
     if checks.network is not None:
         agreement, disagree = _accuracy(run, checks.network)
         if counter is None and disagree.any():
-            counter = _counterexample("network", int(np.argmax(disagree)), x, checks.network, run, shown,
+            counter = _counterexample("network", _shown_sequence(run, disagree), x, checks.network, run, shown,
                                       encoding, program)
     length_acc = None
     if checks.long_x is not None:
         lrun = run_program(program, checks.long_x)
         length_acc, lwrong = _accuracy(lrun, checks.long_y)
         if counter is None and lwrong.any():
-            counter = _counterexample("length", int(np.argmax(lwrong)), checks.long_x, checks.long_y, lrun,
+            counter = _counterexample("length", _shown_sequence(lrun, lwrong), checks.long_x, checks.long_y, lrun,
                                       None, None, program)
     result = Verification(task_accuracy=task_acc, rnn_agreement=agreement, n_sequences=int(x.shape[0]),
                           exhaustive=checks.exhaustive, length_generalization=length_acc,

@@ -108,7 +108,9 @@ if result is not None:
                             f"first wrong step {ce.first_wrong_step})")
                 st.dataframe(counterexample_rows(ce.steps), hide_index=True, key="edit_counterexample")
         else:
-            st.error(("Syntax error: " if check.outcome == "syntax_error" else "") + check.message)
+            # syntax_error: outside the program grammar; the message says which construct (a real
+            # syntax error says "syntax error" itself), so no "Syntax error" label for an import
+            st.error(("Not a valid program: " if check.outcome == "syntax_error" else "") + check.message)
 
     st.divider()
     verified_edit = check is not None and check.ok and check.source == source

@@ -6,10 +6,14 @@ line-numbered message) and :func:`mips.verify.verify_program` interprets it agai
 network and longer sequences. The page shows the returned :class:`EditCheck` as it is.
 
 Two lines of defence: the grammar check runs first, in this process, on at most
-``MAX_SOURCE_CHARS`` characters (imports, dunder attributes, ``open``/``exec``/``eval``, ``while``
-loops are refused with the line); then parsing and verification run again in a sandboxed child
-process (:mod:`mips.sandbox`, limits ``EDIT_LIMITS``), so a program that would take too long or too
-much memory to check ends as an ``error`` outcome naming the limit, never as a hung or crashed app.
+``MAX_SOURCE_CHARS`` characters (every construct outside the grammar is refused with its name and
+line; the combined updates are refused before they are built once they pass ``MAX_NODES``
+operations; names that shadow ``x``, ``xs``, ``ys`` are refused; constants and initial values stay
+within 2**53); then parsing and verification run again in an isolated child process
+(:mod:`mips.sandbox`, limits ``EDIT_LIMITS``), so a program that would take too long or too much
+memory to check ends as an ``error`` outcome naming the limit, never as a hung or crashed app. The
+child's reply is plain data, checked field by field (:func:`_from_reply`) before it is shown.
+Arithmetic is overflow-checked, so "verified" never stands for a program whose Python differs.
 """
 
 from __future__ import annotations
@@ -81,10 +85,6 @@ def _parse(source: str, spec_name: str, input_dim: int) -> Program | EditCheck:
         if line is not None and f"line {line}" not in text:
             text = f"line {line}: {text}"
         return EditCheck(outcome="syntax_error", message=text, source=source, line=line)
-    except (RecursionError, MemoryError):  # Python's own parser gives up on very deep nesting
-        return EditCheck(outcome="syntax_error", source=source,
-                         message="the program is nested too deeply to be parsed; write the expression "
-                                 "with fewer nested operators (use intermediate state variables).")
 
 
 def _unavailable(*args: object) -> None:

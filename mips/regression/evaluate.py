@@ -6,6 +6,12 @@ grammar (see :mod:`mips.regression.formula`) on numpy arrays, with Python's sema
 floor division and modulo as in Python, ``and``/``or`` returning an operand, comparisons giving
 0/1, and a division by zero reported (Python would raise) instead of silently giving 0.
 
+Values are int64, Python's are unbounded: every result of ``+ - * //``, unary ``-`` and ``abs``
+must stay within ``LIMIT`` (2**53) in size, or evaluation stops with an :class:`ExpressionError`
+naming the operation. The check is exact even where int64 arithmetic would wrap around, so the
+evaluator either gives Python's result or refuses; it never returns a wrapped number.
+Integer constants are limited to the same range.
+
 Nothing is ever passed to ``eval``: the AST is checked against a whitelist and interpreted, so an
 expression can only compute integers from the names it is given.
 """
@@ -20,7 +26,8 @@ import numpy as np
 from mips.errors import MipsError
 
 SAFE_CALLS = ("abs", "min", "max")
-LIMIT = 2 ** 53          # int64 values beyond this are refused (overflow guard)
+LIMIT = 2 ** 53          # |values| beyond this are refused (overflow guard); also the constants' range
+_WRAP = 2.0 ** 62        # a float64 result beyond this: the exact one may be beyond int64 (see _eval)
 
 
 class ExpressionError(MipsError, ValueError):
@@ -55,7 +62,10 @@ def describe_node(node: ast.AST) -> str:
         name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
         return f"a call to '{name}'"
     if isinstance(node, ast.Constant):
-        return f"the constant {node.value!r}"
+        if isinstance(node.value, int) and node.value.bit_length() > 128:   # repr may refuse huge ints
+            return f"an integer constant of {node.value.bit_length()} bits"
+        text = repr(node.value)
+        return f"the constant {text if len(text) <= 40 else text[:37] + '...'}"
     return f"'{type(node).__name__}'"
 
 
@@ -68,6 +78,7 @@ def check_expression(node: ast.AST, names: set[str] | None = None) -> None:
     names : set of str, optional
         Names the expression may read (None: any plain name except dunders).
     """
+    callees: set[int] = set()           # ast.walk meets a call before its callee
     for sub in ast.walk(node):
         line = getattr(sub, "lineno", None)
         where = f" (line {line})" if line else ""
@@ -85,14 +96,17 @@ def check_expression(node: ast.AST, names: set[str] | None = None) -> None:
                 raise ExpressionError(f"the comparison '{type(bad[0]).__name__}' is not allowed{where}; "
                                       "use == != < <= > >=.", line=line)
         elif isinstance(sub, ast.Call):
-            if (not isinstance(sub.func, ast.Name) or sub.func.id not in SAFE_CALLS or sub.keywords
-                    or not sub.args or (sub.func.id == "abs" and len(sub.args) != 1)):
-                raise ExpressionError(f"{describe_node(sub)} is not allowed{where}; only "
-                                      f"{', '.join(SAFE_CALLS)} may be called (positional arguments).",
-                                      line=line)
+            callee = sub.func.id if isinstance(sub.func, ast.Name) else None
+            arity = len(sub.args) == 1 if callee == "abs" else len(sub.args) >= 2     # min(p) fails in Python
+            if callee not in SAFE_CALLS or sub.keywords or not arity:
+                raise ExpressionError(f"{describe_node(sub)} is not allowed{where}; only abs(p), min(p, q, ...) "
+                                      "and max(p, q, ...) may be called.", line=line)
+            callees.add(id(sub.func))
         elif isinstance(sub, ast.Name):
             if sub.id.startswith("__"):
                 raise ExpressionError(f"the name '{sub.id}' is not allowed{where}.", line=line)
+            if sub.id in SAFE_CALLS and id(sub) not in callees:
+                raise ExpressionError(f"'{sub.id}' is a function{where}; call it: {sub.id}(...).", line=line)
             if names is not None and sub.id not in names and sub.id not in SAFE_CALLS:
                 raise ExpressionError(f"unknown name '{sub.id}'{where}; the program has "
                                       f"{', '.join(sorted(names)) or 'no variables'}.", line=line)
@@ -101,7 +115,7 @@ def check_expression(node: ast.AST, names: set[str] | None = None) -> None:
                 continue
             if not isinstance(sub.value, int) or abs(sub.value) > LIMIT:
                 raise ExpressionError(f"{describe_node(sub)} is not allowed{where}; only integer constants "
-                                      f"up to {LIMIT} in size.", line=line)
+                                      f"up to 2**53 = {LIMIT} in size.", line=line)
         elif isinstance(sub, (ast.Expression, ast.BoolOp, ast.IfExp, ast.Load, ast.And, ast.Or,
                               ast.operator, ast.cmpop, ast.unaryop)):
             continue
@@ -124,6 +138,35 @@ def _truthy(v: np.ndarray) -> np.ndarray:
     return v != 0
 
 
+def _shown(node: ast.expr) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _size(v: np.ndarray) -> int:
+    """The largest |value| (a Python int: exact, also for -2**63)."""
+    return max(-int(v.min()), int(v.max())) if v.size else 0
+
+
+def _bounded(node: ast.expr, out: np.ndarray, live: np.ndarray | None,
+             wrapped: np.ndarray | None = None) -> np.ndarray:
+    """``out``, or an ExpressionError where (live) values are beyond ``LIMIT`` in size or wrapped.
+
+    ``out < -LIMIT`` also catches the one int64 that ``-`` and ``abs`` cannot negate (-2**63),
+    and ``-2**63 // -1``. Two reductions decide the common case; masks only where a value is big."""
+    if wrapped is None and _size(out) <= LIMIT:
+        return out
+    big = (out > LIMIT) | (out < -LIMIT)
+    if wrapped is not None:
+        big |= wrapped
+    if live is not None:
+        big &= live
+    if big.any():
+        raise ExpressionError(f"a value beyond 2**53, the largest the checker computes exactly, in "
+                              f"'{_shown(node)}'", line=getattr(node, "lineno", None), where=big)
+    return out
+
+
 def _eval(node: ast.expr, env: Mapping[str, np.ndarray], shape: tuple[int, ...],
           live: np.ndarray | None = None) -> np.ndarray:
     """``live``: rows whose value is used (an unused ``if`` branch may divide by zero)."""
@@ -139,7 +182,7 @@ def _eval(node: ast.expr, env: Mapping[str, np.ndarray], shape: tuple[int, ...],
         v = _eval(node.operand, env, shape, live)
         if isinstance(node.op, ast.Not):
             return (~_truthy(v)).astype(np.int64)
-        return -v if isinstance(node.op, ast.USub) else v
+        return _bounded(node, -v, live) if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.BinOp):
         a, b = _eval(node.left, env, shape, live), _eval(node.right, env, shape, live)
         if isinstance(node.op, (ast.FloorDiv, ast.Mod)):
@@ -148,16 +191,18 @@ def _eval(node: ast.expr, env: Mapping[str, np.ndarray], shape: tuple[int, ...],
                 b = np.where(zero & ~live, 1, b)
                 zero &= live
             if zero.any():
-                raise ExpressionError(f"division or modulo by zero in '{ast.unparse(node)}'",
+                raise ExpressionError(f"division or modulo by zero in '{_shown(node)}'",
                                       line=getattr(node, "lineno", None), where=zero)
-        out = _BINOPS[type(node.op)](a, b)
-        big = np.abs(out) > LIMIT
-        if live is not None:
-            big &= live
-        if big.any():
-            raise ExpressionError(f"a value beyond {LIMIT} in '{ast.unparse(node)}'",
-                                  line=getattr(node, "lineno", None), where=big)
-        return out
+        op = _BINOPS[type(node.op)]
+        out = op(a, b)
+        wrapped = None
+        if op in (np.add, np.subtract, np.multiply) and (
+                _size(a) * _size(b) if op is np.multiply else _size(a) + _size(b)) >= 2 ** 63:
+            # int64 may have wrapped where Python does not. The float64 result is within a factor
+            # 1 +- 2**-50 of the exact one, so it is beyond 2**62 wherever the exact one is beyond
+            # int64; elsewhere ``out`` is exact and its bound is checked exactly.
+            wrapped = np.abs(op(a.astype(np.float64), b)) > _WRAP
+        return _bounded(node, out, live, wrapped)
     if isinstance(node, ast.Compare):
         left = _eval(node.left, env, shape, live)
         result = np.ones(shape, dtype=bool)
@@ -184,7 +229,7 @@ def _eval(node: ast.expr, env: Mapping[str, np.ndarray], shape: tuple[int, ...],
         args = [_eval(a, env, shape, live) for a in node.args]
         name = node.func.id
         if name == "abs":
-            return np.abs(args[0])
+            return _bounded(node, np.abs(args[0]), live)
         fn = np.minimum if name == "min" else np.maximum
         out = args[0]
         for a in args[1:]:

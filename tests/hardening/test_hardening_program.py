@@ -4,6 +4,7 @@ the sandbox with the limit; check_edited_program always returns an EditCheck (th
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -85,3 +86,27 @@ def test_sandbox_limits_end_as_an_error_outcome(parity):
     assert "memory limit of 16 MB" in small.message or "16 MB memory limit" in small.message
     ok = check_edited_program(good, parity)   # and the next check works as before
     assert ok.outcome == "verified", ok.message
+
+
+def test_wrapping_arithmetic_is_never_verified(parity):
+    # Python gives a + x * 2**64 (wrong for Parity_All); int64 would wrap it to a, which is right
+    check = check_edited_program(_loop("        a = a ^ x\n        ys.append(a + x * 4294967296 * 4294967296)\n"),
+                                 parity)
+    assert check.outcome == "failed" and not check.ok, check.message
+    assert "beyond 2**53" in check.message
+
+
+def test_state_variable_named_like_the_loop_variable_is_refused(parity):
+    source = "def f(xs):\n    x = 0\n    ys = []\n    for x in xs:\n        x = x ^ x\n        ys.append(x)\n    return ys\n"
+    check = check_edited_program(source, parity)
+    assert check.outcome == "syntax_error" and check.line == 2
+    assert check.message == "line 2: 'x' is the loop variable; name the state variable something else."
+
+
+def test_doubling_updates_are_refused_quickly(parity):
+    start = time.perf_counter()
+    check = check_edited_program(_loop("        a = a + a\n" * 60 + "        ys.append(a)\n"), parity)
+    assert time.perf_counter() - start < 2.0
+    assert check.outcome == "syntax_error" and check.line == 16
+    assert check.message == ("The program is too large once its updates are combined: more than 5,000 "
+                             "operations after line 16. Simplify the updates.")
