@@ -98,7 +98,7 @@ class SandboxError(MipsError, RuntimeError):
 
     Attributes
     ----------
-    kind : {"timeout", "cpu", "memory", "crashed", "raised"}
+    kind : {"timeout", "cpu", "memory", "crashed", "raised", "isolation", "cancelled"}
         Which limit fired, or how the child ended.
     """
 

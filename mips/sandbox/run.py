@@ -14,7 +14,8 @@ The parent survives a hostile child:
 * an exception in the child comes back as a class *name* and a message; the name is looked up in
   a fixed table of the project's error classes (:data:`ERRORS`), never imported;
 * every way the child can end is a :class:`~mips.errors.SandboxError` whose ``kind`` is one of
-  ``"timeout"``, ``"cpu"``, ``"memory"``, ``"crashed"``, ``"raised"``, ``"isolation"``.
+  ``"timeout"``, ``"cpu"``, ``"memory"``, ``"crashed"``, ``"raised"``, ``"isolation"``,
+  ``"cancelled"``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -99,7 +101,8 @@ def _reply_error(what: str, status: str, value: Any, limits: SandboxLimits) -> M
 
 
 def run_sandboxed(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None,
-                  what: str = "The sandboxed code", require_isolation: bool = True, **kwargs: Any) -> Any:
+                  what: str = "The sandboxed code", require_isolation: bool = True,
+                  cancel: threading.Event | None = None, **kwargs: Any) -> Any:
     """Call ``fn(*args, **kwargs)`` in an isolated child process and return its result.
 
     Parameters
@@ -114,6 +117,9 @@ def run_sandboxed(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | No
     require_isolation : bool
         Refuse (``SandboxError`` of kind ``"isolation"``) when the host lacks the namespaces or
         seccomp layer. False runs with the layers that exist (a user who trusts the code).
+    cancel : threading.Event, optional
+        Set it (from another thread) to stop the child at once (``SandboxError`` of kind
+        ``"cancelled"``), e.g. when a user presses Cancel.
 
     Returns
     -------
@@ -124,7 +130,7 @@ def run_sandboxed(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | No
     ------
     SandboxError
         ``kind`` ``"timeout"``, ``"cpu"``, ``"memory"``, ``"crashed"``, ``"raised"`` (an exception that
-        is not one of the project's errors) or ``"isolation"``.
+        is not one of the project's errors), ``"isolation"`` or ``"cancelled"``.
     MipsError
         One of the project's error classes raised in the child, with its message.
     """
@@ -146,25 +152,45 @@ def run_sandboxed(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | No
         except Exception as exc:
             raise ConfigError(f"run_sandboxed needs a top-level function and picklable arguments; "
                               f"pickling failed with {type(exc).__name__}: {exc}") from exc
-        return _run(cmd, popen, payload, reply_fd, folder, limits, what)
+        return _run(cmd, popen, payload, reply_fd, folder, limits, what, cancel)
     finally:
         os.close(reply_fd)
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class _Cancelled(Exception):
+    pass
+
+
+def _wait(proc: subprocess.Popen, deadline: float, cancel: threading.Event | None) -> None:
+    """Wait for the child until ``deadline`` (TimeoutExpired) or until ``cancel`` is set (_Cancelled)."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(proc.args, 0)
+        try:
+            proc.wait(timeout=left if cancel is None else min(left, 0.1))
+            return
+        except subprocess.TimeoutExpired:
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled from None
+
+
 def _run(cmd: list[str], popen: dict, payload: bytes, reply_fd: int, folder: Path, limits: SandboxLimits,
-         what: str) -> Any:
+         what: str, cancel: threading.Event | None) -> Any:
     (folder / "in").write_bytes(payload)
     with open(folder / "in", "rb") as stdin, open(folder / "err", "wb") as stderr:
         proc = subprocess.Popen(cmd, stdin=stdin, stdout=stderr, stderr=stderr, pass_fds=(reply_fd,),
                                 env=host.env(), cwd=folder, start_new_session=True, **popen)
         start = time.monotonic()
         try:
-            proc.wait(timeout=limits.wall_seconds)
+            _wait(proc, start + limits.wall_seconds, cancel)
         except subprocess.TimeoutExpired:
             raise SandboxError(f"{what} did not finish within the wall-clock limit of {limits.wall_seconds:g} s "
                                f"and was stopped. Make it finish sooner (no endless loops or waits).",
                                kind="timeout") from None
+        except _Cancelled:
+            raise SandboxError(f"{what} was cancelled.", kind="cancelled") from None
         finally:
             _kill_group(proc)
     seconds = time.monotonic() - start

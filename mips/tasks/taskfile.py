@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 import traceback
 import types
 from collections import Counter
@@ -360,10 +361,11 @@ def load_task_file(path: str | os.PathLike, *, limits: SandboxLimits | None = No
 
 
 def load_task_source(code: bytes, shown: str, *, limits: SandboxLimits | None = None, trust: bool = False,
-                     source: str | None = None) -> TaskSpec:
+                     source: str | None = None, cancel: threading.Event | None = None) -> TaskSpec:
     """Check a task file's bytes (e.g. an upload) against the contract; see :func:`load_task_file`.
 
-    ``shown`` names the file in messages; ``source`` is the spec's ``source`` (default ``shown``).
+    ``shown`` names the file in messages; ``source`` is the spec's ``source`` (default ``shown``);
+    setting ``cancel`` stops the check at once (``SandboxError`` of kind ``"cancelled"``).
     """
     if not isinstance(code, bytes):
         raise ConfigError(f"The 'code' parameter of load_task_source must be bytes. Got {type(code).__name__}.")
@@ -373,7 +375,7 @@ def load_task_source(code: bytes, shown: str, *, limits: SandboxLimits | None = 
                             f"Python file.")
     limits = TASK_FILE_LIMITS if limits is None else limits
     fields = _checked_fields(run_sandboxed(_inspect_in_child, code, shown, limits=limits, what=where,
-                                           require_isolation=not trust), where)
+                                           require_isolation=not trust, cancel=cancel), where)
     labeller = _FileLabeller(code, shown, fields["output_dim"], limits, trust)
     return TaskSpec(
         name=fields["name"], description=fields["description"], family="custom",

@@ -88,3 +88,14 @@ def test_unpicklable_function_and_bad_limits_are_config_errors():
         SandboxLimits(memory_mb=1)
     with pytest.raises(ConfigError, match=r"'limits' parameter of run_sandboxed must be a SandboxLimits"):
         run_sandboxed(targets.add, 1, 2, limits={"cpu_seconds": 1})
+
+
+def test_a_cancel_stops_the_child_at_once():
+    import threading
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    start = time.monotonic()
+    with pytest.raises(SandboxError, match=r"^The sandboxed code was cancelled\.$") as info:
+        run_sandboxed(targets.sleep_forever, limits=SandboxLimits(wall_seconds=60.0), cancel=cancel)
+    assert info.value.kind == "cancelled"
+    assert time.monotonic() - start < 5
