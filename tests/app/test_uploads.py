@@ -18,3 +18,16 @@ def test_an_upload_writes_nothing_to_disk(tmp_path, monkeypatch):
     assert "task=Running_Max3 source=file" in at.markdown[0].value
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert not (Path(tempfile.gettempdir()) / "mips-workbench-tasks").exists()
+
+
+def test_a_host_without_isolation_says_so_and_asks_for_trust(monkeypatch):
+    import mips.sandbox
+    from mips.sandbox import host
+    from tests.app.conftest import open_app
+
+    weak = host.Isolation(namespaces=False, seccomp=True, unprivileged_uid=False, notes=("no bubblewrap.",))
+    monkeypatch.setattr(mips.sandbox, "isolation", lambda: weak)
+    at = open_app("Parity_All")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "cannot fully isolate uploaded task files" in warnings and "namespaces (bubblewrap)" in warnings
+    assert at.checkbox(key="trust_task_file").label.startswith("I trust this file")
