@@ -1,20 +1,21 @@
 """Normalizers: step through whitening -> Jordan -> Toeplitz -> de-bias -> quantize."""
 
+import itertools
+
 import streamlit as st
 
-from workbench import session
-from workbench.figures import weight_heatmaps
+from workbench import session, view_cache
+from workbench.normalizer_view import step_title
 from workbench.tables import normalizer_rows
 
 session.ensure_routed()
 
-STEP_TITLES = {"whiten": "whitening", "jnf": "Jordan normal form", "toeplitz": "Toeplitz", "debias": "de-biasing",
-               "quantize": "quantization"}
-
 st.title("Normalizers")
-st.write("The normalizers rewrite the network's weights into a simpler but equivalent form (same outputs), so that "
-         "the hidden states line up with integer coordinates. Step through the chain to see each step's weights "
-         "before and after, its metrics, and whether it was rejected because it would change an answer.")
+st.write("The normalizers rewrite the network's weights into a simpler form, so that its hidden states line up "
+         "with integer coordinates. A step is kept only if the network still gets every test answer right; the raw "
+         "outputs may move a little (quantization rounds weights and may change outputs within its tolerance), "
+         "which the rounding to the answer absorbs. A step that would change an answer is rejected and the network "
+         "passes on unchanged.")
 
 task, model, result = session.analysis()
 session.context_caption(task, model)
@@ -27,28 +28,56 @@ if result is not None:
         st.info("The normalizers were switched off for this run.")
     else:
         names = [s.name for s in report.steps]
-        name = st.select_slider("Step", names, value=names[0], key="norm_step",
-                                format_func=lambda n: f"{names.index(n) + 1}. {STEP_TITLES.get(n, n)}")
-        step = report.step(name)
+        marks = {s.name: "" if s.accepted else " (rejected)" for s in report.steps}
+        name = st.radio("Step", names, horizontal=True, key="norm_step",
+                        format_func=lambda n: f"{names.index(n) + 1}. {step_title(n)}{marks[n]}")
+        index = names.index(name)
+        step = report.steps[index]
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Outcome", "accepted" if step.accepted else "REJECTED")
         c2.metric("Changed the weights", "yes" if step.changed else "no")
-        c3.metric("Largest output change", f"{step.max_output_change:.3g}",
-                  help="Largest |change| of any output over the evaluation sequences (float64).")
+        c3.metric("Largest output change" if step.accepted else "Proposal's output change",
+                  f"{step.max_output_change:.3g}",
+                  help="Largest |change| of any raw output over the test sequences (float64), before rounding to "
+                       "the answer." + ("" if step.accepted else " The proposal was rejected: the network's outputs "
+                                                                  "did not change."))
         c4.metric("Accuracy after", f"{step.accuracy_after:.4%}",
                   delta=None if step.accepted else f"proposal {step.candidate_accuracy:.4%}", delta_color="inverse")
-        (st.info if step.accepted else st.warning)(f"**{STEP_TITLES.get(name, name)}**: {step.message}")
-        st.markdown("**Weights before and after this step** (each layer as [W | b], bias in the last column; "
-                    "a rejected step shows its proposal on the right)")
-        st.plotly_chart(weight_heatmaps(step.before, step.after if step.accepted else step.candidate),
-                        key="norm_heatmaps")
+        (st.info if step.accepted else st.warning)(f"**{step_title(name)}**: {step.message}")
+
+        st.markdown("**Weights before → after → change** (rows: what a layer writes; columns: what it reads; "
+                    "W and the bias b each have their own colour scale" +
+                    ("; a rejected step shows its proposal as 'after')" if not step.accepted else ")"))
+        key = (task.key, model.fingerprint)
+        figures = view_cache.weight_figures(key, index, result)
+        layer_names = [layer.name for layer, _ in figures]
+        shown = st.radio("Layer", layer_names, horizontal=True, key="norm_layer",
+                         format_func=lambda n: f"{n}: {figures[layer_names.index(n)][0].meaning}")
+        st.plotly_chart(figures[layer_names.index(shown)][1], key="norm_heatmaps", theme=None)
+
+        hidden_dim = result.normalization.initial.config.hidden_dim
+        axes = (0, 1)
+        st.markdown("**The hidden states before and after this step**, in the network's own coordinates h1, h2, …: "
+                    "the normalizers turn them until they sit on integer grid lines")
+        if hidden_dim > 2:
+            pairs = list(itertools.combinations(range(hidden_dim), 2))
+            axes = st.selectbox("Hidden coordinates drawn", pairs, key="norm_axes",
+                                format_func=lambda p: f"h{p[0] + 1} and h{p[1] + 1}")
+        st.plotly_chart(view_cache.cloud_figure(key, (index, index + 1), tuple(axes), None, result), key="norm_cloud",
+                        theme=None)
+        if st.toggle("Show the hidden states after every step, side by side", key="norm_all_clouds"):
+            st.plotly_chart(view_cache.cloud_figure(key, tuple(range(len(names) + 1)), tuple(axes), 3, result),
+                            key="norm_clouds_all", theme=None)
+
         st.markdown("**Metrics after each step** (§7 of the method: fewer neurons, more integer weights, ...)")
         st.dataframe(normalizer_rows(report), hide_index=True, key="norm_metrics")
-        worst = max(report.steps, key=lambda s: s.max_output_change)
-        st.caption(f"Largest output change of the chain: {worst.max_output_change:.3g} at step "
-                   f"'{STEP_TITLES.get(worst.name, worst.name)}'. The chain took {report.seconds:.2f} s.")
+        worst = report.largest_accepted_change()
+        if worst is not None:
+            st.caption(f"Largest output change of the accepted steps: {worst.max_output_change:.3g}, at step "
+                       f"'{step_title(worst.name)}' (rejected steps change nothing). The chain took "
+                       f"{report.seconds:.2f} s.")
         rejected = [s for s in report.steps if not s.accepted]
         for s in rejected:
-            st.warning(f"Rejected step '{STEP_TITLES.get(s.name, s.name)}': {s.message}")
+            st.warning(f"Rejected step '{step_title(s.name)}': {s.message}")
         if not rejected:
-            st.success("Every step was accepted: no answer of the network changed.")
+            st.success("Every step was accepted: every test answer of the network is the same.")

@@ -7,10 +7,12 @@ import math
 import numpy as np
 
 from mips.fsm import FSMResult
+from mips.machine import MooreMachine
 from mips.normalizers.chain import NormalizationReport
 from mips.pipeline import STAGES, PipelineResult
 from mips.projection import Projection
 from mips.trace import HiddenTrace
+from workbench.state_numbering import machine_state_labels, sorted_inputs, sorted_states
 
 METRIC_COLUMNS = (("accuracy", "accuracy"), ("n_neurons", "active neurons"), ("n_weights", "non-zero weights"),
                   ("n_integer_weights", "integer weights"), ("n_biases", "non-zero biases"),
@@ -36,10 +38,13 @@ def normalizer_rows(report: NormalizationReport) -> list[dict]:
     if report.steps:
         first = report.steps[0].metrics_before
         rows.append({"step": "initial", "accepted": "", "changed": "", "max output change": None,
+                     "rejected proposal's change": None,
                      **{label: _num(getattr(first, key)) for key, label in METRIC_COLUMNS}})
     for s in report.steps:
         rows.append({"step": s.name, "accepted": "yes" if s.accepted else "REJECTED",
-                     "changed": "yes" if s.changed else "no", "max output change": _num(s.max_output_change),
+                     "changed": "yes" if s.changed else "no",
+                     "max output change": _num(s.max_output_change) if s.accepted else 0.0,
+                     "rejected proposal's change": None if s.accepted else _num(s.max_output_change),
                      **{label: _num(getattr(s.metrics_after, key)) for key, label in METRIC_COLUMNS}})
     return rows
 
@@ -49,20 +54,27 @@ def _fmt(values) -> str:
     return str(values[0]) if len(values) == 1 else "(" + ",".join(str(v) for v in values) + ")"
 
 
+def machine_rows(m: MooreMachine, *, max_states: int = 200) -> list[dict]:
+    """A machine as a table: one row per state in code order (named by its code, the start marked),
+    its output, then one column per input in numeric order with the next state."""
+    labels = machine_state_labels(m)
+    rows = []
+    for i in sorted_states(m)[:max_states]:
+        row = {"state (code z)": labels[i] + (" (start)" if i == m.initial else ""),
+               "output": "none" if m.outputs[i] is None else _fmt(m.outputs[i])}
+        for j in sorted_inputs(m.inputs):
+            t = int(m.transitions[i, j])
+            row[f"x={_fmt(m.inputs[j])}"] = labels[t] if t >= 0 else "-"
+        rows.append(row)
+    return rows
+
+
 def transition_rows(fsm: FSMResult, *, minimal: bool = True, max_states: int = 200) -> list[dict]:
-    """The machine as a table: state, code, output, then one column per input with the next state."""
+    """The (minimal) machine of an FSM result as a table (see :func:`machine_rows`)."""
     m = fsm.minimal if minimal else fsm.machine
     if m is None:
         return []
-    rows = []
-    for i in range(min(m.n_states, max_states)):
-        row = {"state": m.names[i] + (" (start)" if i == m.initial else ""), "code z": _fmt(m.states[i]),
-               "output": "?" if m.outputs[i] is None else _fmt(m.outputs[i])}
-        for j, inp in enumerate(m.inputs):
-            t = int(m.transitions[i, j])
-            row[f"x={_fmt(inp)}"] = m.names[t] if t >= 0 else "-"
-        rows.append(row)
-    return rows
+    return machine_rows(m, max_states=max_states)
 
 
 def minimisation_summary(fsm: FSMResult) -> dict[str, object]:

@@ -290,7 +290,8 @@ def find_lattice(data: StateData | HiddenTrace, *, method: Literal["gcd", "linea
             if isinstance(fit, str):
                 reasons.append(f"{name}, tol {tol:g}: {fit}")
                 continue
-            if any(np.allclose(fit[0], f0) and np.allclose(fit[1], f1) for f0, f1 in done):
+            if any(fit[0].shape == f0.shape and np.allclose(fit[0], f0) and np.allclose(fit[1], f1)
+                   for f0, f1 in done):     # bases of different ranks are different lattices
                 continue
             done.append(fit)
             params = {"tol": tol, "max_denominator": max_denominator, "fitted_on": name,

@@ -67,6 +67,13 @@ class NormalizationReport:
         raise ConfigError(f"No step '{name}' in this report; it ran {[s.name for s in self.steps]}."
                           f"{did_you_mean(name, [s.name for s in self.steps])}")
 
+    def largest_accepted_change(self) -> NormalizerStep | None:
+        """The accepted step that moved the network's outputs most (largest ``max_output_change``),
+        or None when no step was accepted. A rejected step left the network as it was, so its
+        proposal's change does not count."""
+        accepted = [s for s in self.steps if s.accepted]
+        return max(accepted, key=lambda s: s.max_output_change) if accepted else None
+
     def table(self) -> str:
         """A plain-text table: one row per step (seconds, outcome, main metrics after the step)."""
         head = (f"{'step':<9} {'sec':>6} {'ok':>3} {'chg':>3} {'acc':>8} {'max|dy|':>9} {'wts':>4} {'int w':>5} "

@@ -94,6 +94,14 @@ def test_a_step_that_breaks_accuracy_is_rejected(sum_last2, binary_addition):
                        params={"quantize": {"tolerance": 0.5}})
     assert not report.steps[0].accepted
     assert report.steps[1].before is sum_last2.weights
+    # the chain's largest output change counts accepted steps only: the rejected proposal moved the
+    # outputs by more than 0.5, the network that came out of the chain by far less
+    assert report.steps[0].max_output_change > 0.5
+    assert report.largest_accepted_change() is report.steps[1]
+    assert report.largest_accepted_change().max_output_change < 1e-6
+    only_rejected = normalize(sum_last2.weights, sum_last2.dataset, steps=("quantize",),
+                              params={"quantize": {"tolerance": 0.5}})
+    assert only_rejected.largest_accepted_change() is None
 
 
 def test_no_rejection_when_the_input_was_not_perfect():
