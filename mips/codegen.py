@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 import warnings
 from typing import Any
 
 import sympy
+from sympy.printing.latex import LatexPrinter
 
 from mips.errors import MipsError
-from mips.program import Program, input_names
+from mips.program import Program, input_names, output_names
 from mips.regression.evaluate import (
     LIMIT,
     SAFE_CALLS,
@@ -69,7 +71,8 @@ def to_source(program: Program, name: str = "f") -> str:
         lines.append(f"    # {init_note}")
     lines.append("    ys = []")
     lines.append(f"    for {_tuple(ins)} in xs:")
-    lines.append(f"        {_tuple(program.state)} = {_tuple(f.expr for f in program.updates)}")
+    if program.state:                          # a stateless program has no update line
+        lines.append(f"        {_tuple(program.state)} = {_tuple(f.expr for f in program.updates)}")
     outs = [f.expr for f in program.outputs]
     lines.append(f"        ys.append({outs[0] if len(outs) == 1 else '(' + _tuple(outs) + ')'})")
     lines.append("    return ys")
@@ -144,21 +147,62 @@ def to_sympy(program: Program) -> dict[str, Any]:
     return views
 
 
+def _latex_name(name: str, time: str) -> str:
+    """``a`` -> ``a_{t}``, ``x1`` -> ``x_{1,t}``, ``carry`` -> ``\\mathit{carry}_{t}`` (one subscript each)."""
+    m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+    if m:
+        base, index = m.groups()
+        base = base if len(base) == 1 else rf"\mathit{{{base}}}"
+        return rf"{base}_{{{index},{time}}}"
+    word = name.replace("_", r"\_")
+    base = name if len(name) == 1 else rf"\mathit{{{word}}}"
+    return rf"{base}_{{{time}}}"
+
+
+class _ProgramLatexPrinter(LatexPrinter):
+    """sympy's LaTeX printer with the program's bit operators written infix (``a \\oplus b``)."""
+
+    _INFIX = {"xor": r"\oplus", "and": r"\mathbin{\&}", "or": r"\mathbin{|}"}
+
+    def _print_Function(self, expr, exp=None):
+        op = self._INFIX.get(type(expr).__name__)
+        if op is None or len(expr.args) != 2:
+            return super()._print_Function(expr, exp)
+        parts = []
+        for arg in expr.args:
+            text = self._print(arg)
+            same = type(arg).__name__ == type(expr).__name__   # a ^ b ^ c needs no parentheses
+            if not (same or arg.is_Atom):
+                text = rf"\left({text}\right)"
+            parts.append(text)
+        body = f" {op} ".join(parts)
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
 def to_latex(program: Program) -> str:
-    """LaTeX lines ``a_{t} = ...`` (updates read the previous step's state; outputs the current)."""
+    """The program as one KaTeX/LaTeX ``aligned`` block, one line per update and per output.
+
+    Updates read the previous step's state (``a_{t-1}``) and the current inputs (``x_{t}``,
+    ``x_{1,t}``); outputs (``y_{t}``, or ``y_{1,t}, y_{2,t}, ...``) read the updated state. Every
+    symbol has exactly one subscript, so KaTeX renders it (no ``y_1_{t}``).
+    """
     if program.kind != "symbolic":
         return ""
+    names: dict[sympy.Symbol, str] = {}
+    prev: dict[sympy.Symbol, sympy.Symbol] = {}
+    for v in program.state:
+        now, before = sympy.Symbol(v, integer=True), sympy.Symbol(f"{v}__previous", integer=True)
+        prev[now] = before
+        names[now], names[before] = _latex_name(v, "t"), _latex_name(v, "t-1")
+    for v in program.inputs:
+        names[sympy.Symbol(v, integer=True)] = _latex_name(v, "t")
+    printer = _ProgramLatexPrinter({"symbol_names": names})
     lines = []
-    prev = {sympy.Symbol(v, integer=True): sympy.Symbol(f"{v}_{{t-1}}", integer=True) for v in program.state}
-    prev.update({sympy.Symbol(v, integer=True): sympy.Symbol(f"{v}_{{t}}", integer=True) for v in program.inputs})
-    now = {sympy.Symbol(v, integer=True): sympy.Symbol(f"{v}_{{t}}", integer=True)
-           for v in program.state + program.inputs}
     for v, f in zip(program.state, program.updates):
-        lines.append(f"{v}_{{t}} = {sympy.latex(formula_sympy(f).subs(prev, simultaneous=True))}")
-    outs = ("y",) if len(program.outputs) == 1 else tuple(f"y_{i + 1}" for i in range(len(program.outputs)))
-    for o, f in zip(outs, program.outputs):
-        lines.append(f"{o}_{{t}} = {sympy.latex(formula_sympy(f).subs(now, simultaneous=True))}")
-    return " \\\\\n".join(lines)
+        lines.append(f"{_latex_name(v, 't')} &= {printer.doprint(formula_sympy(f).subs(prev, simultaneous=True))}")
+    for o, f in zip(output_names(len(program.outputs)), program.outputs):
+        lines.append(f"{_latex_name(o, 't')} &= {printer.doprint(formula_sympy(f))}")
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
 # -- parsing edited source ----------------------------------------------------------------------

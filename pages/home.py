@@ -35,33 +35,86 @@ with right:
                        + ", ".join(iso.missing()) + "), so they are refused.")
             trust = st.checkbox("I trust this file: run it without full isolation", key="trust_task_file")
         ckpt = st.file_uploader("Checkpoint (.pt)", type=["pt"], key="checkpoint_upload",
-                                help="A network saved by `python -m mips train`; it replaces the zoo network "
-                                     "for the current task in this session.")
+                                help="A network saved by the Train page or `python -m mips train`; it replaces the "
+                                     "zoo network for the current task in this browser tab.")
+        st.caption("Uploads and networks trained here stay in this browser tab only: a reload or a shared link "
+                   "does not bring them back.")
 
+# -- a task file is checked in the background: the page stays usable, and Cancel stops it at once
 seen = st.session_state.setdefault(session.K_SEEN_UPLOADS, set())
 if task_file is not None:
     data = task_file.getvalue()
-    tag = ("task", session._sha(data))
+    tag = ("task", session._sha(data), trust)
     if tag not in seen:
-        error = session.set_task_file(task_file.name, data, trust=trust)
-        if error:
-            st.error(escape_markdown(error))
-        else:
-            seen.add(tag)
-elif st.session_state.get(session.K_TASK_SOURCE) == "file":
-    if st.button("Back to the benchmark task", key="back_to_builtin"):
-        session.set_builtin_task(name)
+        seen.add(tag)
+        session.start_task_file(task_file.name, data, trust=trust)
+else:
+    seen.difference_update({t for t in seen if t[0] == "task"})   # the same file may be uploaded again
+    if st.session_state.get(session.K_TASK_SOURCE) == "file":
+        if st.button("Back to the benchmark task", key="back_to_builtin"):
+            session.set_builtin_task(name)
 
+job = session.task_file_job()
+if job is not None and job.done:
+    session.finish_task_file(job)
+    job = None
+
+
+@st.fragment(run_every=0.5)
+def task_file_progress() -> None:
+    running = session.task_file_job()
+    if running is None or running.done:
+        st.rerun(scope="app")                       # show the loaded task (or the message)
+    st.info(running.status())
+    st.button("Cancel", key="cancel_task_file", on_click=running.cancel,
+              help="Stop checking this task file now; the current task stays.")
+
+
+if job is not None:
+    task_file_progress()
+outcome = st.session_state.get(session.K_TASK_LOAD_OUTCOME)
+if outcome and job is None:
+    if outcome["ok"]:
+        st.success(escape_markdown(outcome["message"]))
+    elif outcome.get("cancelled"):
+        st.info(escape_markdown(outcome["message"]))
+    else:
+        st.error(escape_markdown(outcome["message"]))   # may quote the file
+
+# -- a checkpoint is validated now; one trained for another task waits for a confirmation
 task = session.current_task()
 if ckpt is not None:
     data = ckpt.getvalue()
     tag = ("ckpt", task.key, session._sha(data))
     if tag not in seen:
+        seen.add(tag)
         error = session.use_uploaded_checkpoint(task, ckpt.name, data)
-        if error:
-            st.error(escape_markdown(error))
-        else:
-            seen.add(tag)
+        st.session_state[session.K_CHECKPOINT_MESSAGE] = (tag, error)
+    last = st.session_state.get(session.K_CHECKPOINT_MESSAGE)
+    if last and last[0] == tag and last[1] and session.pending_checkpoint(task) is None:
+        st.error(escape_markdown(last[1]))
+else:
+    seen.difference_update({t for t in seen if t[0] == "ckpt"})
+
+pending = session.pending_checkpoint(task)
+if pending is not None:
+    other = pending["checkpoint_task"]
+
+    def switch_task() -> None:
+        session.set_builtin_task(other)
+        st.session_state["task_name"] = other
+        session.use_uploaded_checkpoint(session.current_task(), pending["filename"], pending["bytes"])
+
+    st.error(escape_markdown(f"Not used: the checkpoint '{session.shown_name(pending['filename'])}' was trained for "
+                             f"task '{other}', not {task.spec.name}. Checked against {task.spec.name}, its program "
+                             f"would be wrong. Switch to its task, or confirm that you want it for "
+                             f"{task.spec.name}."))
+    choices = st.container(horizontal=True)
+    if other in names and other != task.spec.name:
+        choices.button(f"Switch to {other} and use it", key="checkpoint_switch", on_click=switch_task, type="primary")
+    choices.button(f"Use it for {task.spec.name} anyway", key="checkpoint_confirm",
+              on_click=session.confirm_pending_checkpoint, args=(task,))
+    choices.button("Discard it", key="checkpoint_discard", on_click=session.discard_pending_checkpoint)
 
 spec = task.spec
 summary = spec_summary(spec)

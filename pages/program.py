@@ -1,21 +1,28 @@
-"""Program: the regressed program; accept it, or edit it and re-verify; download it and the report."""
+"""Program: the regressed program, what was checked, its LaTeX; accept it, or edit it and re-verify;
+download it and the report."""
 
 import streamlit as st
 
 from mips.codegen import to_source
 from mips.program import input_names
-from workbench import session
+from workbench import presentation, session
+from workbench.code_editor import code_editor, set_text
+from workbench.program_accept import acceptable, accepted_record, download_choice
 from workbench.program_edit import check_edited_program, program_latex, report_json
-from workbench.tables import counterexample_rows
+from workbench.verification_view import check_rows, counterexample_table
 
 session.ensure_routed()
 
-EDITOR = "program_source"
+EDITOR = "program_editor"
+COUNTEREXAMPLE_COLUMNS = {"ok": "right?", "program_state": "program state", "program_output": "program output",
+                          "network_output": "network output", "encoded_state": "encoded state",
+                          "hidden": "hidden state"}
 
 st.title("Program")
-st.write("The state machine regressed into a short Python program, checked three ways: against the task on the "
-         "whole test split (or every possible input), against the network, and on sequences five times longer. "
-         "Accept it, or edit it and re-verify: the edited program is parsed and interpreted, never executed.")
+st.write("The state machine regressed into a short Python program, checked three ways: against the task, against "
+         "the network, and on sequences five times longer (the table under each program says on how many "
+         "sequences). Accept it, or edit it and re-verify: the edited program is parsed and interpreted, never "
+         "executed.")
 
 task, model, result = session.analysis()
 session.context_caption(task, model)
@@ -28,22 +35,47 @@ def template(n_inputs: int) -> str:
             f"        ys.append(a)\n    return ys\n")
 
 
+def show_checks(verification) -> None:
+    st.table(check_rows(verification, seq_len=task.spec.seq_len, n_generated=n_generated), hide_index=True)
+
+
+def show_counterexample(ce, key: str) -> None:
+    against = {"task": "the task", "network": "the network", "length": "the task on longer sequences"}
+    st.markdown(f"**Counterexample** (sequence {ce.sequence} of the checked set, against "
+                f"{against.get(ce.against, ce.against)}; first wrong step {ce.first_wrong_step}; wrong steps are "
+                f"shaded and marked WRONG)")
+    st.dataframe(counterexample_table(ce.steps), hide_index=True, key=key, column_config=COUNTEREXAMPLE_COLUMNS,
+                 height=min(38 + 35 * len(ce.steps), 560))
+
+
+def show_latex(program) -> None:
+    latex = program_latex(program)
+    if latex:
+        st.latex(latex)
+
+
 if result is not None:
     for name in ("regress", "verify"):
         problem = session.stage_problem(result, name)
         if problem:
             st.warning(problem)
     program, verification = result.program, result.verification
+    n_generated = int(result.dataset.x_train.shape[0] + result.dataset.x_test.shape[0]) if result.dataset else None
     owner = f"{task.key}|{model.fingerprint}"
     generated = to_source(program) if program is not None else ""
     editable = generated if program is not None and program.kind == "symbolic" else template(task.spec.input_dim)
     if st.session_state.get(session.K_PROGRAM_OWNER) != owner:
         st.session_state[session.K_PROGRAM_OWNER] = owner
-        st.session_state[session.K_PROGRAM_TEXT] = editable
+        set_text(session.K_PROGRAM_TEXT, editable)
         st.session_state.pop(session.K_PROGRAM_CHECK, None)
-        st.session_state.pop(EDITOR, None)
-    if EDITOR not in st.session_state:
-        st.session_state[EDITOR] = st.session_state[session.K_PROGRAM_TEXT]
+    accepted_all = st.session_state.get(session.K_PROGRAM_ACCEPTED, {})
+    accepted = accepted_all.get(owner)
+
+    def accept(record: dict) -> None:
+        st.session_state[session.K_PROGRAM_ACCEPTED] = {**accepted_all, owner: record}
+
+    def withdraw() -> None:
+        st.session_state[session.K_PROGRAM_ACCEPTED] = {k: v for k, v in accepted_all.items() if k != owner}
 
     if program is None:
         st.error("No program was produced for this network (see the warnings above).")
@@ -54,22 +86,27 @@ if result is not None:
             st.error(f"Not solved ({program.kind} program): {verification.summary()}.")
         st.markdown(f"**Generated program** ({program.kind}, found by {program.method}, size {program.size})")
         if program.kind == "table" and len(generated) > 20_000:
-            st.code(generated[:20_000] + "\n# ... (truncated; download the full program below)", language="python")
+            st.code(generated[:20_000] + "\n# ... (truncated; download the full program below)", language="python",
+                    line_numbers=True)
         else:
-            st.code(generated, language="python")
-        latex = program_latex(program)
-        if latex:
-            st.latex(latex)
-        accepted = st.session_state.get(session.K_PROGRAM_ACCEPTED, {})
-        if accepted.get(owner) == generated:
-            st.success("You accepted this program.")
-        elif st.button("Accept this program", key="accept_program", disabled=verification is None):
-            st.session_state[session.K_PROGRAM_ACCEPTED] = {**accepted, owner: generated}
-            st.rerun()
+            st.code(generated, language="python", line_numbers=True)
+        show_latex(program)
+        if verification is not None:
+            st.markdown("**What was checked**")
+            show_checks(verification)
+        ok, why = acceptable(program, verification)
+        if accepted is not None and accepted["origin"] == "generated":
+            st.success("You accepted the generated program: it is in the download and in the report.")
+            st.button("Withdraw the acceptance", key="withdraw_generated", on_click=withdraw)
+        elif ok:
+            st.button("Accept this program", key="accept_program", type="primary",
+                      on_click=accept, args=(accepted_record(program, verification, origin="generated"),),
+                      help="Record it as the accepted program: the .py download and the JSON report then hold it.")
+        else:
+            st.caption(why)
         if verification is not None and verification.counterexample is not None:
-            with st.expander("Counterexample of the generated program"):
-                st.dataframe(counterexample_rows(verification.counterexample.steps), hide_index=True,
-                             key="generated_counterexample")
+            with st.expander("Counterexample of the generated program", expanded=not result.solved):
+                show_counterexample(verification.counterexample, "generated_counterexample")
 
     st.divider()
     st.subheader("Edit and re-verify")
@@ -77,47 +114,57 @@ if result is not None:
         st.caption("A state table cannot be edited here: write a symbolic program in the template below instead.")
 
     def reset() -> None:
-        st.session_state[EDITOR] = editable
+        set_text(session.K_PROGRAM_TEXT, editable)
         st.session_state.pop(session.K_PROGRAM_CHECK, None)
 
-    source = st.text_area("Program source", key=EDITOR, height=260,
-                          help="def f(xs): initial integer state, ys = [], one loop updating the state and "
-                               "appending the output, return ys.")
-    st.session_state[session.K_PROGRAM_TEXT] = source
-    b1, b2, _ = st.columns([1, 1, 3])
-    if b1.button("Verify edited program", type="primary", key="verify_edit"):
-        with st.spinner("Verifying..."):
-            st.session_state[session.K_PROGRAM_CHECK] = {"owner": owner,
-                                                        "check": check_edited_program(source, result)}
-    b2.button("Reset", key="reset_edit", on_click=reset,
-           help="Put the generated program back in the editor.")
+    editor_slot = st.empty()          # drawn after the buttons are handled, so a new error line shows at once
+    source = st.session_state.get(session.K_PROGRAM_TEXT, editable)
+    buttons = st.container(horizontal=True)
+    if buttons.button("Verify edited program", type="primary", key="verify_edit"):
+        with st.spinner("Verifying (task, network, longer sequences)..."):
+            st.session_state[session.K_PROGRAM_CHECK] = {"owner": owner, "check": check_edited_program(source, result)}
+    buttons.button("Reset", key="reset_edit", on_click=reset, help="Put the generated program back in the editor.")
 
     record = st.session_state.get(session.K_PROGRAM_CHECK)
     check = record["check"] if record and record["owner"] == owner else None
+    error_line = check.line if check is not None and check.outcome == "syntax_error" and check.source == source \
+        else None
+    with editor_slot.container():
+        code_editor(session.K_PROGRAM_TEXT, label="Program source", key=EDITOR, error_line=error_line,
+                    min_lines=max(8, editable.count("\n") + 1), font_size=presentation.code_font_size())
+
     if check is not None:
-        stale = check.source != source
-        if stale:
+        if check.source != source:
             st.caption("The source changed since this check; press Verify again.")
         if check.outcome == "verified":
             st.success(check.message)
         elif check.outcome == "failed":
             st.error(check.message)
-            ce = check.verification.counterexample if check.verification else None
-            if ce is not None:
-                st.markdown(f"**Counterexample trace** (sequence {ce.sequence}, checked against {ce.against}; "
-                            f"first wrong step {ce.first_wrong_step})")
-                st.dataframe(counterexample_rows(ce.steps), hide_index=True, key="edit_counterexample")
         else:
             # syntax_error: outside the program grammar; the message says which construct (a real
             # syntax error says "syntax error" itself), so no "Syntax error" label for an import
             st.error(("Not a valid program: " if check.outcome == "syntax_error" else "") + check.message)
+        if check.program is not None and check.outcome in ("verified", "failed"):
+            show_latex(check.program)
+        if check.verification is not None:
+            show_checks(check.verification)
+            if check.verification.counterexample is not None:
+                show_counterexample(check.verification.counterexample, "edit_counterexample")
+        if check.ok and check.source == source:
+            if accepted is not None and accepted["origin"] == "edited" and accepted["program"] == to_source(check.program):
+                st.success("You accepted this edited program: it is in the download and in the report.")
+                st.button("Withdraw the acceptance", key="withdraw_edited", on_click=withdraw)
+            else:
+                st.button("Accept the edited program", key="accept_edit", type="primary", on_click=accept,
+                          args=(accepted_record(check.program, check.verification, origin="edited"),),
+                          help="Record it as the accepted program (replacing any accepted before).")
 
     st.divider()
-    verified_edit = check is not None and check.ok and check.source == source
-    download_src = to_source(check.program) if verified_edit else generated
-    d1, d2 = st.columns(2)
-    d1.download_button("Download the program (.py)", download_src or "# no program\n",
-                       file_name=f"{task.spec.name}.py", mime="text/x-python", key="download_py",
-                       help="The edited program when it is verified, else the generated one.")
-    d2.download_button("Download the full report (.json)", report_json(result, check), file_name=f"{task.spec.name}.json",
-                       mime="application/json", key="download_json")
+    verified_edit = check.program if check is not None and check.ok and check.source == source else None
+    download = download_choice(accepted, verified_edit, generated)
+    downloads = st.container(horizontal=True)
+    downloads.download_button(download.label, download.source, file_name=f"{task.spec.name}.py", mime="text/x-python",
+                       key="download_py", help=download.help)
+    downloads.download_button("Download the full report (.json)", report_json(result, check, accepted),
+                       file_name=f"{task.spec.name}.json", mime="application/json", key="download_json",
+                       help="The pipeline's report, the edited program and its check, and the accepted program.")

@@ -46,10 +46,11 @@ def load_results(path: str | os.PathLike | None = None) -> dict | None:
         return None
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BenchResultsError(f"Cannot read benchmark results '{p}': {exc}. Rerun `make bench`.") from None
+    except (OSError, ValueError):
+        raise BenchResultsError(f"Cannot read the benchmark results ({p.name}): it is not a readable JSON file. "
+                                f"Rerun `make bench`.") from None
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
-        raise BenchResultsError(f"'{p}' is not a benchmark results file (expected a dict with a 'rows' list). "
+        raise BenchResultsError(f"'{p.name}' is not a benchmark results file (expected a dict with a 'rows' list). "
                                 f"Rerun `make bench`.")
     data.setdefault("summary", {})
     return data
@@ -90,3 +91,35 @@ def overlap_counts(rows: list[dict]) -> dict[str, int]:
     every = {r["task"] for r in rows}
     return {"solved by both": len(us & paper), "only by this workbench": len(us - paper),
             "only by the paper": len(paper - us), "by neither": len(every - us - paper)}
+
+
+def shown_counts(rows: list[dict]) -> tuple[dict[str, int], int]:
+    """Solved counts (ours, the paper's MIPS, GPT-4) among ``rows`` (the filtered table) and their number."""
+    return ({"this workbench": sum(bool(r.get("solved")) for r in rows),
+             "MIPS (paper)": sum(bool(r.get("paper_mips_solved")) for r in rows),
+             "GPT-4 (paper)": sum(bool(r.get("gpt4_solved")) for r in rows)}, len(rows))
+
+
+def filter_summary(*, ours: str = "all", paper: str = "all", gpt4: str = "all", text: str = "") -> str:
+    """The active filters in words ("" when none), for the chart's title."""
+    parts = [f"{who} {want}" for who, want in (("this workbench:", ours), ("MIPS (paper):", paper),
+                                               ("GPT-4 (paper):", gpt4)) if want != "all"]
+    if text.strip():
+        parts.append(f"name contains '{text.strip()}'")
+    return ", ".join(parts)
+
+
+def task_link(task: str, page: str = "program") -> str:
+    """A link that opens ``task`` on a workbench page (relative, so it works under any base URL)."""
+    from urllib.parse import quote
+    return f"./{page}?task={quote(str(task), safe='')}"
+
+
+def table_frame(rows: list[dict]):
+    """The rows as a data frame with a link per task (``open``: its Program page in the workbench)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    frame.insert(2, "open", [task_link(t) for t in frame["task"]])
+    return frame
+

@@ -275,8 +275,10 @@ def program_latex(program: Program) -> str | None:
         return None
 
 
-def report_json(result: PipelineResult, edit: EditCheck | None = None) -> str:
-    """The pipeline's JSON report, plus the edited program and its verification when there is one."""
+def report_json(result: PipelineResult, edit: EditCheck | None = None, accepted: dict | None = None) -> str:
+    """The pipeline's JSON report, plus the edited program and its verification when there is one, and
+    the accepted program (``accepted_program``: the record of :func:`workbench.program_accept.accepted_record`,
+    or null when none was accepted)."""
     report = result.report()
     if edit is not None and edit.program is not None:
         report["edited_program"] = {"program": to_source(edit.program), "outcome": edit.outcome,
@@ -285,6 +287,7 @@ def report_json(result: PipelineResult, edit: EditCheck | None = None) -> str:
                                     "counterexample": (edit.verification.counterexample.to_dict()
                                                        if edit.verification and edit.verification.counterexample
                                                        else None)}
+    report["accepted_program"] = accepted
     return json.dumps(report, indent=1, default=_json_default)
 
 

@@ -31,6 +31,8 @@ from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
 from mips.tasks.taskfile import load_task_source
 from workbench.plain_text import escape_markdown
+from workbench.task_upload import TaskFileLoad
+from workbench.user_messages import clean, for_browser
 
 # -- session keys (everything the app keeps per session) ------------------------------------
 K_TASK = "mips_task"                # benchmark task name chosen on the Home page
@@ -38,6 +40,10 @@ K_TASK_SOURCE = "mips_task_source"  # "builtin" or "file"
 K_TASK_FILE = "mips_task_file"      # {"sha", "filename", "bytes", "name", "trust"} of the uploaded task file
 K_MODELS = "mips_models"            # task key -> {"source", "label", "bytes", "sha", "note"}
 K_SEEN_UPLOADS = "mips_seen_uploads"  # upload hashes already handled (the uploader keeps its file)
+K_TASK_LOAD = "mips_task_load"      # the TaskFileLoad of an upload being checked (background thread)
+K_TASK_LOAD_OUTCOME = "mips_task_load_outcome"  # {"ok": bool, "message": str} of the last finished check
+K_PENDING_CHECKPOINT = "mips_pending_checkpoint"  # an upload trained for another task, waiting for a confirmation
+K_CHECKPOINT_MESSAGE = "mips_checkpoint_message"  # (upload tag, error or None) of the last checkpoint upload
 K_PROGRAM_OWNER = "mips_program_owner"
 K_PROGRAM_TEXT = "mips_program_text"
 K_PROGRAM_CHECK = "mips_program_check"
@@ -89,6 +95,8 @@ def ensure_routed() -> None:
     if PagesManager.uses_pages_directory and not os.environ.get("MIPS_APPTEST"):
         PagesManager.uses_pages_directory = False
         st.rerun()
+    from workbench import url_state    # idempotent: the entry point applied the link already
+    url_state.apply_url()
 
 
 def _sha(data: bytes) -> str:
@@ -96,10 +104,40 @@ def _sha(data: bytes) -> str:
 
 
 # -- tasks ------------------------------------------------------------------------------------
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _task_from_file(sha: str, filename: str, trust: bool, _data: bytes) -> TaskSpec:
-    """The uploaded bytes themselves are checked and run (never written to a shared folder)."""
-    return load_task_source(_data, shown_name(filename), trust=trust)
+class _SpecStore:
+    """Task specs of checked task files by (sha, trust), least recently used dropped first."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self.specs: OrderedDict[tuple[str, bool], TaskSpec] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, bool]) -> TaskSpec | None:
+        with self.lock:
+            if key in self.specs:
+                self.specs.move_to_end(key)
+                return self.specs[key]
+        return None
+
+    def put(self, key: tuple[str, bool], spec: TaskSpec) -> None:
+        with self.lock:
+            self.specs[key] = spec
+            while len(self.specs) > self.size:
+                self.specs.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _spec_store() -> _SpecStore:
+    return _SpecStore()
+
+
+def _task_from_file(sha: str, filename: str, trust: bool, data: bytes) -> TaskSpec:
+    """The checked spec of an uploaded file (checked again, from the same bytes, if it was dropped)."""
+    spec = _spec_store().get((sha, trust))
+    if spec is None:
+        spec = load_task_source(data, shown_name(filename), trust=trust)
+        _spec_store().put((sha, trust), spec)
+    return spec
 
 
 def shown_name(filename: str) -> str:
@@ -112,30 +150,74 @@ def chosen_task_name() -> str:
 
 
 def set_builtin_task(name: str) -> None:
+    if st.session_state.get(K_TASK) != name or st.session_state.get(K_TASK_SOURCE) == "file":
+        st.session_state.pop(K_TASK_LOAD_OUTCOME, None)     # the last upload's message is about another task
     st.session_state[K_TASK] = name
     st.session_state[K_TASK_SOURCE] = "builtin"
+    _write_url()
 
 
-def set_task_file(filename: str, data: bytes, trust: bool = False) -> str | None:
-    """Load an uploaded task file and make it the current task; returns an error message or None.
+def _write_url() -> None:
+    """The task is part of the URL (``?task=NAME``): keep it there as soon as it changes."""
+    from workbench import url_state    # url_state reads this module's keys
+    url_state.write_url()
 
-    ``trust``: run it even where this host cannot isolate it (the user ticked "I trust this file").
-    """
+
+def _adopt_task_file(filename: str, data: bytes, trust: bool, spec: TaskSpec) -> None:
     sha = _sha(data)
-    try:
-        spec = _task_from_file(sha, filename, trust, data)
-    except MipsError as exc:
-        return str(exc)
-    except Exception as exc:  # the file is user code: any failure is reported, never raised
-        return f"Task file '{shown_name(filename)}' could not be loaded: {type(exc).__name__}: {exc}"
+    _spec_store().put((sha, trust), spec)
     st.session_state[K_TASK_FILE] = {"sha": sha, "filename": filename, "bytes": data, "name": spec.name,
                                      "trust": trust}
     st.session_state[K_TASK_SOURCE] = "file"
-    return None
+    _write_url()
+
+
+def set_task_file(filename: str, data: bytes, trust: bool = False) -> str | None:
+    """Load an uploaded task file now and make it the current task; returns an error message or None.
+
+    ``trust``: run it even where this host cannot isolate it (the user ticked "I trust this file").
+    The Home page uses :func:`start_task_file` instead, which checks the file in the background.
+    """
+    job = TaskFileLoad(filename=shown_name(filename), data=data, sha=_sha(data), trust=trust)
+    job.run()
+    return finish_task_file(job, filename)
+
+
+def start_task_file(filename: str, data: bytes, trust: bool = False) -> TaskFileLoad:
+    """Start checking an uploaded task file in the background (see :mod:`workbench.task_upload`)."""
+    old = st.session_state.get(K_TASK_LOAD)
+    if isinstance(old, TaskFileLoad) and not old.done:
+        old.cancel()
+    job = TaskFileLoad(filename=shown_name(filename), data=data, sha=_sha(data), trust=trust).start()
+    st.session_state[K_TASK_LOAD] = job
+    st.session_state.pop(K_TASK_LOAD_OUTCOME, None)
+    return job
+
+
+def task_file_job() -> TaskFileLoad | None:
+    """The upload being checked in this session, if any."""
+    job = st.session_state.get(K_TASK_LOAD)
+    return job if isinstance(job, TaskFileLoad) else None
+
+
+def finish_task_file(job: TaskFileLoad, filename: str | None = None) -> str | None:
+    """Adopt a finished check's task (or keep its error); returns the error message or None."""
+    st.session_state.pop(K_TASK_LOAD, None)
+    if job.spec is not None:
+        _adopt_task_file(filename or job.filename, job.data, job.trust, job.spec)
+        st.session_state[K_TASK_LOAD_OUTCOME] = {"ok": True, "message": f"Task file '{job.filename}' loaded: "
+                                                                        f"task {job.spec.name}."}
+        return None
+    message = job.error or f"Task file '{job.filename}' could not be loaded."
+    st.session_state[K_TASK_LOAD_OUTCOME] = {"ok": False, "message": message, "cancelled": job.cancelled}
+    return message
 
 
 def current_task() -> TaskContext:
     """The task chosen in this session (an uploaded task file when one is active)."""
+    job = task_file_job()
+    if job is not None and job.done:      # checked in the background while the user was elsewhere
+        finish_task_file(job)
     if st.session_state.get(K_TASK_SOURCE) == "file" and st.session_state.get(K_TASK_FILE):
         f = st.session_state[K_TASK_FILE]
         try:
@@ -192,7 +274,8 @@ def current_model(task: TaskContext) -> ModelChoice:
         try:
             ck = _checkpoint_from_bytes(override["sha"], override["bytes"])
         except MipsError as exc:
-            return ModelChoice(source="none", label="none", fingerprint="none", error=str(exc))
+            return ModelChoice(source="none", label="none", fingerprint="none",
+                               error=for_browser(exc, what=f"The network '{override['label']}'"))
         acc = ck.training.get("test_accuracy")
         return ModelChoice(source=override["source"], label=override["label"],
                            fingerprint=f"{override['source']}:{override['sha']}", checkpoint=ck,
@@ -224,20 +307,52 @@ def _set_override(task: TaskContext, source: str, label: str, data: bytes, note:
     st.session_state[K_MODELS] = models
 
 
-def use_uploaded_checkpoint(task: TaskContext, filename: str, data: bytes) -> str | None:
-    """Validate an uploaded checkpoint and use it for ``task``; returns an error message or None."""
+def use_uploaded_checkpoint(task: TaskContext, filename: str, data: bytes, *, confirmed: bool = False) -> str | None:
+    """Validate an uploaded checkpoint and use it for ``task``; returns an error message or None.
+
+    A checkpoint trained for another task is refused and kept as pending (:func:`pending_checkpoint`)
+    until the user confirms it (:func:`confirm_pending_checkpoint`) or chooses its own task.
+    """
+    what = f"The upload '{shown_name(filename)}'"
     try:
         ck = _checkpoint_from_bytes(_sha(data), data)
     except MipsError as exc:
-        return str(exc)
+        return for_browser(exc, what=what)
     cfg, spec = ck.config, task.spec
     if cfg.input_dim != spec.input_dim or cfg.output_dim != spec.output_dim:
         return (f"The checkpoint '{shown_name(filename)}' reads {cfg.input_dim} and writes {cfg.output_dim} "
                 f"number(s) per step; task {spec.name} has {spec.input_dim} and {spec.output_dim}. Choose the task "
                 f"it was trained for ({ck.task}) first.")
-    note = "" if ck.task == spec.name else f"This checkpoint was trained for task '{ck.task}', not {spec.name}."
-    _set_override(task, "upload", f"uploaded {shown_name(filename)} ({cfg.describe()})", data, note)
+    label = f"uploaded {shown_name(filename)} ({cfg.describe()})"
+    if ck.task != spec.name and not confirmed:
+        st.session_state[K_PENDING_CHECKPOINT] = {"task_key": task.key, "filename": filename, "bytes": data,
+                                                  "checkpoint_task": ck.task, "label": label}
+        return (f"Not used: the checkpoint '{shown_name(filename)}' was trained for task '{ck.task}', not "
+                f"{spec.name}. Its program would be checked against {spec.name} and fail. Choose its task, or "
+                f"confirm that you want it for {spec.name}.")
+    note = "" if ck.task == spec.name else (f"This checkpoint was trained for task '{ck.task}', not {spec.name}; "
+                                            f"you chose to use it anyway.")
+    st.session_state.pop(K_PENDING_CHECKPOINT, None)
+    _set_override(task, "upload", label, data, note)
     return None
+
+
+def pending_checkpoint(task: TaskContext) -> dict | None:
+    """The refused checkpoint of another task waiting for a confirmation for ``task`` (None if none)."""
+    pending = st.session_state.get(K_PENDING_CHECKPOINT)
+    return pending if pending and pending.get("task_key") == task.key else None
+
+
+def confirm_pending_checkpoint(task: TaskContext) -> str | None:
+    """Use the pending checkpoint for ``task`` although it was trained for another task."""
+    pending = pending_checkpoint(task)
+    if pending is None:
+        return "There is no checkpoint waiting for a confirmation."
+    return use_uploaded_checkpoint(task, pending["filename"], pending["bytes"], confirmed=True)
+
+
+def discard_pending_checkpoint() -> None:
+    st.session_state.pop(K_PENDING_CHECKPOINT, None)
 
 
 def checkpoint_bytes(task: TaskContext, model: RNN, training: dict, seed: int) -> bytes:
@@ -328,7 +443,7 @@ def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
                     result = run_pipeline(task.spec, APP_CONFIG, model=model.checkpoint, on_event=on_event)
                 except MipsError as exc:
                     bar.empty()
-                    st.error("The analysis could not run: " + escape_markdown(exc))  # may quote a task file
+                    st.error("The analysis could not run: " + escape_markdown(for_browser(exc, what="The task")))
                     return task, model, None
                 _store().put(key, result)
         bar.empty()
@@ -340,7 +455,7 @@ def stage_problem(result: PipelineResult, stage: str) -> str | None:
     s = result.stages.get(stage)
     if s is None or s.status == "ok":
         return None
-    return f"Stage '{stage}' {s.status}: " + escape_markdown(s.message)  # may quote a task file
+    return f"Stage '{stage}' {s.status}: " + escape_markdown(clean(s.message))  # may quote a task file
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

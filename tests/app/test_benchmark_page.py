@@ -37,6 +37,29 @@ def test_benchmark_page_table_filters_and_chart(results):
     assert list(at.dataframe[0].value["task"]) == ["Parity_All"]
 
 
+def _chart(at) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def test_the_chart_follows_the_filters_and_rows_link_to_the_workbench(results):
+    at = open_app("Parity_All", "benchmark")
+    chart = _chart(at)
+    assert chart["data"][0]["y"] == [2, 2, 2] and "3 tasks shown (all tasks)" in chart["layout"]["title"]["text"]
+    at.selectbox(key="bench_ours").set_value("not solved").run()
+    chart = _chart(at)
+    assert chart["data"][0]["y"] == [0, 1, 1]                        # Sum_All: not solved here, by both papers
+    assert chart["data"][0]["text"] == ["0/1", "1/1", "1/1"]
+    assert "1 tasks shown (this workbench: not solved)" in chart["layout"]["title"]["text"]
+    assert list(at.dataframe[0].value["open"]) == ["./program?task=Sum_All"]
+
+
+def test_empty_cells_stay_empty(results):
+    at = open_app("Parity_All", "benchmark")
+    frame = at.dataframe[0].value
+    assert frame["encoding"].isna().all() and frame["failed_stage"].isna().sum() == 2     # missing values...
+    assert at.dataframe[0].proto.placeholder == ""                                         # ...shown as empty cells
+
+
 def test_benchmark_page_without_results_says_how_to_make_them(tmp_path, monkeypatch):
     monkeypatch.setenv("MIPS_BENCH_RESULTS", str(tmp_path / "absent.json"))
     at = open_app("Parity_All", "benchmark")
@@ -50,3 +73,4 @@ def test_benchmark_page_with_a_broken_file_shows_an_error(tmp_path, monkeypatch)
     monkeypatch.setenv("MIPS_BENCH_RESULTS", str(bad))
     at = open_app("Parity_All", "benchmark")
     assert at.error and "make bench" in at.error[0].value
+    assert str(tmp_path) not in at.error[0].value                   # no server path

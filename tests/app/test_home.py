@@ -84,7 +84,8 @@ def test_bad_task_file_is_an_error_not_a_crash(tmp_path: Path):
 
 def test_bad_checkpoint_upload_is_an_error_not_a_crash():
     at = _run_upload("ckpt", None)
-    assert at.error and "not a valid MIPS checkpoint" in at.error[0].value
+    assert at.error and at.error[0].value.startswith("The upload 'upload.pt' is not a network checkpoint.")
+    assert "/tmp" not in at.error[0].value and "zip" not in at.error[0].value
     assert "zoo network" in at.markdown[1].value
 
 
@@ -109,7 +110,8 @@ def test_a_page_opened_first_is_routed_through_the_entry_point(monkeypatch):
 
 
 def test_markdown_in_a_checkpoints_task_name_is_shown_as_plain_text(tmp_path: Path):
-    """A task name such as '**bold** [link](http://x)' reaches st.warning with every Markdown character escaped."""
+    """A task name such as '**bold** [link](http://x)' reaches st.error / st.warning with every Markdown character
+    escaped: first in the refusal (another task), then, once confirmed, in the note next to the network."""
     import re
 
     import torch
@@ -117,17 +119,23 @@ def test_markdown_in_a_checkpoints_task_name_is_shown_as_plain_text(tmp_path: Pa
     payload = torch.load(ROOT / "assets" / "zoo" / "Parity_All.pt", weights_only=True)
     payload["task"] = evil
     torch.save(payload, tmp_path / "evil.pt")
-    upload = _run_upload("ckpt", str(tmp_path / "evil.pt"))
-    assert not upload.error
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
     at.session_state["mips_task"] = "Parity_All"
     at.session_state["mips_task_source"] = "builtin"
-    at.session_state["mips_models"] = upload.session_state["mips_models"]
     at.run()
+    from workbench import session
+    at.session_state[session.K_PENDING_CHECKPOINT] = {"task_key": "builtin:Parity_All", "filename": "evil.pt",
+                                                      "bytes": (tmp_path / "evil.pt").read_bytes(),
+                                                      "checkpoint_task": evil, "label": "x"}
+    at.run()
+    refusals = [e for e in texts(at.error) if "was trained for task" in e]
+    assert len(refusals) == 1 and not re.search(r"(?<!\\)[*_\[\]()`<>$:]", refusals[0].split("task '", 1)[1]
+                                                .rsplit("', not", 1)[0])
+    at.button(key="checkpoint_confirm").click().run()
     assert not at.exception, at.exception
     notes = [w for w in texts(at.warning) if "trained for task" in w]
     assert len(notes) == 1
     shown = notes[0].split("task '", 1)[1].rsplit("', not", 1)[0]
     assert re.sub(r"\\(.)", r"\1", shown) == evil                       # the whole name, as text
     assert not re.search(r"(?<!\\)[*_\[\]()`<>$:]", shown), shown      # no Markdown character left active
-    assert "uploaded upload.pt" in " ".join(texts(at.markdown))
+    assert "uploaded evil.pt" in " ".join(texts(at.markdown))

@@ -119,6 +119,22 @@ def page(browser):
     context.close()
 
 
+def shot(page, name: str) -> None:
+    """A screenshot of the whole page in ``test-artifacts/screenshots/NAME.png``.
+
+    Streamlit scrolls inside its main block, so a full-page screenshot would stop at the viewport: the
+    viewport grows to the main block's height for the screenshot, then goes back.
+    """
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("""() => Math.max(1000, ...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stMainBlockContainer"]')].map(e => e.scrollHeight))""")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 8000)})
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
 def pytest_terminal_summary(terminalreporter):
     """Print the pages' render times measured by the walkthrough (also in test-artifacts/render_times.json)."""
     path = ARTIFACTS / "render_times.json"

@@ -8,13 +8,14 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, shot
 
 TASK = "Binary_Addition"
 PAGES = (("Home / Task", "MIPS workbench", "home"), ("Train", "Train", "train"),
          ("Hidden states", "Hidden states", "hidden_states"), ("Normalizers", "Normalizers", "normalizers"),
          ("Lattice", "Lattice", "lattice"), ("State machine", "State machine", "state_machine"),
          ("Program", "Program", "program"), ("Benchmark", "Benchmark", "benchmark"))
+WARM_LIMIT = 2.0          # seconds for a page after its first visit
 # a page has rendered: the script finished, its title is shown, and every chart has drawn
 RENDERED = """([title]) => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -50,8 +51,7 @@ def _goto(page, nav: str, title: str) -> float:
 
 
 def _shot(page, name: str) -> None:
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"), full_page=True)
+    shot(page, name)
 
 
 def _alerts(page) -> str:
@@ -89,12 +89,12 @@ def test_walkthrough(page, app_url):
     _goto(page, "Program", "Program")
     editor = page.get_by_role("textbox", name="Program source")
     original = editor.input_value()
-    assert "b ^ x1 ^ x2" in original, original
-    editor.fill(original.replace("b ^ x1 ^ x2", "b ^ x1"))
+    assert " ^ x1 ^ x2" in original, original
+    editor.fill(original.replace(" ^ x1 ^ x2", " ^ x1"))      # the sum bit forgets x2
     editor.press("Control+Enter")
     _settle(page)
     page.get_by_role("button", name="Verify edited program").click()
-    page.get_by_text("Counterexample trace").wait_for()
+    page.get_by_text("Counterexample (sequence").wait_for()
     _settle(page)
     assert "Not verified" in _alerts(page) and "counterexample" in _alerts(page)
     _shot(page, "program_counterexample")
@@ -106,7 +106,7 @@ def test_walkthrough(page, app_url):
     page.get_by_role("button", name="Verify edited program").click()
     page.get_by_text("Verified: task 100.00%").wait_for()
     _settle(page)
-    assert page.get_by_text("Counterexample trace").count() == 0
+    assert page.get_by_text("Counterexample (sequence").count() == 0
     _shot(page, "program_verified")
 
     record = {"task": TASK, "note": "seconds from the sidebar click until the script finished, the title showed and "
@@ -116,8 +116,17 @@ def test_walkthrough(page, app_url):
     print("\nrender times (s), first visit / warm:")
     for _, _, name in PAGES:
         print(f"  {name:<14} {first[name]:7.3f} {warm[name]:7.3f}")
-    slow = {k: v for k, v in warm.items() if v > 10.0}
-    assert not slow, f"pages that took over 10 s after the first load: {slow}"
+    # every page renders in under 2 s once its analysis is cached; a page over it is measured once
+    # more (another process on this 2-core machine may have held the CPU for a moment)
+    slow = {}
+    for nav, title, name in PAGES:
+        if warm[name] > WARM_LIMIT:
+            away = PAGES[-1] if name != PAGES[-1][2] else PAGES[0]
+            _goto(page, away[0], away[1])
+            again = round(_goto(page, nav, title), 3)
+            if again > WARM_LIMIT:
+                slow[name] = (warm[name], again)
+    assert not slow, f"pages that took over {WARM_LIMIT} s after the first load (twice): {slow}"
 
 
 def test_training_shows_live_curves_and_can_be_cancelled(page, app_url):

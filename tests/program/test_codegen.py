@@ -99,3 +99,31 @@ def test_sympy_and_latex_views():
     assert set(views) == {"a'", "b'", "y"}
     tex = to_latex(adder())
     assert "a_{t}" in tex and "b_{t-1}" in tex
+
+
+def _two_outputs() -> Program:
+    return Program(task="Xor_Carry", kind="symbolic", method="test", inputs=("x1", "x2"), state=("carry",),
+                   initial=(0,), updates=(Formula(expr="carry + x1 + x2 > 1", method="t"),),
+                   outputs=(Formula(expr="x1 ^ x2 ^ carry", method="t"), Formula(expr="carry", method="t")))
+
+
+def test_latex_of_a_two_output_program_has_one_subscript_per_symbol():
+    """`y_1_{t}` is a KaTeX error (double subscript): outputs are y_{1,t}, inputs x_{1,t}."""
+    import re
+    tex = to_latex(_two_outputs())
+    assert tex.startswith("\\begin{aligned}") and tex.endswith("\\end{aligned}")
+    lines = tex.splitlines()[1:-1]
+    assert [line.split(" &= ")[0] for line in lines] == [r"\mathit{carry}_{t}", "y_{1,t}", "y_{2,t}"]
+    assert "x_{1,t} \\oplus x_{2,t} \\oplus \\mathit{carry}_{t}" in lines[1]
+    assert r"\mathit{carry}_{t-1} + x_{1,t} + x_{2,t} > 1" in lines[0]
+    # no symbol carries two subscripts: every '_' opens a brace and is not preceded by a closing one
+    assert not re.search(r"_\{[^}]*\}_", tex) and not re.search(r"_[^{]", tex.replace("\\_", ""))
+
+
+def test_latex_of_an_edited_program_with_long_names_and_bit_operators():
+    prog = parse_program("def f(xs):\n    carry_in = 0\n    ys = []\n    for x in xs:\n"
+                         "        carry_in = (carry_in & x) | (x ^ 1)\n        ys.append(carry_in)\n    return ys\n",
+                         task="t", input_dim=1)
+    tex = to_latex(prog)
+    assert r"\mathit{carry\_in}_{t} &= " in tex
+    assert r"\left(\mathit{carry\_in}_{t-1} \mathbin{\&} x_{t}\right) \mathbin{|} \left(x_{t} \oplus 1\right)" in tex
