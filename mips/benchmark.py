@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "assets" / "bench"
 DEFAULT_TIME_LIMIT = 120.0
 COLUMNS = ("paper_index", "task", "solved", "program_kind", "method", "network", "network_perfect",
-           "encoding", "n_states", "program_size", "task_accuracy", "rnn_agreement", "length_generalization",
+           "encoding", "n_states", "program_size", "program_vars", "readability_flags", "task_accuracy", "rnn_agreement", "length_generalization",
            "exhaustive", "n_sequences", "failed_stage", "status", "message", "seconds", "stage_seconds",
            "paper_mips_solved", "gpt4_solved", "program")
 
@@ -55,6 +55,7 @@ def write_atomic(path: Path, text: str) -> None:
 def task_row(result) -> dict:
     """The results-table row of one PipelineResult."""
     from mips.codegen import to_source
+    from mips.readable import readability, task_constants
     spec, prog, ver = result.task, result.program, result.verification
     failed = next((n for n, s in result.stages.items() if s.status == "failed"), None)
     fsm = result.fsm
@@ -68,6 +69,9 @@ def task_row(result) -> dict:
         "encoding": (f"{fsm.encoding.kind} ({fsm.encoding.method})" if fsm is not None else None),
         "n_states": (fsm.minimal.n_states if fsm is not None and fsm.minimal is not None else None),
         "program_size": prog.size if prog is not None else None,
+        "program_vars": len(prog.state) if prog is not None and prog.kind == "symbolic" else None,
+        "readability_flags": (", ".join(readability(prog, task_constants(spec.input_values)).flags)
+                              if prog is not None and prog.kind == "symbolic" else None),
         "task_accuracy": ver.task_accuracy if ver is not None else None,
         "rnn_agreement": ver.rnn_agreement if ver is not None else None,
         "length_generalization": ver.length_generalization if ver is not None else None,
@@ -83,7 +87,11 @@ def task_row(result) -> dict:
 
 
 def _child(argv: Sequence[str]) -> int:
-    """``python -m mips.benchmark --one TASK --out FILE [--model P] [--task-file F] [--config JSON]``."""
+    """``python -m mips.benchmark --one TASK --out FILE [--model P] [--task-file F] [--config JSON]``.
+
+    Without ``--model`` the network is searched first (``config["search"]``: ``order``,
+    ``work_budget``, ``seconds``; default the practical order) and the pipeline runs on it and on
+    the search's dataset."""
     p = argparse.ArgumentParser(prog="python -m mips.benchmark")
     p.add_argument("--one", required=True)
     p.add_argument("--out", required=True)
@@ -95,10 +103,23 @@ def _child(argv: Sequence[str]) -> int:
     from mips.pipeline import PipelineConfig, run_pipeline
     from mips.tasks.taskfile import resolve_task
     from mips.training import cpu_settings
-    spec = (resolve_task(task_file=args.task_file, trust=args.trust_task_file) if args.task_file
-            else resolve_task(name=args.one))
+    from mips.tasks.label_cache import with_label_cache
+    spec = with_label_cache(resolve_task(task_file=args.task_file, trust=args.trust_task_file) if args.task_file
+                            else resolve_task(name=args.one))
+    config = json.loads(args.config)
+    search = config.pop("search", None) or {}       # how to find a network when none is given
     with cpu_settings(1):
-        result = run_pipeline(spec, PipelineConfig(**json.loads(args.config)), model=args.model)
+        model, dataset = args.model, None
+        if model is None:
+            from mips.find_network import as_checkpoint, find_network
+            from mips.tasks.dataset import search_dataset
+            dataset = search_dataset(spec, n_sequences=config.get("n_sequences"))
+            found = find_network(spec, order=search.get("order", "practical"), dataset=dataset,
+                                 work_budget=search.get("work_budget"), time_budget_seconds=search.get("seconds"))
+            model = as_checkpoint(found)
+            if model is None:
+                raise SystemExit(f"the search trained no network: {found.summary()}")
+        result = run_pipeline(spec, PipelineConfig(**config), model=model, dataset=dataset)
     write_atomic(Path(args.out), json.dumps(task_row(result), indent=1))
     return 0
 
@@ -178,6 +199,9 @@ def load_rows(out_dir: Path) -> dict[str, dict]:
     return rows
 
 
+FLAGS = ("magic constant", "non-zero initial state", "unused variable")   # counted in the summary line
+
+
 def summarize(rows: list[dict]) -> dict:
     bench = [r for r in rows if r.get("paper_index")]
     us = {r["task"] for r in bench if r.get("solved")}
@@ -190,7 +214,10 @@ def summarize(rows: list[dict]) -> dict:
             "neither": len(names - us - paper), "us_not_gpt4": len(us - gpt),
             "table": sum(1 for r in bench if r.get("program_kind") == "table"),
             "custom_solved": sum(1 for r in rows if not r.get("paper_index") and r.get("solved")),
-            "custom_total": sum(1 for r in rows if not r.get("paper_index"))}
+            "custom_total": sum(1 for r in rows if not r.get("paper_index")),
+            **{f"flag_{f.replace(' ', '_')}": sum(1 for r in bench if r.get("solved")
+                                                  and f in (r.get("readability_flags") or ""))
+               for f in FLAGS}}
 
 
 def summary_line(s: dict) -> str:
@@ -199,6 +226,9 @@ def summary_line(s: dict) -> str:
             f"{s['only_paper']}, neither {s['neither']}")
     if s.get("custom_total"):
         line += f"; custom tasks solved {s['custom_solved']}/{s['custom_total']}"
+    flags = [f"{s[k]} {f}" for f in FLAGS if s.get(k := f"flag_{f.replace(' ', '_')}")]
+    if flags:
+        line += "; solved programs with " + ", ".join(flags)
     return line
 
 
@@ -214,10 +244,10 @@ def _fmt(v) -> str:
 
 def to_markdown(rows: list[dict], summary: dict) -> str:
     cols = ("paper_index", "task", "solved", "paper_mips_solved", "gpt4_solved", "network", "encoding",
-            "n_states", "method", "program_size", "task_accuracy", "rnn_agreement", "length_generalization",
-            "seconds", "failed_stage")
+            "n_states", "method", "program_size", "program_vars", "readability_flags", "task_accuracy",
+            "rnn_agreement", "length_generalization", "seconds", "failed_stage")
     heads = ("#", "task", "solved", "paper MIPS", "GPT-4", "network", "encoding", "states", "method", "size",
-             "task acc", "RNN agr", "5x length", "s", "failed stage")
+             "vars", "reads poorly", "task acc", "RNN agr", "5x length", "s", "failed stage")
     lines = [summary_line(summary), "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for r in rows:
         if r.get("status") not in (None, "done") and not r.get("failed_stage"):

@@ -15,6 +15,10 @@ def add_bench_parser(sub) -> None:
     src = b.add_mutually_exclusive_group()
     src.add_argument("--from-zoo", action="store_true", default=True, help="use the shipped zoo networks (default)")
     src.add_argument("--train", action="store_true", help="search a network for every task instead")
+    from mips.find_network import ORDER_HELP, ORDERS
+    b.add_argument("--search-order", choices=ORDERS, default="practical", help="with --train: " + ORDER_HELP)
+    b.add_argument("--search-work", type=float, default=None, metavar="UNITS",
+                   help="with --train: work budget of the practical search per task (default 250,000 units)")
     b.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
     b.add_argument("--workers", type=int, default=None, metavar="N", help="local worker processes (default: cores)")
     b.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
@@ -50,6 +54,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     config = {"n_sequences": args.n_sequences} if args.n_sequences else {}
     if args.regression_budget:
         config["regression_seconds"] = args.regression_budget
+    if args.train:
+        config["search"] = {"order": args.search_order, "work_budget": args.search_work}
     bar = tqdm(total=len(tasks), desc="bench", unit="task", dynamic_ncols=True)
 
     def on_progress(e: dict) -> None:

@@ -17,8 +17,12 @@ def add_run_parser(sub, add_task_args) -> None:
     r.add_argument("--json", metavar="OUT", help="write the JSON report here")
     r.add_argument("--n-sequences", type=int, default=None, metavar="N",
                    help="dataset size (default: the paper's 1,000,000)")
-    r.add_argument("--search-budget", type=float, default=1800.0, metavar="SECONDS",
-                   help="time budget of the search without --model (default 1800)")
+    from mips.find_network import ORDER_HELP, ORDERS
+    r.add_argument("--search-order", choices=ORDERS, default="practical", help=ORDER_HELP)
+    r.add_argument("--search-work", type=float, default=None, metavar="UNITS",
+                   help="work budget of the practical search without --model (default 250,000 units)")
+    r.add_argument("--search-budget", type=float, default=None, metavar="SECONDS",
+                   help="wall-clock limit of the search without --model (default: none)")
     r.add_argument("--regression-budget", type=float, default=3.0, metavar="SECONDS",
                    help="symbolic-search seconds per formula set (default 3)")
 
@@ -40,19 +44,31 @@ def write_json(path: str | os.PathLike, data: dict) -> Path:
 
 
 def cmd_run(args: argparse.Namespace, resolve) -> int:
+    import time
+
+    from mips.__main__ import print_label_progress
     from mips.codegen import to_source
     from mips.pipeline import PipelineConfig, run_pipeline
+    from mips.tasks.label_cache import label_progress
 
+    start = time.perf_counter()
     spec = resolve(args)
-    config = PipelineConfig(n_sequences=args.n_sequences, seed=args.seed, search_seconds=args.search_budget,
-                            regression_seconds=args.regression_budget)
+    config = PipelineConfig(n_sequences=args.n_sequences, seed=args.seed, regression_seconds=args.regression_budget,
+                            **({"search_seconds": args.search_budget} if args.search_budget else {}))
 
     def on_event(e: dict) -> None:
         if e["event"] == "stage_end":
             print(f"  {e['stage']:<10} {e['status']:<7} {e['seconds']:7.2f}s  {e['message'][:160]}", flush=True)
 
-    print(f"{spec.name}: {spec.description}")
-    result = run_pipeline(spec, config, model=args.model, on_event=on_event)
+    print(f"{spec.name}: {spec.description}", flush=True)
+    model, dataset = args.model, None
+    with label_progress(print_label_progress()):
+        if model is None:
+            model, dataset, searched = search_first(spec, args)
+            if model is None:
+                print(f"{spec.name}: not solved (the search trained no network), {time.perf_counter() - start:.1f}s")
+                return 1
+        result = run_pipeline(spec, config, model=model, dataset=dataset, on_event=on_event)
     if result.program is not None:
         print()
         print(to_source(result.program))
@@ -64,7 +80,37 @@ def cmd_run(args: argparse.Namespace, resolve) -> int:
             for row in ce.steps[: ce.first_wrong_step + 1]:
                 print("   ", row)
     kind = result.program.kind if result.program is not None else "no"
-    print(f"{spec.name}: {'SOLVED' if result.solved else 'not solved'} ({kind} program), {result.seconds:.1f}s")
+    print(f"{spec.name}: {'SOLVED' if result.solved else 'not solved'} ({kind} program), "
+          f"{time.perf_counter() - start:.1f}s")
     if args.json:
         print(f"report -> {write_json(args.json, result.report())}")
     return 0 if result.solved else 1
+
+
+def search_first(spec, args: argparse.Namespace):
+    """Without --model: the search (printing each trial as it ends), then its network and dataset."""
+    import time
+
+    from mips.find_network import as_checkpoint, find_network, trial_line
+    from mips.tasks.dataset import search_dataset
+
+    t0 = time.perf_counter()
+    dataset = search_dataset(spec, n_sequences=args.n_sequences, seed=42)
+    print(f"  dataset  {dataset.n_train:,} training and {dataset.n_test:,} test sequences "
+          f"({time.perf_counter() - t0:.1f}s)", flush=True)
+    print(f"  search   {args.search_order} order"
+          + (f", wall-clock limit {args.search_budget:g}s" if args.search_budget else ""), flush=True)
+
+    def on_event(e: dict) -> None:
+        if e["event"] == "group_start":
+            print(f"  {e['phase']:<6} training {', '.join(e['architectures'])} (seeds "
+                  f"{e['seeds'][0]}-{e['seeds'][-1]}) ...", flush=True)
+        elif e["event"] == "trial_start" and args.search_order == "paper":
+            print(f"  {e['phase']:<6} training {e['architecture']} ...", flush=True)
+        elif e["event"] == "trial_end":
+            print(trial_line(e), flush=True)
+
+    res = find_network(spec, order=args.search_order, dataset=dataset, first_seed=args.seed,
+                       work_budget=args.search_work, time_budget_seconds=args.search_budget, on_event=on_event)
+    print(f"  search   {res.summary()}", flush=True)
+    return as_checkpoint(res), dataset, res

@@ -31,19 +31,23 @@ from mips.models.rnn import RNN, RNNWeights
 from mips.normalizers import normalize
 from mips.normalizers.chain import NormalizationReport
 from mips.program import Program
+from mips.readable import polish, readability, task_constants
 from mips.synthesis import Synthesis, synthesize, table_program
 from mips.tasks.dataset import Dataset, make_dataset
 from mips.tasks.spec import TaskSpec
 from mips.tasks.taskfile import resolve_task
 from mips.trace import HiddenTrace, trace
-from mips.verify import Verification, prepare_checks, verify_program
+from mips.check_sets import prepare_checks_or_skip
+from mips.tasks.label_cache import with_label_cache
+from mips.verify import Verification, verify_program
 
 log = logging.getLogger(__name__)
 
 STAGES = ("model", "normalize", "trace", "encode", "fsm", "regress", "verify")
 Status = Literal["ok", "failed", "skipped"]
 EventFn = Callable[[dict], None]
-MAX_CANDIDATES_VERIFIED = 4
+MAX_CANDIDATES_VERIFIED = 4      # shortest synthesised programs considered (each also simplified)
+MAX_RUNNERS_UP = 2               # verified programs reported besides the chosen one
 MAX_FSM_CANDIDATES = 6
 BEHAVIOUR_PROBE_LENGTHS = (2, 3, 4)
 
@@ -124,6 +128,7 @@ class PipelineResult:
     synthesis: Synthesis | None = None
     program: Program | None = None
     verification: Verification | None = None
+    alternatives: tuple[tuple[Program, Verification], ...] = ()
     seconds: float = 0.0
 
     @property
@@ -155,8 +160,33 @@ class PipelineResult:
                 "method": self.program.method if self.program is not None else None,
                 "rnn": rnn,
                 "verification": self.verification.to_dict() if self.verification is not None else None,
+                "readability": (readability(self.program, task_constants(self.task.input_values)).to_dict()
+                                if self.program is not None else None),
+                "alternatives": [{"program": to_source(p), "method": p.method,
+                                  "readability": readability(p, task_constants(self.task.input_values)).to_dict()}
+                                 for p, _ in self.alternatives],
                 "stages": {name: self.stages[name].to_dict() for name in STAGES if name in self.stages},
                 "seconds": round(self.seconds, 4)}
+
+
+def polished_candidates(syn: Synthesis | None, choice: EncodingChoice | None, spec: TaskSpec) -> list[Program]:
+    """The shortest synthesised programs, each simplified and named by evidence, plus its raw form
+    when that differs (verification decides; :mod:`mips.readable` then picks what reads best)."""
+    if syn is None:
+        return []
+    raw = list(syn.programs[:MAX_CANDIDATES_VERIFIED])
+    if choice is None:
+        return raw
+    x = choice.data.inputs[choice.data.x_index]
+    out: list[Program] = []
+    seen: set[tuple] = set()
+    for p in raw:
+        for q in (polish(p, x, spec.input_values), p):
+            key = (q.state, q.initial, tuple(f.expr for f in q.updates), tuple(f.expr for f in q.outputs))
+            if key not in seen:
+                seen.add(key)
+                out.append(q)
+    return out
 
 
 def _as_model(model: Any) -> tuple[RNN, dict]:
@@ -193,6 +223,7 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
     """
     start = time.perf_counter()
     spec = resolve_task(task) if not isinstance(task, TaskSpec) else task
+    spec = with_label_cache(spec)           # a task file's labels: once per distinct sequence, reused
     config = config or PipelineConfig()
     if not isinstance(config, PipelineConfig):
         raise ConfigError(f"The 'config' parameter of run_pipeline must be a PipelineConfig. "
@@ -331,33 +362,48 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
 
     syn = stage("regress", do_regress)
     program = verification = None
+    alternatives: tuple = ()
 
     def do_verify():
-        nonlocal program, verification
-        candidates = list(syn.programs[:MAX_CANDIDATES_VERIFIED]) if syn is not None else []
+        nonlocal program, verification, alternatives
+        candidates = polished_candidates(syn, choice, spec)
         table = table_program(fsm, spec.name, spec.input_dim) if fsm is not None else None
         tried: list[tuple[Program, Verification]] = []
-        checks = prepare_checks(spec, dataset=get_dataset(), weights=weights,
-                                length_factor=config.length_factor, seed=config.seed)
-        for cand in candidates + ([table] if table is not None else []):
+        # a check whose labels the task cannot compute within its limits is skipped, not fatal
+        checks, skipped = prepare_checks_or_skip(spec, dataset=get_dataset(), weights=weights,
+                                                 length_factor=config.length_factor, seed=config.seed)
+        # most readable first: the first verified one is the choice, then up to MAX_RUNNERS_UP more
+        allowed = task_constants(spec.input_values)
+        candidates.sort(key=lambda p: (readability(p, allowed).score, p.size))
+        for cand in candidates:
             v = verify_program(cand, spec, checks=checks, weights=weights,
                                encoding=fsm.encoding if fsm is not None else None, trace_weights=traced)
             tried.append((cand, v))
-            if v.task_accuracy == 1.0 and cand.kind == "symbolic":
+            if sum(w.task_accuracy == 1.0 for _, w in tried) > MAX_RUNNERS_UP:
                 break
+        if table is not None and not any(v.task_accuracy == 1.0 for _, v in tried):
+            tried.append((table, verify_program(table, spec, checks=checks, weights=weights,
+                                                encoding=fsm.encoding, trace_weights=traced)))
         if not tried:
             return "failed", "no program to verify", None
-        # the first symbolic program right on the task; else the table if right; else the best try
-        good = [(p, v) for p, v in tried if v.task_accuracy == 1.0]
+        # the most readable symbolic program right on the task; else the table if right; else the best try
+        good = sorted(((p, v) for p, v in tried if v.task_accuracy == 1.0),
+                      key=lambda pv: (pv[0].kind != "symbolic", readability(pv[0], allowed).score, pv[0].size))
         program, verification = good[0] if good else max(tried, key=lambda pv: pv[1].task_accuracy)
+        alternatives = tuple((p, v) for p, v in good[1:] if p.kind == "symbolic")
         status = "ok" if verification.task_accuracy == 1.0 and program.kind == "symbolic" else "failed"
         msg = f"{program.kind} program ({program.method}): {verification.summary()}"
         if program.kind == "table":
             msg += "; a state table is not a symbolic solve"
+        elif alternatives:
+            msg += f"; the most readable of {len(alternatives) + 1} verified programs"
+        if skipped:
+            msg += "; " + "; ".join(skipped)
         return status, msg, verification
 
     stage("verify", do_verify)
     return PipelineResult(task=spec, config=config, stages=stages, model=m, weights=weights,
                           training=art.get("training", {}), dataset=art.get("dataset"), normalization=norm,
                           trace=tr, encoding=choice, fsm=fsm, synthesis=syn, program=program,
-                          verification=verification, seconds=time.perf_counter() - start)
+                          verification=verification, alternatives=alternatives,
+                          seconds=time.perf_counter() - start)

@@ -32,7 +32,7 @@ from mips.program import STATE_LETTERS, Program, run_program
 from mips.regression.formula import Formula
 
 _RESERVED = {"x", "xs", "ys", "f", "abs", "min", "max"}
-_BOOL_OPS = (ast.BoolOp, ast.Compare, ast.BitXor, ast.BitAnd, ast.BitOr, ast.Not)
+_BOOL_OPS = (ast.BoolOp, ast.BitXor, ast.BitAnd, ast.BitOr, ast.Not)   # comparisons of numbers are not "mixed"
 _ARITH_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
 
 
@@ -90,7 +90,12 @@ def _substitute(expr: str, name: str, replacement: str) -> str:
 
 
 def _depth(node: ast.AST) -> int:
-    children = list(ast.iter_child_nodes(node))
+    """Nesting depth; a chain of one associative operator (``a + b + c + d``) counts as one level."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult, ast.BitXor, ast.BitAnd, ast.BitOr)):
+        left = node.left
+        same = isinstance(left, ast.BinOp) and type(left.op) is type(node.op)
+        return max(_depth(left) if same else 1 + _depth(left), 1 + _depth(node.right))
+    children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
     return 1 + max((_depth(c) for c in children), default=0)
 
 

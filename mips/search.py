@@ -76,9 +76,17 @@ def equivalent(a: int, b: int) -> bool:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Trial:
-    """One architecture trained with several seeds."""
+    """One architecture trained with several seeds.
 
-    phase: Literal["sweep", "bisect"]
+    ``phase`` is ``sweep`` / ``bisect`` in the paper's order and ``find`` / ``shrink`` / ``polish``
+    in the practical one (:mod:`mips.practical_search`), where several architectures train together as
+    one group: ``group`` numbers it, ``seconds`` is the group's, ``work`` this architecture's
+    share of the group's work units, ``stopped`` why its best seed stopped, and
+    ``test_accuracy`` is on the whole test split when ``full_accuracy`` else on the checked
+    test sequences of its last evaluation.
+    """
+
+    phase: Literal["sweep", "bisect", "find", "shrink", "polish"]
     index: int
     architecture: str                # RNNConfig.describe()
     seeds: tuple[int, ...]
@@ -88,9 +96,15 @@ class Trial:
     steps: int
     seconds: float
     inherited_from: int | None = None   # index whose outcome was reused (equivalent network)
+    group: int | None = None
+    work: float | None = None
+    stopped: str | None = None
+    full_accuracy: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+        """Plain JSON values (seeds as a list)."""
+        return {f: (list(v) if isinstance(v, tuple) else v)
+                for f in self.__dataclass_fields__ for v in (getattr(self, f),)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,14 +114,26 @@ class SearchResult:
     found: bool                      # a perfect network was found
     trials: tuple[Trial, ...] = field(default=())
     seconds: float = 0.0
-    stopped: Literal["done", "time_budget", "exhausted", "cancelled"] = "done"
+    stopped: Literal["done", "time_budget", "work_budget", "exhausted", "cancelled"] = "done"
+    order: Literal["paper", "practical"] = "paper"
+    work: float | None = None        # work units spent (practical order)
+    first_perfect_seconds: float | None = None   # when the first perfect network was confirmed
 
     def summary(self) -> str:
         if self.best is None:
             return f"{self.task}: no network trained ({self.stopped})."
         state = "perfect" if self.found else f"best accuracy {self.best.test_accuracy:.6f}"
+        work = f", {self.work:,.0f} work units" if self.work is not None else ""
         return (f"{self.task}: {self.best.config.describe()} seed {self.best.seed}, {state}; "
-                f"{len(self.trials)} trials in {self.seconds:.1f}s ({self.stopped}).")
+                f"{len(self.trials)} trials in {self.seconds:.1f}s{work} ({self.order} order, {self.stopped}).")
+
+    def metadata(self) -> dict[str, Any]:
+        """What a checkpoint records about the search (with the best network's own metadata)."""
+        return {"found": self.found, "order": self.order, "seconds": round(self.seconds, 3),
+                "work": None if self.work is None else round(self.work, 1), "stopped": self.stopped,
+                "first_perfect_seconds": (None if self.first_perfect_seconds is None
+                                          else round(self.first_perfect_seconds, 3)),
+                "trials": [t.to_dict() for t in self.trials]}
 
 
 EventFn = Callable[[dict[str, Any]], None]
@@ -152,6 +178,7 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
     results: dict[int, TrainResult] = {}
     best_perfect: tuple[int, TrainResult] | None = None
     best_any: TrainResult | None = None
+    first_perfect: list[float] = []
     stopped = "done"
 
     def out_of_time() -> bool:
@@ -174,6 +201,7 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
         trials.append(trial)
         if res.perfect and (best_perfect is None or index < best_perfect[0]):
             best_perfect = (index, res)
+            first_perfect.append(time.perf_counter() - start)
         if best_any is None or res.test_accuracy > best_any.test_accuracy:
             best_any = res
         emit({"event": "trial_end", **trial.to_dict(), "n_trials": len(trials),
@@ -241,7 +269,8 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
     seconds = time.perf_counter() - start
     best = best_perfect[1] if best_perfect is not None else best_any
     result = SearchResult(task=spec.name, best=best, found=best_perfect is not None,
-                          trials=tuple(trials), seconds=seconds, stopped=stopped)
+                          trials=tuple(trials), seconds=seconds, stopped=stopped,
+                          first_perfect_seconds=first_perfect[0] if first_perfect else None)
     emit({"event": "done", "summary": result.summary()})
     log.info(result.summary())
     return result

@@ -1,15 +1,17 @@
 """The model zoo: one trained network per benchmark task, in ``assets/zoo`` (mips-method.md §2.4, §4, §5).
 
-The paper's AutoML (``mips.search``) is too slow to rebuild 62 networks on a small CPU, so the
-zoo uses a *seeded search*: a short ladder of candidate architectures per task, smallest first,
-starting from the paper's Table B architecture (``mips.tasks.automl``). Each candidate trains
-five seeds batched with the ``fast`` recipe under a time cap; the first perfect one (100% of
-the outputs of the whole test split) wins. Where the paper's network is huge (H > 8) a few small
-nonlinear candidates come first, because small networks are what interpretation needs. A task
-where nothing is perfect keeps its most accurate network, flagged ``perfect=false``.
+Every network is found by the practical search (:mod:`mips.practical_search`), the same search a
+new task gets from ``python -m mips run``: small linear and nonlinear candidates interleaved by
+cost, several trained together, hopeless ones dropped early, then shrinking toward a smaller
+perfect network with the budget left. Each task has a *work* budget
+(:data:`DEFAULT_WORK_PER_TASK`), so the zoo is the same on any machine; the network is perfect
+(100% of the outputs of the whole test split right) unless the search ran out of budget, and a
+task where nothing is perfect keeps its most accurate network, flagged ``perfect=false``. No
+hint from the paper's Table B is used.
 
-``assets/zoo/manifest.json`` lists every task's outcome and trials; it is rewritten atomically
-after each task, so an interrupted build resumes where it stopped.
+``assets/zoo/manifest.json`` lists every task's outcome and every trial of its search; it is
+rewritten atomically after each task, so an interrupted build resumes where it stopped. Tasks
+can be built in parallel on a Dask cluster (:mod:`mips.zoo_dispatch`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ from typing import Any
 
 from mips.errors import CheckpointError, ConfigError, UnknownTaskError, check_float, did_you_mean
 from mips.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from mips.models.config import MAX_WIDTH, RNNConfig
-from mips.tasks.automl import PAPER_ARCHITECTURES, PaperArchitecture
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,8 @@ ZOO_DIR = Path(__file__).resolve().parent.parent / "assets" / "zoo"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "mips-zoo"
 MANIFEST_VERSION = 1
-SEARCH_NAME = "seeded-ladder-v1"
-SEEDS = (0, 1, 2, 3, 4)
-DEFAULT_BUDGET_SECONDS = 75.0
-MAX_CANDIDATES = 4
-LARGE_HIDDEN_DIM = 8            # paper networks with H above this get small candidates first
-MAX_ZOO_WIDTH = 64              # widest f tried (see candidates)
+SEARCH_NAME = "practical-v1"
+DEFAULT_WORK_PER_TASK = 1_000_000.0   # work units (mips.group_training.WORK_UNIT); easy tasks use a few thousand
 
 EventFn = Callable[[dict[str, Any]], None]
 
@@ -66,6 +62,8 @@ class ZooEntry:
     test_sequence_accuracy: float
     trials: tuple[dict[str, Any], ...] = field(default=())
     search: str = SEARCH_NAME
+    work: float | None = None                    # work units the search spent
+    first_perfect_seconds: float | None = None   # seconds until its first perfect network
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -77,7 +75,7 @@ class ZooEntry:
         if not isinstance(data, dict):
             raise CheckpointError(f"A zoo manifest entry must be a dict. Got {type(data).__name__} instead.")
         known = set(cls.__dataclass_fields__)
-        missing = sorted(known - set(data) - {"trials", "search"})
+        missing = sorted(known - set(data) - {"trials", "search", "work", "first_perfect_seconds"})
         if missing:
             raise CheckpointError(f"Zoo manifest entry for {data.get('task')!r} lacks field(s) {missing}.")
         values = {k: v for k, v in data.items() if k in known}
@@ -184,133 +182,79 @@ def load_zoo_model(task_name: str, zoo_dir: str | os.PathLike = ZOO_DIR, *,
     return load_checkpoint(Path(zoo_dir) / entry.file)
 
 
-# -- the ladder -----------------------------------------------------------------------------
-def _config(spec, h: int, fd: int, fw: int, gd: int = 1, gw: int = 1) -> RNNConfig:
-    return RNNConfig(input_dim=spec.input_dim, output_dim=spec.output_dim, hidden_dim=h,
-                     hidden_depth=fd, hidden_width=min(fw, MAX_WIDTH), output_depth=gd,
-                     output_width=gw)
-
-
-def candidates(spec, paper: PaperArchitecture | None = None) -> list[RNNConfig]:
-    """The architectures tried for a task, in order (at most :data:`MAX_CANDIDATES`).
-
-    * linear in the paper (f and g depth 1): the paper's H, then H + 1, H + 2 (still linear);
-    * paper H > 8: small nonlinear networks H = 2..6, f depth 2 width 32-64, then f depth 3;
-    * otherwise: the paper's network, then a wider f (at least 32), then H + 1, then f depth 3.
-
-    f is never wider than :data:`MAX_ZOO_WIDTH` (the paper's width is capped there): on this
-    project's CPUs a width-229 f trains 10x slower than width 32, and the fast recipe does not
-    need the widths the paper's search happened to stop at.
-
-    Tasks without a Table B row (custom tasks) start from H = 2, f 2/16.
-    """
-    if paper is None:
-        paper = PAPER_ARCHITECTURES.get(spec.name, PaperArchitecture(
-            hidden_dim=2, hidden_depth=2, hidden_width=16, output_depth=1, output_width=1, seed=0))
-    h, gd, gw = paper.hidden_dim, paper.output_depth, paper.output_width
-    if paper.is_linear:
-        ladder = [_config(spec, h + k, 1, 1) for k in range(3)]
-    elif h > LARGE_HIDDEN_DIM:
-        ladder = [_config(spec, 2, 2, 32), _config(spec, 4, 2, 64), _config(spec, 6, 2, 64),
-                  _config(spec, 6, 3, 64)]
-    else:
-        first = min(paper.hidden_width, MAX_ZOO_WIDTH)
-        wide = min(max(2 * paper.hidden_width, 32), MAX_ZOO_WIDTH)
-        ladder = [_config(spec, h, paper.hidden_depth, first, gd, gw),
-                  _config(spec, h, paper.hidden_depth, wide, gd, gw),
-                  _config(spec, h + 1, paper.hidden_depth, wide, gd, gw),
-                  _config(spec, h + 1, 3, wide, gd, gw)]
-    unique: list[RNNConfig] = []
-    for c in ladder:
-        if c not in unique:
-            unique.append(c)
-    return unique[:MAX_CANDIDATES]
-
-
-def _arch(config: RNNConfig) -> dict[str, Any]:
+# -- building -------------------------------------------------------------------------------
+def _arch(config) -> dict[str, Any]:
     return {**config.to_dict(), "describe": config.describe()}
 
 
-def train_task(spec, zoo_dir: Path, *, time_budget_seconds: float, dataset=None,
-               on_event: EventFn | None = None, train_fn: Callable[..., Any] | None = None,
-               ladder: Sequence[RNNConfig] | None = None) -> ZooEntry:
-    """Run one task's ladder (default :func:`candidates`); save its best network as ``<task>.pt``.
+def train_task(spec, zoo_dir: str | os.PathLike, *, work_budget: float = DEFAULT_WORK_PER_TASK,
+               time_budget_seconds: float | None = None, dataset=None, on_event: EventFn | None = None,
+               search_fn: Callable[..., Any] | None = None) -> ZooEntry:
+    """Search one task's network and save it as ``<zoo_dir>/<task>.pt``; return its manifest entry.
 
-    A candidate may use half of the budget that is left (the last one all of it), so the
-    paper's architecture gets the most time; time a candidate does not use (it converged or
-    plateaued early) passes on to the next.
+    ``search_fn`` (default :func:`mips.practical_search.practical_search`) is called as
+    ``search_fn(spec, dataset=..., work_budget=..., time_budget_seconds=..., on_event=...)``.
     """
-    from mips.tasks import make_dataset
-    from mips.training import train
+    from mips.practical_search import practical_search
+    from mips.tasks.dataset import search_dataset
 
-    train_fn = train_fn or train
+    search_fn = search_fn or practical_search
     emit = on_event or (lambda _e: None)
-    data = dataset if dataset is not None else make_dataset(spec, seed=42)
-    search_name = SEARCH_NAME if ladder is None else f"{SEARCH_NAME} (custom ladder)"
-    ladder = list(candidates(spec) if ladder is None else ladder)
-    if not ladder:
-        raise ConfigError(f"The ladder for task '{spec.name}' must hold at least one architecture. "
-                          f"Got [] instead.")
-    start = time.perf_counter()
-    trials: list[dict[str, Any]] = []
-    best = None
-    for i, config in enumerate(ladder):
-        left = time_budget_seconds - (time.perf_counter() - start)
-        if left <= 0 and trials:
-            break
-        cap = max(left, 1.0) / min(2, len(ladder) - i)
-        emit({"event": "trial_start", "task": spec.name, "architecture": config.describe(),
-              "time_cap": cap})
-        res = train_fn(spec, config, recipe="fast", seeds=SEEDS, dataset=data, time_limit_seconds=cap)
-        trial = {"architecture": config.describe(), "perfect": bool(res.perfect),
-                 "accuracy": float(res.test_accuracy), "seconds": round(float(res.seconds), 3),
-                 "seed": int(res.seed), "steps": int(res.steps), "stopped": str(res.stopped)}
-        trials.append(trial)
-        emit({"event": "trial_end", "task": spec.name, **trial})
-        if best is None or res.test_accuracy > best.test_accuracy or (res.perfect and not best.perfect):
-            best = res
-        if res.perfect:
-            break
-    assert best is not None  # the ladder is never empty and the first trial always runs
+    data = dataset if dataset is not None else search_dataset(spec, seed=42)
+
+    def relay(e: dict) -> None:
+        emit({**e, "task": spec.name})
+
+    res = search_fn(spec, dataset=data, work_budget=work_budget, time_budget_seconds=time_budget_seconds,
+                    on_event=relay)
+    best = res.best
+    if best is None:
+        raise ConfigError(f"The search for task '{spec.name}' trained no network ({res.stopped}); give it a "
+                          f"work budget above 0.")
+    trials = tuple(t.to_dict() for t in res.trials)
     file = f"{spec.name}.pt"
-    training = {**best.metadata(), "zoo": {"search": search_name, "trials": trials}}
-    save_checkpoint(zoo_dir / file, best.model, task=spec.name, seed=best.seed, training=training)
-    return ZooEntry(task=spec.name, file=file, perfect=bool(best.perfect), architecture=_arch(best.config),
+    training = {**best.metadata(), "zoo": {"search": SEARCH_NAME, **res.metadata()}}
+    zoo = Path(zoo_dir)
+    save_checkpoint(zoo / file, best.model, task=spec.name, seed=best.seed, training=training)
+    os.chmod(zoo / file, 0o644)                  # readable like the rest of the assets
+    return ZooEntry(task=spec.name, file=file, perfect=bool(res.found), architecture=_arch(best.config),
                     seed=int(best.seed), recipe=best.recipe.name, steps=int(best.steps),
-                    training_seconds=round(sum(t["seconds"] for t in trials), 3),
-                    test_accuracy=float(best.test_accuracy),
-                    test_sequence_accuracy=float(best.test_sequence_accuracy), trials=tuple(trials),
-                    search=search_name)
+                    training_seconds=round(float(res.seconds), 3), test_accuracy=float(best.test_accuracy),
+                    test_sequence_accuracy=float(best.test_sequence_accuracy), trials=trials, search=SEARCH_NAME,
+                    work=None if res.work is None else round(float(res.work), 1),
+                    first_perfect_seconds=(None if res.first_perfect_seconds is None
+                                           else round(float(res.first_perfect_seconds), 3)))
 
 
 def build_zoo(tasks: Sequence[str] | None = None, zoo_dir: str | os.PathLike = ZOO_DIR, *,
-              time_budget_per_task: float = DEFAULT_BUDGET_SECONDS, on_event: EventFn | None = None,
-              force: bool = False, ladders: dict[str, Sequence[RNNConfig]] | None = None,
-              train_fn: Callable[..., Any] | None = None,
+              work_per_task: float = DEFAULT_WORK_PER_TASK, time_budget_per_task: float | None = None,
+              on_event: EventFn | None = None, force: bool = False,
+              search_fn: Callable[..., Any] | None = None,
               dataset_fn: Callable[[Any], Any] | None = None) -> BuildResult:
-    """Train the zoo's networks, resumably.
+    """Search the zoo's networks one task after another in this process, resumably.
 
     Parameters
     ----------
     tasks : task names (default: all 62 benchmark tasks, paper order)
     zoo_dir : where checkpoints and ``manifest.json`` go
-    time_budget_per_task : seconds of training per task (the dataset's generation not counted)
+    work_per_task : work budget of each task's search (units of
+        :data:`mips.group_training.WORK_UNIT`; the dataset's generation not counted)
+    time_budget_per_task : an explicit wall-clock limit per task (None: none)
     on_event : callable(dict), optional
-        Receives ``task_start`` / ``task_skipped`` / ``trial_start`` / ``trial_end`` /
-        ``task_end`` events (each with ``"event"`` and ``"task"``), for progress bars.
+        Receives ``task_start`` / ``task_skipped`` / ``task_end`` events and the search's
+        ``group_start`` / ``trial_end`` events (each with ``"event"`` and ``"task"``).
     force : retrain tasks already in the manifest
-    ladders : per-task architectures to try instead of :func:`candidates` (for re-running a
-        task that failed); recorded in the manifest as a custom ladder
-    train_fn, dataset_fn : replace :func:`mips.training.train` / ``make_dataset`` (tests)
+    search_fn, dataset_fn : replace the search / ``search_dataset`` (tests)
 
-    Returns
-    -------
-    BuildResult
+    :func:`mips.zoo_dispatch.build_zoo_distributed` builds the same zoo on a Dask cluster.
     """
-    from mips.tasks import get_task, make_dataset
+    from mips.tasks import get_task
+    from mips.tasks.dataset import search_dataset
     from mips.tasks.paper import BENCHMARK_TASKS
 
-    check_float("build_zoo", "time_budget_per_task", time_budget_per_task, 0.0, 1e6, low_open=True)
+    check_float("build_zoo", "work_per_task", work_per_task, 0.0, 1e12, low_open=True)
+    if time_budget_per_task is not None:
+        check_float("build_zoo", "time_budget_per_task", time_budget_per_task, 0.0, 1e6, low_open=True)
     names = list(BENCHMARK_TASKS if tasks is None else tasks)
     if not names:
         raise ConfigError("The 'tasks' parameter of build_zoo must name at least one task. Got [] instead.")
@@ -318,7 +262,7 @@ def build_zoo(tasks: Sequence[str] | None = None, zoo_dir: str | os.PathLike = Z
     zoo = Path(zoo_dir)
     entries = manifest(zoo)
     emit = on_event or (lambda _e: None)
-    dataset_fn = dataset_fn or (lambda spec: make_dataset(spec, seed=42))
+    dataset_fn = dataset_fn or (lambda spec: search_dataset(spec, seed=42))
     start = time.perf_counter()
     built, skipped = [], []
     for i, spec in enumerate(specs):
@@ -328,15 +272,19 @@ def build_zoo(tasks: Sequence[str] | None = None, zoo_dir: str | os.PathLike = Z
             continue
         emit({"event": "task_start", "task": spec.name, "index": i, "n_tasks": len(specs)})
         t0 = time.perf_counter()
-        entry = train_task(spec, zoo, time_budget_seconds=time_budget_per_task, dataset=dataset_fn(spec),
-                           on_event=on_event, train_fn=train_fn, ladder=(ladders or {}).get(spec.name))
+        entry = train_task(spec, zoo, work_budget=work_per_task, time_budget_seconds=time_budget_per_task,
+                           dataset=dataset_fn(spec), on_event=on_event, search_fn=search_fn)
         entries[spec.name] = entry
         write_manifest(entries, zoo)
         built.append(spec.name)
         log.info("zoo %s: %s perfect=%s acc=%.6f (%.1fs)", spec.name, entry.describe, entry.perfect,
                  entry.test_accuracy, time.perf_counter() - t0)
-        emit({"event": "task_end", "task": spec.name, "index": i, "n_tasks": len(specs),
-              "architecture": entry.describe, "perfect": entry.perfect, "accuracy": entry.test_accuracy,
-              "seconds": time.perf_counter() - t0})
+        emit(task_end_event(entry, i, len(specs), time.perf_counter() - t0))
     return BuildResult(entries=entries, built=tuple(built), skipped=tuple(skipped),
                        seconds=time.perf_counter() - start)
+
+
+def task_end_event(entry: ZooEntry, index: int, n_tasks: int, seconds: float) -> dict[str, Any]:
+    return {"event": "task_end", "task": entry.task, "index": index, "n_tasks": n_tasks,
+            "architecture": entry.describe, "perfect": entry.perfect, "accuracy": entry.test_accuracy,
+            "seconds": seconds}

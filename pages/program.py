@@ -9,7 +9,7 @@ from workbench import presentation, session
 from workbench.code_editor import code_editor, set_text
 from workbench.program_accept import acceptable, accepted_record, download_choice
 from workbench.program_edit import check_edited_program, program_latex, report_json
-from workbench.verification_view import check_rows, counterexample_table
+from workbench.verification_view import check_rows, counterexample_table, readability_caption
 
 session.ensure_routed()
 
@@ -107,6 +107,12 @@ if result is not None:
         if verification is not None and verification.counterexample is not None:
             with st.expander("Counterexample of the generated program", expanded=not result.solved):
                 show_counterexample(verification.counterexample, "generated_counterexample")
+        if result.alternatives:
+            with st.expander(f"Other verified programs ({len(result.alternatives)}): the one above reads best"):
+                st.caption(readability_caption(program, result.task))
+                for i, (alt, _) in enumerate(result.alternatives):
+                    st.markdown(f"**{i + 2}.** {readability_caption(alt, result.task)}")
+                    st.code(to_source(alt), language="python", line_numbers=True)
 
     st.divider()
     st.subheader("Edit and re-verify")

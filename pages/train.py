@@ -5,6 +5,7 @@ import time
 import streamlit as st
 
 from mips.errors import MipsError
+from mips.tasks.dataset import Dataset, search_dataset
 from workbench import session
 from workbench.figures import training_curves
 from workbench.training_run import (DEFAULT_ARCHITECTURE, BackgroundRun, TrainingLog, config_from, run_search,
@@ -43,13 +44,37 @@ with o[0]:
     recipe = st.selectbox("Recipe", ["fast", "paper"], key="train_recipe",
                           help="fast: standardised inputs, growing batches, cosine schedule; paper: the authors'.")
 with o[1]:
-    n_seeds = st.number_input("Seeds trained together", 1, 8, 3, key="train_seeds")
+    n_seeds = st.number_input("Seeds per architecture" if mode.startswith("Search") else "Seeds trained together",
+                              1, 8, 4 if mode.startswith("Search") else 3, key="train_seeds")
 with o[2]:
     n_sequences = st.select_slider("Dataset size", [20_000, 50_000, 100_000, 200_000, 1_000_000], value=100_000,
                                    key="train_n_sequences")
 with o[3]:
-    limit = st.number_input("Time limit (s)", 5, 3600, 60 if mode.startswith("Train") else 120,
-                            key="train_limit" if mode.startswith("Train") else "search_limit")
+    limit = st.number_input("Time limit (s)", 5, 3600, 60 if mode.startswith("Train") else 300,
+                            key="train_limit" if mode.startswith("Train") else "search_limit",
+                            help="Wall clock. A search also stops at its work budget, which does not depend on "
+                                 "the machine's speed.")
+order, work_budget = "practical", None
+if mode.startswith("Search"):
+    s1, s2 = st.columns(2)
+    with s1:
+        order = st.radio("Search order", ["practical", "paper"], horizontal=True, key="search_order",
+                         help="practical: small linear and nonlinear networks interleaved by cost, several trained "
+                              "together, hopeless ones dropped early, then shrinking toward a smaller perfect network. "
+                              "paper: the paper's AutoML order (every linear H before any nonlinearity).")
+    with s2:
+        work_budget = st.number_input("Work budget (units)", 10_000, 5_000_000, 250_000, step=10_000,
+                                      key="search_work", disabled=order != "practical",
+                                      help="One unit is one training step of one H=2, f 2/16 network on 256 "
+                                           "sequences (about a millisecond on one core).")
+
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _search_dataset(task_key: str, n_sequences: int, _spec) -> Dataset:
+    """A search's dataset: de-duplicated when the task's input space is small (train and test disjoint)."""
+    return search_dataset(_spec, n_sequences=n_sequences, seed=42)
+
 
 b1, b2, _ = st.columns([1, 1, 4])
 start = b1.button("Start", type="primary", key="train_start")
@@ -92,7 +117,8 @@ if start:
     st.session_state[session.K_TRAIN_HISTORY] = record
     is_train = mode.startswith("Train")
     try:
-        dataset = session.task_dataset(task.key, int(n_sequences), spec)
+        dataset = (session.task_dataset(task.key, int(n_sequences), spec) if is_train
+                   else _search_dataset(task.key, int(n_sequences), spec))
         config = config_from(spec, fields) if is_train else None
     except MipsError as exc:
         record["error"] = str(exc)
@@ -104,6 +130,7 @@ if start:
                                                           should_stop=stop))
         else:
             run = BackgroundRun(lambda stop: run_search(spec, dataset, log, recipe=recipe, n_seeds=int(n_seeds),
+                                                        order=order, work_budget=work_budget,
                                                         time_budget_seconds=float(limit), should_stop=stop))
         record["run"] = run
         t0 = time.perf_counter()
@@ -111,7 +138,11 @@ if start:
             # the page polls the worker; a rerun (Cancel, or leaving the page) interrupts this loop at its
             # next draw, and the worker is told to stop at its next evaluation
             while not run.wait(0.3):
-                draw(log, fraction=None if is_train else min(1.0, (time.perf_counter() - t0) / float(limit)))
+                fraction = None
+                if not is_train:         # the budget that runs out first: work (practical order) or time
+                    fraction = max(log.fraction if order == "practical" else 0.0,
+                                   min(1.0, (time.perf_counter() - t0) / float(limit)))
+                draw(log, fraction=fraction)
         except BaseException:
             # no st.* call in here: touching st.session_state would re-raise the stop at once
             run.cancel()

@@ -60,3 +60,30 @@ def test_errors_exit_2_with_a_message(argv, message, capsys):
 def test_module_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "mips", "tasks"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "Newton_Magnetic" in proc.stdout
+
+
+def test_train_search_prints_every_trial_and_a_summary(tmp_path, capsys):
+    out = tmp_path / "s.pt"
+    code = main(["train", "--task", "Bitwise_Not", "--search", "--n-sequences", "5000", "--search-work", "5000",
+                 "--n-seeds", "2", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "searching Bitwise_Not (practical order)" in text
+    assert "find   training H=1, f 1/-, g 1/-, H=2, f 1/-, g 1/-" in text           # each group as it starts
+    assert "  find   H=1, f 1/-, g 1/-" in text and "steps  acc" in text           # each trial as it ends
+    assert "(practical order, " in text and "work units" in text                   # the summary
+    ck = load_checkpoint(out)
+    search = ck.training["search"]
+    assert search["order"] == "practical" and search["found"] and search["trials"]
+    assert {"architecture", "seeds", "steps", "test_accuracy", "seconds", "work"} <= set(search["trials"][0])
+
+
+def test_run_without_model_searches_then_prints_the_program(tmp_path, capsys):
+    code = main(["run", "--task", "Bitwise_Not", "--n-sequences", "5000", "--search-work", "5000",
+                 "--regression-budget", "1", "--json", str(tmp_path / "r.json")])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "  dataset  " in text and "  search   practical order" in text
+    assert "  find   H=1, f 1/-, g 1/-" in text                     # the search's trials, live
+    assert text.index("  search   Bitwise_Not: H=1") < text.index("  model      ok")
+    assert "def f(xs):" in text and "Bitwise_Not: SOLVED (symbolic program)" in text

@@ -12,20 +12,29 @@ from mips.models.checkpoint import load_checkpoint
 from mips.models.rnn import RNN
 from mips.tasks import BENCHMARK_TASKS, get_task, make_dataset
 from mips.tasks.automl import PAPER_ARCHITECTURES, paper_architecture
+from mips.search import SearchResult, Trial, index_of
 from mips.training import FAST_RECIPE, TrainResult, evaluate
 
 
-def _fake_train(log, perfect_if=lambda cfg: True):
-    """A trainer that returns an untrained network and a made-up outcome, recording each call."""
-    def train_fn(spec, config, *, recipe, seeds, dataset, time_limit_seconds):
-        log.append((spec.name, config, time_limit_seconds))
-        ok = perfect_if(config)
-        return TrainResult(model=RNN(config, seeds=(seeds[0],)), task=spec.name, config=config,
-                           recipe=FAST_RECIPE, seed=seeds[0], seeds=tuple(seeds), perfect=ok,
-                           test_accuracy=1.0 if ok else 0.5 + 0.01 * config.hidden_dim,
+def _fake_search(log, perfect_if=lambda name: True):
+    """A search that trains nothing: one made-up trial per task, recording each call."""
+    def search_fn(spec, *, dataset, work_budget, time_budget_seconds, on_event):
+        log.append((spec.name, work_budget, time_budget_seconds))
+        ok = perfect_if(spec.name)
+        config = RNNConfig(input_dim=spec.input_dim, output_dim=spec.output_dim, hidden_dim=1, hidden_depth=2,
+                           hidden_width=2)
+        best = TrainResult(model=RNN(config, seeds=(3,)), task=spec.name, config=config, recipe=FAST_RECIPE,
+                           seed=3, seeds=(2, 3), perfect=ok, test_accuracy=1.0 if ok else 0.75,
                            test_sequence_accuracy=1.0 if ok else 0.1, steps=7, seconds=0.5,
                            stopped="perfect" if ok else "plateau")
-    return train_fn
+        trials = (Trial(phase="find", index=index_of(config), architecture=config.describe(), seeds=(2, 3),
+                        perfect=ok, seed=3 if ok else None, test_accuracy=best.test_accuracy, steps=7, seconds=0.5,
+                        group=1, work=12.5, stopped=best.stopped),)
+        on_event({"event": "trial_end", **trials[0].to_dict()})
+        return SearchResult(task=spec.name, best=best, found=ok, trials=trials, seconds=0.5,
+                            stopped="done" if ok else "work_budget", order="practical", work=12.5,
+                            first_perfect_seconds=0.4 if ok else None)
+    return search_fn
 
 
 def _tiny(spec):
@@ -40,26 +49,6 @@ def test_paper_table_covers_the_benchmark_in_order():
     assert paper_architecture("Abs_Diff").output_depth == 2
     with pytest.raises(UnknownTaskError, match="Did you mean .*'Parity_All'"):
         paper_architecture("parity_al")
-
-
-@pytest.mark.parametrize("name", BENCHMARK_TASKS)
-def test_ladder_shape(name):
-    spec, paper = get_task(name), PAPER_ARCHITECTURES[name]
-    ladder = zoo.candidates(spec)
-    assert 1 <= len(ladder) <= zoo.MAX_CANDIDATES
-    assert len(set(ladder)) == len(ladder)
-    assert all(c.input_dim == spec.input_dim and c.output_dim == spec.output_dim for c in ladder)
-    first = ladder[0]
-    if paper.is_linear:
-        assert all(c.is_linear for c in ladder)
-        assert first.hidden_dim == paper.hidden_dim
-    elif paper.hidden_dim > zoo.LARGE_HIDDEN_DIM:
-        assert max(c.hidden_dim for c in ladder) <= 6
-    else:
-        assert (first.hidden_dim, first.hidden_depth, first.output_depth) == \
-            (paper.hidden_dim, paper.hidden_depth, paper.output_depth)
-        assert first.hidden_width == min(paper.hidden_width, zoo.MAX_ZOO_WIDTH)
-    assert all(c.hidden_width <= zoo.MAX_ZOO_WIDTH for c in ladder)
 
 
 # -- manifest -----------------------------------------------------------------------------------
@@ -107,44 +96,31 @@ def test_corrupt_manifest_message(tmp_path):
 
 
 # -- build ------------------------------------------------------------------------------------
-def test_ladder_stops_at_first_perfect_and_records_every_trial(tmp_path):
-    log = []
-    res = zoo.build_zoo(["Binary_Addition"], tmp_path, time_budget_per_task=40,
-                        train_fn=_fake_train(log, lambda c: c.hidden_width >= 32), dataset_fn=_tiny)
+def test_build_saves_the_search_result_and_records_every_trial(tmp_path):
+    log, events = [], []
+    res = zoo.build_zoo(["Binary_Addition"], tmp_path, work_per_task=5000, search_fn=_fake_search(log),
+                        dataset_fn=_tiny, on_event=events.append)
     entry = res.entries["Binary_Addition"]
-    assert [c.describe() for _, c, _ in log] == ["H=2, f 2/4, g 1/-", "H=2, f 2/32, g 1/-"]
-    assert log[0][2] == pytest.approx(20, abs=0.5)          # the paper's network gets half the budget
-    assert entry.perfect and entry.describe == "H=2, f 2/32, g 1/-"
-    assert [t["perfect"] for t in entry.trials] == [False, True]
-    assert entry.search == zoo.SEARCH_NAME
+    assert log == [("Binary_Addition", 5000, None)]
+    assert entry.perfect and entry.describe == "H=1, f 2/2, g 1/-" and entry.seed == 3
+    assert entry.trials[0]["architecture"] == "H=1, f 2/2, g 1/-" and entry.trials[0]["work"] == 12.5
+    assert entry.search == zoo.SEARCH_NAME and entry.work == 12.5 and entry.first_perfect_seconds == 0.4
+    assert [e["event"] for e in events] == ["task_start", "trial_end", "task_end"]
+    assert events[1]["task"] == "Binary_Addition"
     ckpt = zoo.load_zoo_model("Binary_Addition", tmp_path)
-    assert ckpt.config.hidden_width == 32 and ckpt.training["zoo"]["trials"] == list(entry.trials)
+    assert ckpt.config.hidden_width == 2 and ckpt.training["zoo"]["trials"] == list(entry.trials)
+    assert zoo.manifest(tmp_path)["Binary_Addition"] == entry
 
 
 def test_failed_task_keeps_its_best_network(tmp_path):
-    log = []
-    res = zoo.build_zoo(["Majority_0_3"], tmp_path, time_budget_per_task=4,
-                        train_fn=_fake_train(log, lambda c: False), dataset_fn=_tiny)
+    res = zoo.build_zoo(["Majority_0_3"], tmp_path, search_fn=_fake_search([], lambda name: False),
+                        dataset_fn=_tiny)
     entry = res.entries["Majority_0_3"]
-    assert len(log) == len(entry.trials) == len(zoo.candidates(get_task("Majority_0_3")))
-    assert not entry.perfect and entry.file == "Majority_0_3.pt"
-    assert entry.test_accuracy == max(t["accuracy"] for t in entry.trials)
+    assert not entry.perfect and entry.file == "Majority_0_3.pt" and entry.test_accuracy == 0.75
     assert (tmp_path / entry.file).is_file()
     with pytest.raises(CheckpointError, match="no perfect network for task 'Majority_0_3'.*allow_imperfect"):
         zoo.load_zoo_model("Majority_0_3", tmp_path)
     assert zoo.load_zoo_model("Majority_0_3", tmp_path, allow_imperfect=True).task == "Majority_0_3"
-
-
-def test_custom_ladder_is_used_and_recorded(tmp_path):
-    log = []
-    cfg = RNNConfig(input_dim=1, output_dim=1, hidden_dim=2, hidden_depth=2, hidden_width=16)
-    res = zoo.build_zoo(["Parity_Last2"], tmp_path, ladders={"Parity_Last2": [cfg]},
-                        train_fn=_fake_train(log), dataset_fn=_tiny)
-    assert [c for _, c, _ in log] == [cfg]
-    assert res.entries["Parity_Last2"].search == f"{zoo.SEARCH_NAME} (custom ladder)"
-    with pytest.raises(ConfigError, match="ladder for task 'Parity_Last2' must hold at least one"):
-        zoo.build_zoo(["Parity_Last2"], tmp_path, ladders={"Parity_Last2": []}, force=True,
-                      train_fn=_fake_train(log), dataset_fn=_tiny)
 
 
 def test_interrupted_build_resumes(tmp_path):
@@ -156,23 +132,24 @@ def test_interrupted_build_resumes(tmp_path):
 
     tasks = ["Bitwise_Not", "Parity_All", "Sum_All"]
     with pytest.raises(KeyboardInterrupt):
-        zoo.build_zoo(tasks, tmp_path, train_fn=_fake_train(log), dataset_fn=_tiny, on_event=stop_at_second)
+        zoo.build_zoo(tasks, tmp_path, search_fn=_fake_search(log), dataset_fn=_tiny, on_event=stop_at_second)
     assert list(zoo.manifest(tmp_path)) == ["Bitwise_Not"]      # written after the first task
     log.clear()
-    res = zoo.build_zoo(tasks, tmp_path, train_fn=_fake_train(log), dataset_fn=_tiny)
+    res = zoo.build_zoo(tasks, tmp_path, search_fn=_fake_search(log), dataset_fn=_tiny)
     assert res.skipped == ("Bitwise_Not",) and res.built == ("Parity_All", "Sum_All")
     assert [name for name, _, _ in log] == ["Parity_All", "Sum_All"]
     assert list(zoo.manifest(tmp_path)) == tasks
     log.clear()
-    res = zoo.build_zoo(["Bitwise_Not"], tmp_path, train_fn=_fake_train(log), dataset_fn=_tiny, force=True)
+    res = zoo.build_zoo(["Bitwise_Not"], tmp_path, search_fn=_fake_search(log), dataset_fn=_tiny, force=True)
     assert res.built == ("Bitwise_Not",) and len(log) == 1
 
 
-def test_real_training_on_a_tiny_dataset(tmp_path):
-    res = zoo.build_zoo(["Bitwise_Not"], tmp_path, time_budget_per_task=20,
+def test_real_search_on_a_tiny_dataset(tmp_path):
+    res = zoo.build_zoo(["Bitwise_Not"], tmp_path, work_per_task=20_000,
                         dataset_fn=lambda s: make_dataset(s, n_sequences=2000, seed=3))
     entry = res.entries["Bitwise_Not"]
     assert entry.perfect and entry.architecture["hidden_dim"] == 1
+    assert entry.trials and all(t["phase"] in ("find", "shrink") for t in entry.trials)
     data = make_dataset("Bitwise_Not", n_sequences=500, seed=9)
     acc, _ = evaluate(zoo.load_zoo_model("Bitwise_Not", tmp_path).model, data.x_test, data.y_test)
     assert acc[0] == 1.0
@@ -180,9 +157,9 @@ def test_real_training_on_a_tiny_dataset(tmp_path):
 
 def test_build_and_load_errors(tmp_path):
     with pytest.raises(UnknownTaskError, match="Did you mean .*'Parity_All'"):
-        zoo.build_zoo(["parity_al"], tmp_path, train_fn=_fake_train([]))
-    with pytest.raises(ConfigError, match="'time_budget_per_task' parameter of build_zoo"):
-        zoo.build_zoo(["Parity_All"], tmp_path, time_budget_per_task=0)
+        zoo.build_zoo(["parity_al"], tmp_path, search_fn=_fake_search([]))
+    with pytest.raises(ConfigError, match="'work_per_task' parameter of build_zoo"):
+        zoo.build_zoo(["Parity_All"], tmp_path, work_per_task=0)
     with pytest.raises(ConfigError, match="must name at least one task"):
         zoo.build_zoo([], tmp_path)
     zoo.write_manifest({"Parity_All": _entry()}, tmp_path)
@@ -190,6 +167,24 @@ def test_build_and_load_errors(tmp_path):
         zoo.load_zoo_model("Parity_Al", tmp_path)
     with pytest.raises(CheckpointError, match="no such file"):
         zoo.load_zoo_model("Parity_All", tmp_path)       # listed, but the .pt file is missing
+
+
+@pytest.mark.slow
+def test_distributed_build_writes_the_same_manifest(tmp_path):
+    """Two tasks on a two-process LocalCluster, each in its own child process: real searches."""
+    from mips.zoo_dispatch import build_zoo_distributed
+
+    events = []
+    res = build_zoo_distributed(["Bitwise_Not", "Bitwise_And"], tmp_path, work_per_task=3_000, n_workers=2,
+                                n_sequences=2_000, on_event=events.append)
+    assert set(res.built) == {"Bitwise_Not", "Bitwise_And"} and not res.skipped
+    entries = zoo.manifest(tmp_path)
+    assert list(entries) == ["Bitwise_And", "Bitwise_Not"]                    # paper order
+    assert all(e.perfect and e.trials and e.work <= 3_000 for e in entries.values())
+    assert sorted(e["task"] for e in events if e["event"] == "task_end") == ["Bitwise_And", "Bitwise_Not"]
+    assert not list(tmp_path.glob(".*.entry.json"))                           # no leftovers
+    again = build_zoo_distributed(["Bitwise_Not", "Bitwise_And"], tmp_path, work_per_task=3_000, n_workers=2)
+    assert again.skipped == ("Bitwise_Not", "Bitwise_And") and not again.built
 
 
 # -- the shipped zoo --------------------------------------------------------------------------
@@ -224,17 +219,19 @@ def test_cli_build_then_list(tmp_path, monkeypatch, capsys):
 
     real_build = zoo.build_zoo
     monkeypatch.setattr(zoo, "build_zoo", lambda *a, **k: real_build(*a, **k, dataset_fn=_tiny,
-                                                                      train_fn=_fake_train([])))
+                                                                      search_fn=_fake_search([])))
     assert main(["zoo", "list", "--zoo-dir", str(tmp_path)]) == 1
     assert "is empty: build it with `python -m mips zoo build`" in capsys.readouterr().out
-    assert main(["zoo", "build", "--tasks", "Parity_All", "Sum_All", "--zoo-dir", str(tmp_path),
-                 "--time-budget-per-task", "5"]) == 0
-    assert "built 2 tasks (2 perfect), skipped 0" in capsys.readouterr().out
-    assert main(["zoo", "build", "--tasks", "Parity_All", "--zoo-dir", str(tmp_path)]) == 0
+    assert main(["zoo", "build", "--tasks", "Parity_All", "Sum_All", "--out", str(tmp_path),
+                 "--work-per-task", "5000", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "built 2 tasks (2 perfect), skipped 0" in out
+    assert "Parity_All" in out and "find" in out and "perfect" in out          # every trial as it ends
+    assert main(["zoo", "build", "--tasks", "Parity_All", "--zoo-dir", str(tmp_path), "--workers", "1"]) == 0
     assert "built 0 tasks (0 perfect), skipped 1" in capsys.readouterr().out
     assert main(["zoo", "list", "--zoo-dir", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:4] == ["Parity_All", "H=1,", "f", "2/2,"] and "perfect" in lines[0]
     assert lines[-1] == "2 of 2 tasks have a perfect network."
-    assert main(["zoo", "build", "--tasks", "Parity_Al", "--zoo-dir", str(tmp_path)]) == 2
+    assert main(["zoo", "build", "--tasks", "Parity_Al", "--zoo-dir", str(tmp_path), "--workers", "1"]) == 2
     assert "Did you mean" in capsys.readouterr().err

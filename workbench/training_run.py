@@ -2,7 +2,7 @@
 
 A :class:`TrainingLog` collects the evaluation points (for the live curves) and the search trials;
 :func:`run_training` and :func:`run_search` call :func:`mips.training.train` /
-:func:`mips.search.search` with a progress callback and a cancel flag, and return a
+:func:`mips.find_network.find_network` with a progress callback and a cancel flag, and return a
 :class:`RunOutcome` the page shows and keeps in the session.
 """
 
@@ -16,7 +16,6 @@ from typing import Any
 
 from mips.models.config import RNNConfig
 from mips.models.rnn import RNN
-from mips.search import search
 from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
 from mips.training import EvalPoint, train
@@ -45,7 +44,7 @@ class TrainingLog:
         best = max(point.accuracy) if point.accuracy else 0.0
         self.status = f"step {point.step:,} of {total_steps:,}: best checked accuracy {best:.4%}"
 
-    elapsed: float = 0.0     # seconds, for searches (their progress is time against the budget)
+    elapsed: float = 0.0     # searches: work done (practical order) or seconds (paper order), against total_steps
 
     @property
     def fraction(self) -> float:
@@ -138,35 +137,55 @@ def run_training(spec: TaskSpec, config: RNNConfig, dataset: Dataset, log: Train
 
 
 def run_search(spec: TaskSpec, dataset: Dataset, log: TrainingLog, *, recipe: str = "fast", n_seeds: int = 3,
-               time_budget_seconds: float = 120.0, on_update: Callable[[TrainingLog], None] | None = None,
+               order: str = "practical", work_budget: float | None = None,
+               time_budget_seconds: float | None = None, on_update: Callable[[TrainingLog], None] | None = None,
                should_stop: Callable[[], bool] | None = None) -> RunOutcome:
-    """The smallest-network search; ``on_update`` is called at every trial start and end."""
+    """A network search (``order``: practical or paper); ``on_update`` is called at every group or trial
+    start and end. Progress is work against ``work_budget`` (practical order) or time against
+    ``time_budget_seconds``."""
+    from mips.find_network import find_network
+    from mips.practical_search import DEFAULT_WORK_BUDGET
+
     start = time.perf_counter()
+    budget = (DEFAULT_WORK_BUDGET if work_budget is None else float(work_budget)) if order == "practical" else None
+    work_done = [0.0]
 
     def on_event(event: dict[str, Any]) -> None:
         kind = event.get("event")
-        if kind == "trial_start":
+        if kind == "group_start":
+            seeds = event.get("seeds") or [0]
+            log.status = (f"group {event.get('group')} ({event.get('phase')}): training "
+                          f"{', '.join(event.get('architectures', []))}, seeds {seeds[0]}-{seeds[-1]}...")
+        elif kind == "trial_start" and "group" not in event and order == "paper":
             log.status = f"trial {event.get('n_trials', 0) + 1}: training {event.get('architecture')}..."
         elif kind == "trial_end":
+            seeds = event.get("seeds") or ()
             with log.lock:
                 log.trials.append({"phase": event.get("phase"), "architecture": event.get("architecture"),
-                                  "perfect": bool(event.get("perfect")),
-                                  "test_accuracy": float(event.get("test_accuracy", 0.0)),
-                                  "steps": int(event.get("steps", 0)),
-                                  "seconds": round(float(event.get("seconds", 0)), 2)})
+                                   "seeds": f"{seeds[0]}-{seeds[-1]}" if seeds else "",
+                                   "perfect": bool(event.get("perfect")),
+                                   "test_accuracy": float(event.get("test_accuracy", 0.0)),
+                                   "steps": int(event.get("steps", 0)),
+                                   "stopped": event.get("stopped") or "",
+                                   "seconds": round(float(event.get("seconds", 0)), 2)})
             log.status = f"{len(log.trials)} trial(s) done"
+        elif kind == "done":
+            log.status = event.get("summary", log.status)
+        if "work_total" in event or "work" in event:
+            work_done[0] = float(event.get("work_total", event.get("work")) or 0.0)
         with log.lock:
-            log.total_steps = int(time_budget_seconds)
-            log.elapsed = time.perf_counter() - start
+            if budget is not None:             # progress: work done against the work budget
+                log.total_steps, log.elapsed = int(budget), work_done[0]
+            else:                              # progress: seconds against the wall-clock budget
+                log.total_steps, log.elapsed = int(time_budget_seconds or 0), time.perf_counter() - start
         if on_update is not None:
             on_update(log)
 
-    res = search(spec, recipe=recipe, n_seeds=n_seeds, time_budget_seconds=time_budget_seconds, dataset=dataset,
-                 on_event=on_event, should_stop=should_stop)
+    res = find_network(spec, order=order, dataset=dataset, recipe=recipe, n_seeds=n_seeds, work_budget=budget,
+                       time_budget_seconds=time_budget_seconds, on_event=on_event, should_stop=should_stop)
     if res.best is None:
         return RunOutcome(kind="search", model=None, training={}, seed=0, perfect=False, stopped=res.stopped,
                           summary=res.summary())
-    meta = res.best.metadata()
-    meta["search"] = {"trials": [t.to_dict() for t in res.trials], "stopped": res.stopped}
+    meta = {**res.best.metadata(), "search": res.metadata()}
     return RunOutcome(kind="search", model=res.best.model, training=meta, seed=res.best.seed, perfect=res.found,
                       stopped=res.stopped, summary=res.summary())

@@ -83,3 +83,12 @@ def counterexample_table(steps: list[dict]):
 def wrong_steps(steps: list[dict]) -> list[int]:
     """Indices of the steps whose program output differs from the expected one."""
     return [i for i, row in enumerate(counterexample_rows(steps)) if row["ok"] == "WRONG"]
+
+
+def readability_caption(program, task) -> str:
+    """One line on how a program reads: its score (lower reads better), size, variables and flags."""
+    from mips.readable import readability, task_constants
+    r = readability(program, task_constants(task.input_values))
+    flags = f"; reads poorly: {', '.join(r.flags)}" if r.flags else ""
+    return (f"readability score {r.score:g} (lower reads better): size {r.size}, "
+            f"{r.n_vars} state variable{'s' if r.n_vars != 1 else ''}{flags}")

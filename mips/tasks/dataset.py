@@ -2,6 +2,12 @@
 
 Randomness comes only from ``np.random.default_rng(np.random.SeedSequence(seed))``; the same seed
 gives the same dataset. The first ``int(n * train_fraction)`` rows are train, the rest test.
+
+De-duplication (``deduplicate=True``) keeps the first occurrence of each distinct input sequence
+and shuffles them before the split, so no test sequence is also a training sequence. Searches use
+it whenever the task's input space is small (:func:`search_dataset`): a T = 10 binary task has
+only 1,024 distinct sequences, so a million drawn ones are almost all repeats, and a test split
+drawn the same way would be mostly training sequences.
 """
 
 from __future__ import annotations
@@ -81,10 +87,25 @@ def _unique_rows(x: np.ndarray) -> np.ndarray:
 
 
 MAX_DATASET_NUMBERS = 250_000_000   # inputs and outputs of all sequences, checked before allocating
+SMALL_INPUT_SPACE = 2 ** 24          # searches de-duplicate tasks with at most this many input sequences
+
+
+def input_space_size(task: TaskSpec, seq_len: int | None = None) -> int:
+    """How many distinct input sequences of length ``seq_len`` (default the task's) exist (exact int)."""
+    length = task.seq_len if seq_len is None else seq_len
+    return len(task.input_values) ** (task.input_dim * length)
+
+
+def search_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int = 42) -> Dataset:
+    """The dataset a network search trains on: :func:`make_dataset`, de-duplicated when the task
+    has at most :data:`SMALL_INPUT_SPACE` distinct input sequences (train and test then disjoint)."""
+    spec = get_task(task) if isinstance(task, str) else task
+    small = isinstance(spec, TaskSpec) and input_space_size(spec) <= SMALL_INPUT_SPACE
+    return make_dataset(spec, n_sequences=n_sequences, seed=seed, deduplicate=True if small else None)
 
 
 def make_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int = 42,
-                 seq_len: int | None = None) -> Dataset:
+                 seq_len: int | None = None, deduplicate: bool | None = None) -> Dataset:
     """Generate a task's dataset and split it into train and test.
 
     Parameters
@@ -98,6 +119,9 @@ def make_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int
         Seed of the only random generator used.
     seq_len : int, optional
         Sequence length (default: the task's ``seq_len``); used for length generalisation.
+    deduplicate : bool, optional
+        Keep only distinct input sequences, shuffled, so that train and test are disjoint
+        (default: the task's ``deduplicate``). Fewer than ``n_sequences`` may remain.
 
     Returns
     -------
@@ -121,7 +145,10 @@ def make_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int
     if x.shape != (n, length, spec.input_dim) or x.dtype != np.int64:
         raise ConfigError(f"sample_inputs of task '{spec.name}' must return an int64 array of shape "
                           f"{(n, length, spec.input_dim)}. Got {x.dtype} of shape {x.shape} instead.")
-    if spec.deduplicate:
+    if deduplicate is not None and not isinstance(deduplicate, bool):
+        raise ConfigError(f"The 'deduplicate' parameter of {_OWNER} must be a bool or None. "
+                          f"Got {deduplicate!r} instead.")
+    if spec.deduplicate if deduplicate is None else deduplicate:
         x = x[_unique_rows(x)]
         x = x[rng.permutation(x.shape[0])]
     y = np.ascontiguousarray(spec.compute_outputs(x))

@@ -101,3 +101,12 @@ def test_a_table_program_that_is_not_exact_cannot_be_accepted():
     assert any(t.startswith("Not solved (table program)") for t in texts(at.error))
     assert not [b for b in at.button if b.key == "accept_program"]
     assert any("cannot be accepted" in c for c in texts(at.caption))
+
+
+def test_the_runner_up_programs_are_listed_with_their_readability():
+    from tests.app.conftest import open_app
+    at = open_app("Sum_Last3", "program")
+    expanders = [e for e in at.expander if e.label.startswith("Other verified programs")]
+    assert expanders, [e.label for e in at.expander]
+    body = " ".join(m.value for m in expanders[0].markdown) + " ".join(c.value for c in expanders[0].caption)
+    assert "readability score" in body and "magic constant" in body      # the raw lattice program

@@ -35,5 +35,23 @@ def test_search_mode_renders():
     at = open_app("Parity_All", "train")
     at.radio(key="train_mode").set_value("Search the smallest network").run()
     assert not at.exception
-    assert at.number_input(key="search_limit").value == 120
+    assert at.number_input(key="search_limit").value == 300
+    assert at.radio(key="search_order").value == "practical"
+    assert at.number_input(key="search_work").value == 250_000
     assert not at.get("number_input") or "train_hidden_dim" not in [w.key for w in at.number_input]
+
+
+def test_search_runs_and_lists_every_trial():
+    at = open_app("Bitwise_Not", "train")
+    at.radio(key="train_mode").set_value("Search the smallest network").run()
+    at.select_slider(key="train_n_sequences").set_value(20_000)
+    at.number_input(key="train_seeds").set_value(2)
+    at.number_input(key="search_work").set_value(10_000)
+    at.button(key="train_start").click().run()
+    assert not at.exception, at.exception
+    record = at.session_state["mips_train_history"]
+    outcome, log = record["outcome"], record["log"]
+    assert outcome is not None and outcome.kind == "search"
+    assert log.trials and {"architecture", "seeds", "steps", "test_accuracy", "seconds"} <= set(log.trials[0])
+    assert outcome.perfect and "practical order" in outcome.summary
+    assert outcome.training["search"]["order"] == "practical"

@@ -11,7 +11,7 @@ from mips.pipeline import PipelineConfig, run_pipeline
 from mips.projection import project
 from mips.trace import HiddenTrace
 from mips.zoo import load_zoo_model
-from workbench import bench, figures, tables
+from workbench import bench, figures, lattice_view, normalizer_view, tables
 from workbench.program_edit import check_edited_program, report_json
 
 
@@ -28,15 +28,17 @@ def _trace(n=20, t=4, h=3):
                        output=x.astype(np.float64))
 
 
-@pytest.mark.parametrize("color_by", figures.COLOR_CHOICES, ids=figures.COLOR_CHOICES)
+@pytest.mark.parametrize("color_by", ["output", "step"])
 @pytest.mark.parametrize("dims", [2, 3], ids=["2d", "3d"])
 def test_hidden_state_figure_has_every_point_and_the_trajectory(color_by, dims):
     proj = project(_trace(), n_components=dims)
     fig = figures.hidden_state_figure(proj, color_by, sequence=3, upto_step=2, resolution=None)
     assert isinstance(fig, go.Figure)
-    assert len(fig.data[0].x) == 20 * 5
-    traj = fig.data[1]
-    assert list(traj.text) == ["step 0", "step 1", "step 2"]
+    points = [d for d in fig.data if d.name != "sequence 3" and d.name != "start of the trajectory"]
+    assert sum(len(d.x) for d in points) == 20 * 5
+    traj = next(d for d in fig.data if d.name == "sequence 3")
+    assert [t for t in traj.text if t] and all(t.startswith("step") for t in traj.text if t)
+    assert sorted(int(v) for t in traj.text if t for v in t.split(" ", 1)[1].split(", ")) == [0, 1, 2]
     assert np.allclose(traj.x, proj.coords[(proj.sequence == 3) & (proj.step <= 2), 0])
 
 
@@ -49,8 +51,8 @@ def test_thin_points_keeps_one_point_per_cell_and_colour():
     assert index.tolist() == [0, 1, 2, 3, 4] and counts.sum() == 5
     proj = project(_trace(n=200))
     fig = figures.hidden_state_figure(proj, "output", resolution=3)
-    assert len(fig.data[0].x) <= 3 * 3 * 3 * 2          # cells x colours (output 0/1 or none)
-    assert any("more state(s) at this spot" in t for t in fig.data[0].text)
+    assert sum(len(d.x) for d in fig.data) <= 3 * 3 * 3          # per colour (output 0/1 or none), one per cell
+    assert any("more state(s) at this spot" in t for d in fig.data for t in d.text)
 
 
 def test_color_values_and_bad_choice():
@@ -63,24 +65,24 @@ def test_color_values_and_bad_choice():
         figures.hidden_state_figure(proj, sequence=99)
 
 
-def test_lattice_figure_draws_basis_from_offset_and_hover_shows_codes(parity):
+def test_lattice_hidden_figure_hover_shows_codes(parity):
     lattice = next(i for i, c in enumerate(parity.encoding.candidates) if c.kind == "lattice")
-    proj = project(parity.trace, parity.encoding.candidates[lattice], max_sequences=50)
-    fig = figures.lattice_figure(proj)
+    enc = parity.encoding.candidates[lattice]
+    proj = project(parity.trace, enc, max_sequences=50)
+    fig = lattice_view.hidden_figure(proj, enc)
     names = [d.name for d in fig.data]
-    assert "basis b1" in names and "offset" in names
-    b1 = fig.data[names.index("basis b1")]
-    assert np.allclose([b1.x[1] - b1.x[0], b1.y[1] - b1.y[0]], proj.basis[0][:2])
-    assert "code z = " in fig.data[0].text[0] and "lattice coords" in fig.data[0].text[0]
+    assert "lattice points z" in names and any(n and n.startswith("b1") for n in names)
+    assert "state (code z) " in fig.data[0].text[0] and "lattice coords" in fig.data[0].text[0]
 
 
-def test_weight_heatmaps_one_row_per_layer_before_and_after(parity):
+def test_weight_figures_one_per_layer_before_after_and_change(parity):
     step = parity.normalization.steps[0]
-    fig = figures.weight_heatmaps(step.before, step.after)
-    n_layers = len(figures.weight_matrices(step.before))
-    assert len(fig.data) == 2 * n_layers
+    figs = normalizer_view.weight_figures(step.before, step.after)
+    assert len(figs) == len(step.before.f_weights) + len(step.before.g_weights)
+    layer, fig = figs[0]
     w, b = step.before.f_weights[0], step.before.f_biases[0]
-    assert np.allclose(np.asarray(fig.data[0].z)[::-1], np.hstack([w, b[:, None]])[:64, :64])
+    assert np.allclose(np.asarray(fig.data[0].z), w) and np.allclose(np.asarray(fig.data[1].z).ravel(), b)
+    assert list(fig.data[0].x) == list(layer.columns) and layer.columns[-1] == "x"
 
 
 def test_small_figures():
@@ -100,6 +102,7 @@ def test_tables_from_a_pipeline_run(parity):
     assert rows[0]["accuracy"] == 1.0
     trans = tables.transition_rows(parity.fsm)
     assert len(trans) == parity.fsm.minimal.n_states and {"x=0", "x=1"} <= set(trans[0])
+    assert [r["state (code z)"] for r in trans] == ["0 (start)", "1"]
     summary = tables.minimisation_summary(parity.fsm)
     assert summary["minimal Moore states"] == 2 and summary["status"] == "finite"
     stages = tables.stage_rows(parity)
@@ -115,7 +118,8 @@ def test_edit_check_outcomes(parity):
     good = to_source(parity.program)
     ok = check_edited_program(good, parity)
     assert ok.outcome == "verified" and ok.ok and ok.message.startswith("Verified")
-    bad = check_edited_program(good.replace("a ^ x", "a | x"), parity)
+    assert " ^ x" in good                                  # parity: the state XOR the input
+    bad = check_edited_program(good.replace(" ^ x", " | x"), parity)
     assert bad.outcome == "failed" and "counterexample" in bad.message
     ce = bad.verification.counterexample
     rows = tables.counterexample_rows(ce.steps)

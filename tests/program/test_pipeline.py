@@ -33,8 +33,11 @@ def test_sum_all_solved_with_the_right_initial_state(sum_all):
 
 def test_report_has_exactly_the_documented_schema(sum_all):
     rep = sum_all.report()
-    assert set(rep) == {"task", "solved", "program_kind", "program", "method", "rnn", "verification", "stages",
-                        "seconds"}
+    assert set(rep) == {"task", "solved", "program_kind", "program", "method", "rnn", "verification", "readability",
+                        "alternatives", "stages", "seconds"}
+    assert set(rep["readability"]) == {"score", "size", "n_vars", "flags"}
+    for alt in rep["alternatives"]:
+        assert set(alt) == {"program", "method", "readability"}
     assert set(rep["rnn"]) == {"hidden_dim", "hidden_depth", "hidden_width", "output_depth", "output_width",
                                "test_accuracy"}
     assert set(rep["verification"]) == {"task_accuracy", "rnn_agreement", "n_sequences", "exhaustive",

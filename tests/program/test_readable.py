@@ -1,0 +1,110 @@
+"""Programs for people (issue 14): canonical state, names by evidence, the most readable verified
+program. Planted programs check each rewrite exactly; zoo networks check the whole pipeline."""
+
+import numpy as np
+import pytest
+
+from mips.codegen import to_source
+from mips.pipeline import PipelineConfig, run_pipeline
+from mips.program import Program, run_program
+from mips.readable import name_variables, polish, readability, simplify, task_constants
+from mips.regression.formula import Formula
+from mips.zoo import load_zoo_model
+
+RNG = np.random.default_rng(0)
+DIGITS = RNG.integers(0, 10, (300, 10, 1))
+BITS2 = RNG.integers(0, 2, (300, 10, 2))
+
+
+def _program(updates, outputs, initial, inputs=("x",), state=None):
+    state = state or tuple("abcdeg"[:len(updates)])
+    return Program(task="t", kind="symbolic", method="planted", inputs=inputs, state=state,
+                   initial=tuple(initial), updates=tuple(Formula(expr=e, method="linear") for e in updates),
+                   outputs=tuple(Formula(expr=e, method="linear") for e in outputs))
+
+
+def _same_outputs(p, q, x):
+    np.testing.assert_array_equal(run_program(p, x).outputs, run_program(q, x).outputs)
+
+
+def test_negated_offset_registers_become_a_shift_register_with_the_sum():
+    raw = _program(["-b + 123", "c - 1", "x"], ["-a + b + c + 125"], (0, -1, 0))    # the shipped Sum_Last3
+    p = polish(raw, DIGITS, tuple(range(10)))
+    assert p.state == ("last1", "last2", "last3") and p.initial == (0, 0, 0)
+    assert [f.expr for f in p.updates] == ["x", "last1", "last2"]
+    assert [f.expr for f in p.outputs] == ["last1 + last2 + last3"]
+    assert "x of 2 steps ago" in p.comments["last3"]
+    _same_outputs(raw, p, DIGITS)
+    allowed = task_constants(tuple(range(10)))
+    assert "magic constant" in readability(raw, allowed).flags and not readability(p, allowed).flags
+    assert readability(p, allowed).score < readability(raw, allowed).score
+
+
+def test_an_output_of_the_current_input_needs_no_state():
+    raw = _program(["x1 + x2"], ["a != 0"], (0,), inputs=("x1", "x2"))
+    p = simplify(raw, BITS2)
+    assert p.state == () and [f.expr for f in p.outputs] == ["x1 + x2 != 0"]
+    _same_outputs(raw, p, BITS2)
+    assert "a = " not in to_source(p) and "for x1, x2 in xs:" in to_source(p)
+
+
+def test_unused_and_duplicated_variables_are_dropped():
+    raw = _program(["a + x", "b + x", "c * 2 + 1"], ["a + b"], (0, 0, 5))
+    p = simplify(raw, DIGITS)
+    assert len(p.state) == 1
+    _same_outputs(raw, p, DIGITS)
+    assert "unused variable" in readability(raw, task_constants(tuple(range(10)))).flags
+
+
+def test_names_come_from_evidence_with_a_comment():
+    carry = _program(["a ^ x1 ^ x2", "(a + x1 + x2) // 2"], ["(b + x1 + x2) % 2"], (0, 0), inputs=("x1", "x2"))
+    named = name_variables(_program(["(b + x1 + x2) % 2", "(b + x1 + x2) // 2"], ["a"], (0, 0),
+                                    inputs=("x1", "x2")), BITS2, (0, 1))
+    assert named.state == ("flag", "carry")
+    assert named.comments["carry"] == "(x1 + x2 + carry) // 2 (on every traced step)"
+    total = name_variables(_program(["a + x"], ["a"], (0,)), DIGITS, tuple(range(10)))
+    assert total.state == ("total",)
+    residue = name_variables(_program(["(a + x) % 5"], ["a"], (0,)), RNG.integers(0, 5, (100, 10, 1)),
+                             tuple(range(5)))
+    assert residue.state == ("residue",)
+    assert carry.state == ("a", "b")          # planted programs keep their names until named
+
+
+def test_renaming_swapped_names_is_safe():
+    p = _program(["b", "x"], ["a + b"], (0, 0))                   # a is two back, b one back
+    q = polish(p, DIGITS, tuple(range(10)))
+    _same_outputs(p, q, DIGITS)
+    assert [f.expr for f in q.updates] == ["x", "last1"]
+
+
+CFG = PipelineConfig(n_sequences=20_000)
+
+
+@pytest.fixture(scope="module")
+def zoo_runs():
+    return {t: run_pipeline(t, CFG, model=load_zoo_model(t)) for t in ("Sum_Last3", "Parity_Last2", "Bit_Shift_Right")}
+
+
+def test_zoo_programs_read_as_a_person_would_write_them(zoo_runs):
+    r = zoo_runs
+    assert all(run.solved for run in r.values())
+    sum3 = r["Sum_Last3"].program
+    assert [f.expr for f in sum3.updates] == ["x", "last1", "last2"] and sum3.outputs[0].expr == "last1 + last2 + last3"
+    par = r["Parity_Last2"].program
+    assert len(par.state) <= 2 and par.size <= 6 and any("^" in f.expr for f in par.updates + par.outputs)
+    shift = r["Bit_Shift_Right"].program
+    assert [f.expr for f in shift.updates] == ["x", "last1"] and shift.outputs[0].expr == "last2"
+
+
+@pytest.mark.slow
+def test_zoo_stateless_and_carry_programs():
+    """Both tasks are checked on all 2**20 input sequences: slow, so with `make test-all`."""
+    assert run_pipeline("Bitwise_Or", CFG, model=load_zoo_model("Bitwise_Or")).program.state == ()
+    assert "carry" in run_pipeline("Binary_Addition", CFG, model=load_zoo_model("Binary_Addition")).program.state
+
+
+def test_the_report_lists_the_runner_up_programs(zoo_runs):
+    rep = zoo_runs["Sum_Last3"].report()
+    assert rep["readability"]["flags"] == [] and rep["alternatives"]
+    assert all("def f(xs):" in a["program"] for a in rep["alternatives"])
+    assert min(a["readability"]["score"] for a in rep["alternatives"]) >= rep["readability"]["score"]
