@@ -18,8 +18,8 @@ for at most :data:`POLISH_STEPS` steps, stopping after :data:`LR_CUTS` cuts that
 Only training sequences are mined; the test split is used only to confirm that the network is
 perfect (:mod:`mips.perfect_check`). Work is counted like training (:mod:`mips.group_training`).
 Measured: an H=4, f 2/64 network for Add_Mod_7 at 99.9958% (84 wrong outputs of 2,000,000)
-became perfect after 2,800 polishing steps; the same network trained 3,000 more steps without
-polishing did not.
+became perfect after 2,800 polishing steps, where training that architecture 6,000 steps instead
+of 4,000 reached 99.99915%.
 """
 
 from __future__ import annotations

@@ -6,16 +6,17 @@ spent a 420 s budget on 23 linear networks). This search instead:
 
 1. **find**: trains small candidates in groups (:func:`find_plan`), linear and nonlinear
    interleaved by cost: linear RNNs with H = 1-4, then a small nonlinear f, a linear f with a
-   nonlinear readout g, wider f, more linear H, and so on up to f 3/64. The architectures of a
-   group share depths and train together with several seeds as one batched model
+   nonlinear readout g, wider and deeper f, more linear H, up to H = 8, f 3/128. The
+   architectures of a group share depths and train together with several seeds as one batched model
    (:mod:`mips.group_training`), which drops hopeless members early (no progress for
    :data:`SEARCH_PATIENCE` evaluations, successive halving) and stops at the first perfect one;
 2. **polish**: when the plan is done without a perfect network, the groups' best networks that
    are nearly perfect (at least :data:`mips.polish.POLISH_FROM` of the outputs right) are
    polished, most accurate first, with hard examples and a rounding margin (:mod:`mips.polish`),
    which removes the last few errors training leaves (in the shrink phase at once);
-3. **escalate**: when the plan is done without a perfect network, the most accurate groups are
-   trained again with new seeds and twice the steps, while the budget lasts;
+3. **escalate**: when nothing is perfect yet, the most accurate groups are trained again with
+   new seeds, first with as many steps, then twice and four times as many (and patience to
+   match), their nearly perfect networks polished at once, while the budget lasts;
 4. **shrink**: with the budget left, neighbours of the best perfect network (H - 1, half the
    width, one layer fewer) are tried, and the search moves to any that is perfect, until none
    is or the budget is spent. Interpretation prefers small networks: smaller H first, then
@@ -75,6 +76,7 @@ def find_plan(spec) -> list[tuple[RNNConfig, ...]]:
         [_cfg(spec, h, 3, 64) for h in (4, 6)],
         [_cfg(spec, h) for h in (10, 12, 16)],
         [_cfg(spec, 8, 2, 128)],
+        [_cfg(spec, 8, 3, 128)],
     )]
 
 
@@ -192,7 +194,7 @@ def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFA
         return False
 
     def run(configs: Sequence[RNNConfig], phase: str, seeds: tuple[int, ...], steps: int | None = None,
-            polish_now: bool = True) -> GroupResult | None:
+            polish_now: bool = True, patience: int = SEARCH_PATIENCE) -> GroupResult | None:
         if out_of_budget():
             return None
         state["group"] += 1
@@ -205,10 +207,12 @@ def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFA
         work, secs = left()
         members = [Member(c, s) for c in configs for s in seeds]
         res = train_group_fn(spec, members, recipe=rec, dataset=dataset, max_steps=steps, work_limit=work,
-                             time_limit_seconds=secs, patience=SEARCH_PATIENCE, should_stop=should_stop,
+                             time_limit_seconds=secs, patience=patience, should_stop=should_stop,
                              on_progress=on_progress)
         state["work"] += res.work
-        tried.update(configs)
+        # an architecture counts as tried unless all its members were cut short by a companion's
+        # success (a smaller one may have been close: the shrink phase trains it again)
+        tried.update(c for c in configs if any(o.config == c and o.stopped != "companion" for o in res.outcomes))
         for c in configs:
             mine = [o for o in res.outcomes if o.config == c]
             top = max(mine, key=lambda o: (o.perfect, o.full_accuracy, o.accuracy))
@@ -285,7 +289,7 @@ def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFA
         if perfect or out_of_budget():
             break
         polish_one(o, group_seeds, gid, res)
-    # 3. escalate: the most accurate groups again, new seeds, twice the steps each time
+    # 3. escalate: the most accurate groups again with new seeds: first as long, then twice as long
     escalation = 0
     base_steps = rec.steps_for(spec.name)
     while not perfect and state["stopped"] == "done" and group_best and escalation < MAX_ESCALATIONS:
@@ -296,7 +300,9 @@ def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFA
                 ranked.append(configs)
         new_seeds = tuple(s + n_seeds * escalation for s in seeds)
         for configs in ranked[:ESCALATE_GROUPS]:
-            res = run(configs, "find", new_seeds, steps=base_steps * 2 ** escalation)
+            longer = 2 ** (escalation - 1)         # patience grows with the schedule: the last errors go
+            res = run(configs, "escalate", new_seeds, steps=base_steps * longer,   # as the rate decays
+                      patience=SEARCH_PATIENCE * longer)
             if res is None or perfect or state["stopped"] != "done":
                 break
             group_best.append((max(o.accuracy for o in res.outcomes), configs))

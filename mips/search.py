@@ -78,15 +78,15 @@ def equivalent(a: int, b: int) -> bool:
 class Trial:
     """One architecture trained with several seeds.
 
-    ``phase`` is ``sweep`` / ``bisect`` in the paper's order and ``find`` / ``shrink`` / ``polish``
-    in the practical one (:mod:`mips.practical_search`), where several architectures train together as
+    ``phase`` is ``sweep`` / ``bisect`` in the paper's order and ``find`` / ``polish`` /
+    ``escalate`` / ``shrink`` in the practical one (:mod:`mips.practical_search`), where several architectures train together as
     one group: ``group`` numbers it, ``seconds`` is the group's, ``work`` this architecture's
     share of the group's work units, ``stopped`` why its best seed stopped, and
     ``test_accuracy`` is on the whole test split when ``full_accuracy`` else on the checked
     test sequences of its last evaluation.
     """
 
-    phase: Literal["sweep", "bisect", "find", "shrink", "polish"]
+    phase: Literal["sweep", "bisect", "find", "polish", "escalate", "shrink"]
     index: int
     architecture: str                # RNNConfig.describe()
     seeds: tuple[int, ...]

@@ -102,16 +102,17 @@ def test_work_budget_is_counted_not_timed():
     assert [t.to_dict() | {"seconds": 0} for t in again.trials] == [t.to_dict() | {"seconds": 0} for t in res.trials]
 
 
-def test_escalation_retrains_the_most_accurate_groups_longer_with_new_seeds():
+def test_escalation_retrains_the_most_accurate_groups_with_new_seeds_then_longer():
     log = []
     plan = [[cfg(1)], [cfg(2, 2, 8)], [cfg(4, 2, 32)]]
     res = practical_search(SPEC, dataset=object(), n_seeds=2, plan=plan, work_budget=None,
                            train_group_fn=fake_group(lambda c: False, log))
     assert res.stopped == "exhausted" and not res.found and res.best is not None
     escalations = [(configs[0].describe(), seeds, steps) for configs, seeds, steps, _ in log[3:]]
-    assert escalations == [("H=4, f 2/32, g 1/-", [2, 3], 8000), ("H=2, f 2/8, g 1/-", [2, 3], 8000),
-                           ("H=4, f 2/32, g 1/-", [4, 5], 16000), ("H=2, f 2/8, g 1/-", [4, 5], 16000),
-                           ("H=4, f 2/32, g 1/-", [6, 7], 32000), ("H=2, f 2/8, g 1/-", [6, 7], 32000)]
+    assert escalations == [("H=4, f 2/32, g 1/-", [2, 3], 4000), ("H=2, f 2/8, g 1/-", [2, 3], 4000),
+                           ("H=4, f 2/32, g 1/-", [4, 5], 8000), ("H=2, f 2/8, g 1/-", [4, 5], 8000),
+                           ("H=4, f 2/32, g 1/-", [6, 7], 16000), ("H=2, f 2/8, g 1/-", [6, 7], 16000)]
+    assert {t.phase for t in res.trials[3:]} == {"escalate"}
 
 
 def test_parameters_are_checked():
@@ -205,3 +206,23 @@ def test_polish_removes_the_last_errors_of_a_real_network():
     assert res.perfect and res.stopped == "perfect" and res.accuracy == 1.0
     after, _ = evaluate(res.model, data.x_train, data.y_train)
     assert after[0] == 1.0 and res.work > 0 and res.steps % 100 == 0
+
+
+def test_architectures_cut_short_by_a_companion_are_tried_again_when_shrinking():
+    log = []
+
+    def group(spec, members, **kw):
+        res = fake_group(lambda c: c.hidden_dim == 3 or (c.is_linear and c.hidden_dim <= 3 and len(log) > 1),
+                         log)(spec, members, **kw)
+        outs = tuple(o if o.perfect else MemberOutcome(config=o.config, seed=o.seed, perfect=False,
+                                                       accuracy=o.accuracy, full_accuracy=False,
+                                                       sequence_accuracy=None, steps=o.steps,
+                                                       stopped="companion", model=o.model)
+                     for o in res.outcomes)
+        return GroupResult(outcomes=outs, steps=res.steps, work=res.work, seconds=res.seconds, stopped=res.stopped)
+
+    res = practical_search(SPEC, dataset=object(), n_seeds=1, plan=[[cfg(1), cfg(2), cfg(3), cfg(4)]],
+                           train_group_fn=group)
+    # H=3 won the first group while H=1 and H=2 were stopped with it; shrinking trains H=2, then H=1
+    assert [c.hidden_dim for configs, _, _, _ in log[1:] for c in configs] == [2, 1]
+    assert res.best.config == cfg(1)
