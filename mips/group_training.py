@@ -10,8 +10,9 @@ dataset, :mod:`mips.perfect_check`). Members are abandoned early:
 
 * *plateau*: no progress (best accuracy up 0.1%, or lowest loss down 5%) for ``patience``
   evaluations (default the recipe's);
-* *halving*: at 1/16, 1/8, 1/4 and 1/2 of the steps the less accurate half of the members still
-  training is dropped (successive halving), and the model is rebuilt without them, so that a
+* *halving*: at 1/16, 1/8, 1/4 and 1/2 of the steps the less accurate half of each
+  architecture's seeds still training is dropped (successive halving; within an architecture,
+  since larger networks fit faster at first), and the model is rebuilt without them, so that a
   step costs only what the remaining members need.
 
 The group stops at the first perfect member, when every member has stopped, at its step count,
@@ -133,7 +134,7 @@ def train_group(task, members: Sequence[Member], *, recipe: str | Recipe = "fast
     max_steps : steps of the schedule (default: the recipe's)
     work_limit : stop once this much work (units of :data:`WORK_UNIT`) is done
     time_limit_seconds : an explicit wall-clock limit (None: none)
-    halving : drop the less accurate half at :data:`HALVING_AT` of the steps
+    halving : drop the less accurate half of each architecture's seeds at :data:`HALVING_AT` of the steps
     patience : evaluations without progress before a member is dropped (default: the recipe's)
     on_progress : called at every evaluation with an EvalPoint of the members still training
     should_stop : polled at every evaluation; True cancels
@@ -332,9 +333,15 @@ def _train_group(task, members, *, recipe, dataset, max_steps, work_limit, time_
             drop(plateaued, "plateau", net, step)
         if halving_steps and step == halving_steps[0]:
             halving_steps.pop(0)
-            if len(alive) > 1:
-                order = sorted(range(len(alive)), key=lambda r: (-last_acc[alive[r]], best_loss[alive[r]], r))
-                drop(sorted(order[(len(alive) + 1) // 2:]), "dropped", folded(), step)
+            # within each architecture: a larger network fits faster at first, and halving across
+            # architectures would drop the small ones the search prefers
+            losers = []
+            for config in dict.fromkeys(members[i].config for i in alive):
+                rows = [r for r, i in enumerate(alive) if members[i].config == config]
+                rows.sort(key=lambda r: (-last_acc[alive[r]], best_loss[alive[r]], r))
+                losers += rows[(len(rows) + 1) // 2:]
+            if losers:
+                drop(sorted(losers), "dropped", folded(), step)
     if alive:
         net = folded()
         for row in range(len(alive)):

@@ -210,9 +210,9 @@ def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFA
                              time_limit_seconds=secs, patience=patience, should_stop=should_stop,
                              on_progress=on_progress)
         state["work"] += res.work
-        # an architecture counts as tried unless all its members were cut short by a companion's
-        # success (a smaller one may have been close: the shrink phase trains it again)
-        tried.update(c for c in configs if any(o.config == c and o.stopped != "companion" for o in res.outcomes))
+        # an architecture cut short by a companion's success does not count as tried: a smaller one
+        # may have been close, and the shrink phase trains it again, without being stopped early
+        tried.update(c for c in configs if not any(o.config == c and o.stopped == "companion" for o in res.outcomes))
         for c in configs:
             mine = [o for o in res.outcomes if o.config == c]
             top = max(mine, key=lambda o: (o.perfect, o.full_accuracy, o.accuracy))
