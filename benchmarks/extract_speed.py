@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from mips.encodings import choose_encoding, prepare_states  # noqa: E402
-from mips.fsm import extract_fsm  # noqa: E402
-from mips.models import RNNConfig, load_checkpoint, save_checkpoint  # noqa: E402
+from mips.machine.extract import extract_fsm  # noqa: E402
+from mips.network import RNNConfig, load_checkpoint, save_checkpoint  # noqa: E402
 from mips.tasks import make_dataset  # noqa: E402
-from mips.trace import trace  # noqa: E402
-from mips.training import train  # noqa: E402
+from mips.network.trace import trace  # noqa: E402
+from mips.network.training import train  # noqa: E402
 
 try:                                                   # NORMALIZERS: optional stage
     from mips.normalizers import normalize

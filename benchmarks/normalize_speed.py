@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mips.models import RNNConfig, load_checkpoint, save_checkpoint  # noqa: E402
+from mips.network import RNNConfig, load_checkpoint, save_checkpoint  # noqa: E402
 from mips.normalizers import normalize  # noqa: E402
 from mips.tasks import get_task, make_dataset  # noqa: E402
-from mips.training import train  # noqa: E402
+from mips.network.training import train  # noqa: E402
 
 NETWORKS = {
     "Sum_Last2": dict(hidden_dim=2),

@@ -35,11 +35,11 @@ FILES = tuple(sorted(str(p.relative_to(ROOT)) for p in (ROOT / "assets" / "tasks
 
 def one(task: str, order: str, cap: float, n_sequences: int | None) -> dict:
     """Run one search in this process and return its figures (the child's side)."""
-    from mips.find_network import find_network
+    from mips.network.find_network import find_network
     from mips.tasks import get_task, load_task_file
     from mips.tasks.dataset import search_dataset
     from mips.tasks.label_cache import with_label_cache
-    from mips.training import cpu_settings
+    from mips.network.training import cpu_settings
 
     t0 = time.perf_counter()
     spec = with_label_cache(load_task_file(ROOT / task) if task.endswith(".py") else get_task(task))

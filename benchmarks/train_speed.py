@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from mips.models import RNNConfig  # noqa: E402
+from mips.network import RNNConfig  # noqa: E402
 from mips.tasks import get_task, make_dataset  # noqa: E402
-from mips.training import train  # noqa: E402
+from mips.network.training import train  # noqa: E402
 
 # (hidden_dim, hidden_depth, hidden_width): small networks, a little roomier than the paper's
 # AutoML minima (Table B) so that a single seed trains reliably with both recipes.

@@ -7,7 +7,7 @@ unknown task, an unreadable checkpoint, invalid settings).
 
 Stages: ``model`` (given, or found by the smallest-network search), ``normalize``, ``trace``,
 ``encode``, ``fsm``, ``regress`` (candidate programs from every state view, §9), ``verify`` (the
-three checks of :mod:`mips.verify`; the shortest candidate that passes them wins, else the
+three checks of :mod:`mips.program.verify`; the shortest candidate that passes them wins, else the
 state-table fallback).
 """
 
@@ -25,21 +25,21 @@ from mips.encodings.base import Encoding
 from mips.encodings.behaviour import find_behavioural
 from mips.encodings.choose import EncodingChoice
 from mips.errors import ConfigError, MipsError, check_choice, check_float, check_int
-from mips.fsm import FSMResult, extract_fsm
-from mips.models.checkpoint import Checkpoint, load_checkpoint
-from mips.models.rnn import RNN, RNNWeights
+from mips.machine.extract import FSMResult, extract_fsm
+from mips.network.checkpoint import Checkpoint, load_checkpoint
+from mips.network.rnn import RNN, RNNWeights
 from mips.normalizers import normalize
 from mips.normalizers.chain import NormalizationReport
-from mips.program import Program
-from mips.readable import polish, readability, task_constants
-from mips.synthesis import Synthesis, synthesize, table_program
+from mips.program.program import Program
+from mips.program.readable import polish, readability, task_constants
+from mips.program.synthesis import Synthesis, synthesize, table_program
 from mips.tasks.dataset import Dataset, make_dataset
 from mips.tasks.spec import TaskSpec
 from mips.tasks.taskfile import resolve_task
-from mips.trace import HiddenTrace, trace
-from mips.check_sets import prepare_checks_or_skip
+from mips.network.trace import HiddenTrace, trace
+from mips.program.check_sets import prepare_checks_or_skip
 from mips.tasks.label_cache import with_label_cache
-from mips.verify import Verification, verify_program
+from mips.program.verify import Verification, verify_program
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class PipelineResult:
     def report(self) -> dict:
         """The JSON report of ``python -m mips run --json`` (schema in the README)."""
         cfg = self.model.config if self.model is not None else None
-        from mips.codegen import to_source
+        from mips.program.codegen import to_source
         rnn = None
         if cfg is not None:
             rnn = {"hidden_dim": cfg.hidden_dim, "hidden_depth": cfg.hidden_depth,
@@ -171,7 +171,7 @@ class PipelineResult:
 
 def polished_candidates(syn: Synthesis | None, choice: EncodingChoice | None, spec: TaskSpec) -> list[Program]:
     """The shortest synthesised programs, each simplified and named by evidence, plus its raw form
-    when that differs (verification decides; :mod:`mips.readable` then picks what reads best)."""
+    when that differs (verification decides; :mod:`mips.program.readable` then picks what reads best)."""
     if syn is None:
         return []
     raw = list(syn.programs[:MAX_CANDIDATES_VERIFIED])
@@ -281,7 +281,7 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
             acc = art["training"].get("test_accuracy")
             return "ok", f"given network {m.config.describe()}" + (f", test accuracy {acc:.4%}"
                                                                      if isinstance(acc, float) else ""), m
-        from mips.search import search
+        from mips.network.paper_search import search
         res = search(spec, dataset=get_dataset(), time_budget_seconds=config.search_seconds,
                      should_stop=should_stop)
         if res.best is None:

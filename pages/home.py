@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mips.sandbox import isolation
+from mips.runtime.sandbox import isolation
 from workbench import session
 from workbench.plain_text import escape_markdown
 from workbench.tasks_view import spec_samples, spec_summary, task_names

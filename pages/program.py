@@ -3,8 +3,8 @@ download it and the report."""
 
 import streamlit as st
 
-from mips.codegen import to_source
-from mips.program import input_names
+from mips.program.codegen import to_source
+from mips.program.program import input_names
 from workbench import presentation, session
 from workbench.code_editor import code_editor, set_text
 from workbench.program_accept import acceptable, accepted_record, download_choice

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from mips.projection import Projection
+from mips.encodings.projection import Projection
 from workbench.palette import FONT, MAX_CATEGORIES, NONE_COLOR, SEQUENTIAL, TEMPLATE, category_colors
 from workbench.state_numbering import code_label
 

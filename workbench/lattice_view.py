@@ -25,7 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from mips.encodings.base import Encoding
-from mips.projection import Projection
+from mips.encodings.projection import Projection
 from workbench.figures import NO_OUTPUT, axis_names, colouring, scatter_traces
 from workbench.palette import TEMPLATE, FONT, MAX_CATEGORIES, NONE_COLOR, SEQUENTIAL, category_colors
 from workbench.state_numbering import code_label, start_code

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.encodings.base import Encoding
-from mips.machine import MooreMachine
-from mips.models.rnn import RNNWeights
-from mips.trace import trace
+from mips.machine.moore import MooreMachine
+from mips.network.rnn import RNNWeights
+from mips.network.trace import trace
 from workbench.palette import CATEGORICAL
 from workbench.state_numbering import (code_label, encode_states, input_label, machine_state_labels, sorted_inputs,
                                        sorted_states, start_code)

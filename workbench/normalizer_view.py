@@ -20,9 +20,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 from mips.normalizers.chain import NormalizationReport
-from mips.trace import trace
+from mips.network.trace import trace
 from workbench.figures import thin_points
 from workbench.palette import CATEGORICAL, DIVERGING, FONT, TEMPLATE, MAX_CATEGORIES, SEQUENTIAL
 from workbench.state_numbering import code_label

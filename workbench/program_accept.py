@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mips.codegen import to_source
-from mips.program import Program
-from mips.verify import Verification
+from mips.program.codegen import to_source
+from mips.program.program import Program
+from mips.program.verify import Verification
 
 
 def acceptable(program: Program | None, verification: Verification | None) -> tuple[bool, str]:

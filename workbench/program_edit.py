@@ -1,8 +1,8 @@
 """Edit-and-re-verify for the Program page (pure: no streamlit).
 
-An edited program is never executed: :func:`mips.codegen.parse_program` reads it into a
-:class:`~mips.program.Program` (rejecting anything outside the program grammar with a
-line-numbered message) and :func:`mips.verify.verify_program` interprets it against the task, the
+An edited program is never executed: :func:`mips.program.codegen.parse_program` reads it into a
+:class:`~mips.program.program.Program` (rejecting anything outside the program grammar with a
+line-numbered message) and :func:`mips.program.verify.verify_program` interprets it against the task, the
 network and longer sequences. The page shows the returned :class:`EditCheck` as it is.
 
 Two lines of defence: the grammar check runs first, in this process, on at most
@@ -10,7 +10,7 @@ Two lines of defence: the grammar check runs first, in this process, on at most
 line; the combined updates are refused before they are built once they pass ``MAX_NODES``
 operations; names that shadow ``x``, ``xs``, ``ys`` are refused; constants and initial values stay
 within 2**53); then parsing and verification run again in an isolated child process
-(:mod:`mips.sandbox`, limits ``EDIT_LIMITS``), so a program that would take too long or too much
+(:mod:`mips.runtime.sandbox`, limits ``EDIT_LIMITS``), so a program that would take too long or too much
 memory to check ends as an ``error`` outcome naming the limit, never as a hung or crashed app. The
 child's reply is plain data, checked field by field (:func:`_from_reply`) before it is shown.
 Arithmetic is overflow-checked, so "verified" never stands for a program whose Python differs.
@@ -25,17 +25,17 @@ from typing import Literal
 
 import numpy as np
 
-from mips.codegen import ProgramSyntaxError, parse_program, to_latex, to_source
+from mips.program.codegen import ProgramSyntaxError, parse_program, to_latex, to_source
 from mips.encodings.base import Encoding
 from mips.errors import MipsError, SandboxError
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 from mips.pipeline import PipelineResult
-from mips.program import Program
-from mips.sandbox import SandboxLimits, run_sandboxed
+from mips.program.program import Program
+from mips.runtime.sandbox import SandboxLimits, run_sandboxed
 from mips.tasks.dataset import Dataset
 from mips.tasks.registry import get_task
 from mips.tasks.spec import TaskSpec
-from mips.verify import Checks, Counterexample, Verification, prepare_checks, verify_program
+from mips.program.verify import Checks, Counterexample, Verification, prepare_checks, verify_program
 
 MAX_SOURCE_CHARS = 20_000
 EDIT_LIMITS = SandboxLimits(cpu_seconds=60.0, memory_mb=4096, wall_seconds=180.0)

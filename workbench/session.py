@@ -22,10 +22,10 @@ from pathlib import Path
 import streamlit as st
 
 from mips.errors import MipsError
-from mips.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from mips.models.rnn import RNN
+from mips.network.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from mips.network.rnn import RNN
 from mips.pipeline import STAGES, PipelineConfig, PipelineResult, run_pipeline
-from mips.projection import Projection, project
+from mips.encodings.projection import Projection, project
 from mips.tasks import get_task, make_dataset
 from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
@@ -239,7 +239,7 @@ def current_task() -> TaskContext:
 # -- models -------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
 def zoo_manifest() -> dict:
-    from mips.zoo import manifest
+    from mips.network.zoo import manifest
     try:
         return manifest()
     except MipsError:
@@ -248,7 +248,7 @@ def zoo_manifest() -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _zoo_checkpoint(task: str, stamp: str) -> Checkpoint:
-    from mips.zoo import load_zoo_model
+    from mips.network.zoo import load_zoo_model
     return load_zoo_model(task, allow_imperfect=True)
 
 
@@ -258,7 +258,7 @@ def _checkpoint_from_bytes(sha: str, _data: bytes) -> Checkpoint:
 
 
 def _zoo_stamp(file: str) -> str:
-    from mips.zoo import ZOO_DIR
+    from mips.network.zoo import ZOO_DIR
     p = ZOO_DIR / file
     try:
         s = p.stat()

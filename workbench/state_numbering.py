@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.encodings.base import Encoding
-from mips.machine import MooreMachine
+from mips.machine.moore import MooreMachine
 from mips.pipeline import PipelineResult
 
 ROLE_MACHINE = "used by the state machine and the program"

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from mips.fsm import FSMResult
-from mips.machine import MooreMachine
+from mips.machine.extract import FSMResult
+from mips.machine.moore import MooreMachine
 from mips.normalizers.chain import NormalizationReport
 from mips.pipeline import STAGES, PipelineResult
-from mips.projection import Projection
-from mips.trace import HiddenTrace
+from mips.encodings.projection import Projection
+from mips.network.trace import HiddenTrace
 from workbench.state_numbering import machine_state_labels, sorted_inputs, sorted_states
 
 METRIC_COLUMNS = (("accuracy", "accuracy"), ("n_neurons", "active neurons"), ("n_weights", "non-zero weights"),

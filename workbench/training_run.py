@@ -1,8 +1,8 @@
 """Training and search runs for the Train page (no streamlit: the page passes callbacks).
 
 A :class:`TrainingLog` collects the evaluation points (for the live curves) and the search trials;
-:func:`run_training` and :func:`run_search` call :func:`mips.training.train` /
-:func:`mips.find_network.find_network` with a progress callback and a cancel flag, and return a
+:func:`run_training` and :func:`run_search` call :func:`mips.network.training.train` /
+:func:`mips.network.find_network.find_network` with a progress callback and a cancel flag, and return a
 :class:`RunOutcome` the page shows and keeps in the session.
 """
 
@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mips.models.config import RNNConfig
-from mips.models.rnn import RNN
+from mips.network.config import RNNConfig
+from mips.network.rnn import RNN
 from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
-from mips.training import EvalPoint, train
+from mips.network.training import EvalPoint, train
 
 DEFAULT_ARCHITECTURE = {"hidden_dim": 2, "hidden_depth": 2, "hidden_width": 16, "output_depth": 1, "output_width": 1}
 
@@ -143,8 +143,8 @@ def run_search(spec: TaskSpec, dataset: Dataset, log: TrainingLog, *, recipe: st
     """A network search (``order``: practical or paper); ``on_update`` is called at every group or trial
     start and end. Progress is work against ``work_budget`` (practical order) or time against
     ``time_budget_seconds``."""
-    from mips.find_network import find_network
-    from mips.practical_search import DEFAULT_WORK_BUDGET
+    from mips.network.find_network import find_network
+    from mips.network.practical_search import DEFAULT_WORK_BUDGET
 
     start = time.perf_counter()
     budget = (DEFAULT_WORK_BUDGET if work_budget is None else float(work_budget)) if order == "practical" else None

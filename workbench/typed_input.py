@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.errors import MipsError
-from mips.machine import MooreMachine
+from mips.machine.moore import MooreMachine
 from mips.pipeline import PipelineResult
-from mips.program import run_program
-from mips.trace import trace
+from mips.program.program import run_program
+from mips.network.trace import trace
 from workbench.state_numbering import (code_label, encode_states, input_label, machine_encoding,
                                        machine_state_labels)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mips.verify import N_LENGTH_SEQUENCES, Verification
+from mips.program.verify import N_LENGTH_SEQUENCES, Verification
 from workbench.tables import counterexample_rows
 
 WRONG_ROW = "background-color: #fde2e1; color: #7a1712; font-weight: 600"
@@ -87,7 +87,7 @@ def wrong_steps(steps: list[dict]) -> list[int]:
 
 def readability_caption(program, task) -> str:
     """One line on how a program reads: its score (lower reads better), size, variables and flags."""
-    from mips.readable import readability, task_constants
+    from mips.program.readable import readability, task_constants
     r = readability(program, task_constants(task.input_values))
     flags = f"; reads poorly: {', '.join(r.flags)}" if r.flags else ""
     return (f"readability score {r.score:g} (lower reads better): size {r.size}, "

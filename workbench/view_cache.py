@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from mips.pipeline import PipelineResult
-from mips.projection import Projection, project
+from mips.encodings.projection import Projection, project
 from workbench import machine_layout, normalizer_view, typed_input
 from workbench.state_numbering import EncodingOption, encoding_options
 

@@ -19,7 +19,7 @@ from mips.encodings.base import Encoding, EncodingFailure
 from mips.encodings.data import StateData, row_keys
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.errors import check_int
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 
 MAX_PROBES = 256
 MAX_WORK = 40_000_000          # points x probes x steps x (rough) layer width

@@ -24,7 +24,7 @@ from mips.encodings.lattice import find_lattice, lattice_point_sets
 from mips.encodings.mdl import DEFAULT_EPS
 from mips.encodings.modular import find_modular
 from mips.errors import ConfigError, check_choice, check_float
-from mips.trace import HiddenTrace
+from mips.network.trace import HiddenTrace
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)   # arrays inside: identity equality

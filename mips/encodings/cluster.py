@@ -18,7 +18,7 @@ from mips.encodings.base import Encoding, EncodingFailure
 from mips.encodings.data import StateData, as_state_data, unique_rows
 from mips.encodings.linkage import Cut, _centres, single_linkage_cuts
 from mips.encodings.mdl import DEFAULT_EPS, finish
-from mips.trace import HiddenTrace
+from mips.network.trace import HiddenTrace
 
 
 def state_labels(data: StateData, cut: Cut) -> np.ndarray:

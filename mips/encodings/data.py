@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from mips.errors import ConfigError, check_choice
-from mips.trace import HiddenTrace
+from mips.network.trace import HiddenTrace
 
 # odd 64-bit constants of the splitmix64 finaliser
 _C1 = np.uint64(0xBF58476D1CE4E5B9)

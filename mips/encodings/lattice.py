@@ -28,7 +28,7 @@ from mips.encodings.data import StateData, as_state_data, unique_rows
 from mips.encodings.lattice_algebra import least_squares, lattice_from_vectors, lll_reduce
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.errors import check_choice
-from mips.trace import HiddenTrace
+from mips.network.trace import HiddenTrace
 
 
 def lattice_rank(points: np.ndarray, rank_tol: float = 1e-3, noise: float = 0.0) -> int:

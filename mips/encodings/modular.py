@@ -19,7 +19,7 @@ from mips.encodings.linkage import Cut, single_linkage_cuts
 from mips.encodings.data import StateData, as_state_data
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.encodings.partition import refine_partition
-from mips.trace import HiddenTrace
+from mips.network.trace import HiddenTrace
 
 _MAX_BRUTE = 200_000
 

@@ -1,4 +1,4 @@
-"""Partition refinement for Moore machines (shared by the modular finder and mips.fsm).
+"""Partition refinement for Moore machines (shared by the modular finder and mips.machine.extract).
 
 Two states are equivalent when they have the same output and, for every input, equivalent
 successors (Moore's algorithm; a missing transition, -1, is its own successor class).

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.errors import ConfigError
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 
 #: Largest condition number of a basis change accepted by :func:`change_basis`.
 MAX_CONDITION = 1e12

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from mips.errors import ConfigError, did_you_mean
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 from mips.normalizers.debiasing import DEFAULTS as _DEBIAS, propose as _propose_debias
 from mips.normalizers.jordan import DEFAULTS as _JNF, propose as _propose_jnf
 from mips.normalizers.quantization import DEFAULTS as _QUANTIZE, propose as _propose_quantize

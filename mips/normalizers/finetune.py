@@ -9,7 +9,7 @@
     (or, with ``hold="integers"``, exactly integer) after every optimizer step; the checkpoint
     with the lowest test loss is kept.
 
-Both train in float64 under :func:`mips.training.cpu_settings` (one torch thread, denormals
+Both train in float64 under :func:`mips.network.training.cpu_settings` (one torch thread, denormals
 flushed), and refuse a result that is below 100% element
 accuracy on the whole test split when the input was at 100% (the input is returned unchanged,
 with a message).
@@ -25,11 +25,11 @@ import numpy as np
 import torch
 
 from mips.errors import ConfigError, check_choice, check_float, check_int
-from mips.models.rnn import RNN, RNNWeights
+from mips.network.rnn import RNN, RNNWeights
 from mips.normalizers.metrics import NetworkMetrics
 from mips.normalizers.step import evaluate_weights, prepare_data
 from mips.tasks.dataset import Dataset
-from mips.training import cpu_settings
+from mips.network.training import cpu_settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +99,7 @@ def l1_finetune(weights: RNNWeights, dataset: Dataset, *, epsilon: float = 5e-5,
     seed : int
         Seed of the batch sampler.
     n_threads : int
-        Torch threads while training (see :func:`mips.training.cpu_settings`; restored afterwards):
+        Torch threads while training (see :func:`mips.network.training.cpu_settings`; restored afterwards):
         1 is fastest for these tiny networks (measured: 5 ms per step against 36-170 ms with 2
         threads on a busy 2-core machine).
     """

@@ -6,7 +6,7 @@ which turns every layer into one BLAS call with a long contiguous axis: several 
 the batch-major torch pass for the tiny layers of MIPS networks. BLAS runs single-threaded here
 (through ``threadpoolctl``, a dependency of scikit-learn, when it is installed): with inner
 dimensions of 1-50 the threads only add synchronisation, and on a busy 2-core machine they made
-the pass 3-6x slower. Tested against :func:`mips.trace.trace`.
+the pass 3-6x slower. Tested against :func:`mips.network.trace.trace`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 
 
 @functools.lru_cache(maxsize=1)

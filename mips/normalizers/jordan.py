@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 
 from mips.errors import ConfigError, check_choice, check_float
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import MAX_CONDITION, change_basis, effective_maps, is_explosive
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
 from mips.tasks.dataset import Dataset

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from mips.errors import check_float
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 
 TOLERANCE = 0.01
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.errors import check_float
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import replace_layers
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
 from mips.tasks.dataset import Dataset

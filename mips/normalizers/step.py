@@ -16,7 +16,7 @@ from types import MappingProxyType
 import numpy as np
 
 from mips.errors import ConfigError, check_int
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 from mips.normalizers.forward import forward_pass, to_feature_major
 from mips.normalizers.metrics import TOLERANCE, NetworkMetrics, compute_metrics
 from mips.tasks.dataset import Dataset

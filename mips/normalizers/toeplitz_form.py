@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.errors import ConfigError
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import change_basis, effective_maps, is_explosive
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
 from mips.tasks.dataset import Dataset

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.errors import ConfigError, check_float
-from mips.models.rnn import RNNWeights
+from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import change_basis
 from mips.normalizers.forward import forward_pass
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer

@@ -21,12 +21,12 @@ def test_an_upload_writes_nothing_to_disk(tmp_path, monkeypatch):
 
 
 def test_a_host_without_isolation_says_so_and_asks_for_trust(monkeypatch):
-    import mips.sandbox
-    from mips.sandbox import host
+    import mips.runtime.sandbox
+    from mips.runtime.sandbox import host
     from tests.app.conftest import open_app
 
     weak = host.Isolation(namespaces=False, seccomp=True, unprivileged_uid=False, notes=("no bubblewrap.",))
-    monkeypatch.setattr(mips.sandbox, "isolation", lambda: weak)
+    monkeypatch.setattr(mips.runtime.sandbox, "isolation", lambda: weak)
     at = open_app("Parity_All")
     warnings = " ".join(w.value for w in at.warning)
     assert "cannot fully isolate uploaded task files" in warnings and "namespaces (bubblewrap)" in warnings

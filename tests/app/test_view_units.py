@@ -3,9 +3,9 @@
 import pytest
 
 from mips.errors import CheckpointError, SandboxError, TaskFileError
-from mips.program import Program
+from mips.program.program import Program
+from mips.program.verify import Verification
 from mips.regression.formula import Formula
-from mips.verify import Verification
 from workbench.program_accept import acceptable, accepted_record, download_choice
 from workbench.user_messages import clean, for_browser
 from workbench.verification_view import check_rows, counterexample_table, wrong_steps
@@ -48,7 +48,7 @@ def test_a_file_that_is_not_a_checkpoint_gets_a_plain_message():
     text = for_browser(CheckpointError("Cannot read the uploaded checkpoint: it is not a valid MIPS checkpoint (a "
                                        "checkpoint is the zip archive that torch.save writes; this file is not one: "
                                        "File is not a zip file). Save the network again with "
-                                       "`mips.models.save_checkpoint` or `python -m mips train`."),
+                                       "`mips.network.save_checkpoint` or `python -m mips train`."),
                        what="The upload 'notes.pt'")
     assert text.startswith("The upload 'notes.pt' is not a network checkpoint.")
     assert "zip" not in text and "save_checkpoint" not in text

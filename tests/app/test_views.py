@@ -9,12 +9,26 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from mips.encodings.projection import project
+from mips.network.zoo import load_zoo_model
 from mips.pipeline import PipelineConfig, run_pipeline
-from mips.projection import project
-from mips.zoo import load_zoo_model
-from workbench import figures, lattice_view, machine_layout, normalizer_view, tables, typed_input
-from workbench.state_numbering import (ROLE_MACHINE, ROLE_SHORTEST, code_label, encoding_options, machine_encoding,
-                                       machine_state_labels, start_code)
+from workbench import (
+    figures,
+    lattice_view,
+    machine_layout,
+    normalizer_view,
+    tables,
+    typed_input,
+)
+from workbench.state_numbering import (
+    ROLE_MACHINE,
+    ROLE_SHORTEST,
+    code_label,
+    encoding_options,
+    machine_encoding,
+    machine_state_labels,
+    start_code,
+)
 
 CONFIG = PipelineConfig(n_sequences=2_000, n_trace_sequences=500, regression_seconds=1.0)
 
@@ -178,7 +192,7 @@ def test_explained_variance_is_labelled_with_its_real_share(binary_addition):
 
 
 def project_trace_h1():
-    from mips.trace import HiddenTrace
+    from mips.network.trace import HiddenTrace
     rng = np.random.default_rng(0)
     x = rng.integers(0, 2, (10, 4, 1))
     return HiddenTrace(task="t", x=x, y=x.copy(), hidden=rng.normal(size=(10, 5, 1)), output=x.astype(float))

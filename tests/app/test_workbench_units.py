@@ -6,11 +6,11 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from mips.codegen import to_source
+from mips.encodings.projection import project
+from mips.network.trace import HiddenTrace
+from mips.network.zoo import load_zoo_model
 from mips.pipeline import PipelineConfig, run_pipeline
-from mips.projection import project
-from mips.trace import HiddenTrace
-from mips.zoo import load_zoo_model
+from mips.program.codegen import to_source
 from workbench import bench, figures, lattice_view, normalizer_view, tables
 from workbench.program_edit import check_edited_program, report_json
 

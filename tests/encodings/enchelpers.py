@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mips.trace import HiddenTrace
+from mips.network.trace import HiddenTrace
 
 
 def make_trace(hidden_states: np.ndarray, x: np.ndarray, y: np.ndarray, task: str = "planted") -> HiddenTrace:

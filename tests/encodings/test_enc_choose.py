@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from enchelpers import cycle_trace, make_trace, shift_register_trace
+
 from mips.encodings import choose_encoding, prepare_states
 from mips.encodings.mdl import integer_bits, parameter_bits
 from mips.errors import ConfigError

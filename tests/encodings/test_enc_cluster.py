@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from enchelpers import separated_centres, shift_register_trace
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mips.encodings import find_clusters, prepare_states, single_linkage_cuts
 from mips.encodings.cluster import majority_outputs, successors
 
@@ -90,6 +91,7 @@ def test_touching_clusters_with_different_outputs_are_split_by_output():
     hidden = np.stack([rng.uniform(2, 5, size=state.shape), 0.12 * state + 0.05 * rng.uniform(-1, 1, size=state.shape)],
                       axis=-1)
     from enchelpers import make_trace
+
     from mips.encodings import choose_encoding
     from mips.encodings.cluster import output_exception_fraction, output_split_cut
     data = prepare_states(make_trace(hidden, x, state[..., None]))

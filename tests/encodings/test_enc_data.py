@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from enchelpers import make_trace
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mips.encodings import prepare_states
 from mips.encodings.data import row_keys, unique_rows
 from mips.errors import ConfigError

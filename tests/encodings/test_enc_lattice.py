@@ -4,11 +4,17 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from enchelpers import make_trace, random_unimodular, well_conditioned
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mips.encodings import find_lattice, fit_lattice_points, prepare_states
-from mips.encodings.lattice_algebra import integer_row_basis, lattice_from_vectors, lll_reduce, size_reduce
+from mips.encodings.lattice_algebra import (
+    integer_row_basis,
+    lattice_from_vectors,
+    lll_reduce,
+    size_reduce,
+)
 from mips.errors import ConfigError
 
 

@@ -1,11 +1,11 @@
 """Modular encodings: states on a cycle (running sums mod N) are recovered with the right N."""
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
-
 from enchelpers import cycle_trace
-from mips.encodings import find_modular, prepare_states
-from mips.encodings import single_linkage_cuts
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mips.encodings import find_modular, prepare_states, single_linkage_cuts
 
 
 @settings(max_examples=25, deadline=None)

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from mips.encodings import choose_encoding
-from mips.fsm import extract_fsm
-from mips.models import RNNConfig
-from mips.projection import project
+from mips.encodings.projection import project
+from mips.machine.extract import extract_fsm
+from mips.network import RNNConfig
+from mips.network.trace import trace
+from mips.network.training import train
 from mips.tasks import make_dataset
-from mips.trace import trace
-from mips.training import train
 
 CONFIGS = {
     "Parity_All": dict(input_dim=1, output_dim=1, hidden_dim=1, hidden_depth=2, hidden_width=8),

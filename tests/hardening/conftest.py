@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from mips.sandbox import isolation
+from mips.runtime.sandbox import isolation
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from mips.errors import CheckpointError
-from mips.models import RNN, RNNConfig, load_checkpoint, save_checkpoint
-from mips.models import checkpoint as checkpoint_module
+from mips.network import RNN, RNNConfig, load_checkpoint, save_checkpoint
+from mips.network import checkpoint as checkpoint_module
 
 CFG = RNNConfig(input_dim=1, output_dim=1, hidden_dim=2, hidden_depth=1, hidden_width=4)
 

@@ -11,9 +11,15 @@ from hypothesis import strategies as st
 
 from mips.encodings import choose_encoding
 from mips.errors import MipsError
-from mips.fsm import extract_fsm
-from mips.regression import fit_boolean, fit_formulas, fit_linear, fit_modular, search_formula
-from mips.trace import HiddenTrace
+from mips.machine.extract import extract_fsm
+from mips.network.trace import HiddenTrace
+from mips.regression import (
+    fit_boolean,
+    fit_formulas,
+    fit_linear,
+    fit_modular,
+    search_formula,
+)
 
 SETTINGS = settings(max_examples=25, deadline=30_000, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mips.models import load_checkpoint
+from mips.network import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS = ["Parity_All", "Sum_All"]

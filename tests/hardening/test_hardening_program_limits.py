@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mips.codegen import (
+from mips.errors import ConfigError
+from mips.program.codegen import (
     MAX_DEPTH,
     MAX_NODES,
     TOO_DEEP,
@@ -21,8 +22,7 @@ from mips.codegen import (
     parse_program,
     to_source,
 )
-from mips.errors import ConfigError
-from mips.program import Program, run_program
+from mips.program.program import Program, run_program
 from mips.regression.evaluate import LIMIT, ExpressionError, evaluate
 from mips.regression.formula import Formula
 

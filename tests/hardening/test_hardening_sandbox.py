@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mips.errors import ConfigError, SandboxError
-from mips.sandbox import SandboxLimits, run_sandboxed
+from mips.runtime.sandbox import SandboxLimits, run_sandboxed
 from tests.hardening import targets
 
 FAST = SandboxLimits(cpu_seconds=1.0, memory_mb=256, wall_seconds=20.0)

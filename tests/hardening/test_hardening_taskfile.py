@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 from mips.errors import ConfigError, SandboxError, TaskFileError
-from mips.sandbox import SandboxLimits
-from mips.tasks import load_task_file, make_dataset
-from mips.tasks import taskfile
+from mips.runtime.sandbox import SandboxLimits
+from mips.tasks import load_task_file, make_dataset, taskfile
 
 HEADER = 'NAME = "hostile"\nINPUT_DIM = 1\nINPUT_VALUES = [0, 1]\nSEQ_LEN = 6\n'
 LIMITS = SandboxLimits(cpu_seconds=1.0, memory_mb=256, wall_seconds=20.0)
@@ -130,7 +129,7 @@ def test_an_oversized_file_is_refused_unread(tmp_path):
 
 
 def test_without_isolation_a_task_file_needs_trust(tmp_path, monkeypatch):
-    from mips.sandbox import host
+    from mips.runtime.sandbox import host
     weak = host.Isolation(namespaces=False, seccomp=False, unprivileged_uid=False, notes=("none here.",))
     monkeypatch.setattr(host, "isolation", lambda: weak)
     path = _file(tmp_path, "def target(xs):\n    return list(xs)\n")

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from mips.models import RNN, RNNConfig
+from mips.network import RNN, RNNConfig
+from mips.network.training import train
 from mips.normalizers import NormalizerData
 from mips.tasks import make_dataset
-from mips.training import train
 
 LINEAR2 = RNNConfig(input_dim=1, output_dim=1, hidden_dim=2)
 BINADD = RNNConfig(input_dim=2, output_dim=1, hidden_dim=2, hidden_depth=2, hidden_width=8)

@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
+from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_weights
 
 from mips.errors import ConfigError
+from mips.network.trace import trace
 from mips.normalizers import change_basis, effective_maps
 from mips.normalizers.forward import run
-from mips.trace import trace
-
-from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_weights
 
 
 def _random_invertible(rng, n):

@@ -2,12 +2,19 @@
 
 import numpy as np
 import pytest
+from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_data, random_weights
 
 from mips.errors import ConfigError
-from mips.normalizers import (DEFAULT_STEPS, NormalizerData, normalize, prepare_data, quantize, whiten)
+from mips.normalizers import (
+    DEFAULT_STEPS,
+    NormalizerData,
+    normalize,
+    prepare_data,
+    quantize,
+    whiten,
+)
 from mips.normalizers.forward import run
 from mips.normalizers.whitening import whitening_matrix
-from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_data, random_weights
 
 SYMMETRIES = ("whiten", "jnf", "toeplitz")
 

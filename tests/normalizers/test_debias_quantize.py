@@ -5,14 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from normhelpers import RANDOM_CONFIGS, random_data, random_weights
 
 from mips.errors import ConfigError
-from mips.models import RNNConfig, RNNWeights
+from mips.network import RNNConfig, RNNWeights
 from mips.normalizers import debias, quantize
 from mips.normalizers.debiasing import unread_projector
 from mips.normalizers.forward import run
 from mips.normalizers.quantization import quantize_weights, snap
-from normhelpers import RANDOM_CONFIGS, random_data, random_weights
 
 FLOATS = st.floats(min_value=-20, max_value=20, allow_nan=False, allow_infinity=False)
 

@@ -2,14 +2,14 @@
 
 import numpy as np
 import pytest
+from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_data, random_weights
 
 from mips.errors import ConfigError
-from mips.models import RNNConfig, RNNWeights
+from mips.network import RNNConfig, RNNWeights
 from mips.normalizers import effective_maps, jnf, real_jordan_basis, toeplitz
 from mips.normalizers.forward import run
 from mips.normalizers.jordan import JordanBlock, jordan_matrix
 from mips.normalizers.toeplitz_form import jordan_pattern, toeplitz_matrix
-from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_data, random_weights
 
 PLANTED = (JordanBlock(1.0, 2), JordanBlock(complex(-0.5, 0.8), 1), JordanBlock(-0.2, 1))
 REAL_PLANTED = (JordanBlock(1.0, 2), JordanBlock(-0.5, 1))

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_weights
 
 from mips.errors import ConfigError
 from mips.normalizers import compute_metrics
 from mips.normalizers.basis import replace_layers
-from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_weights
 
 
 def _sprinkle(w, seed):

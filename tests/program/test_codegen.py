@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from mips.codegen import ProgramSyntaxError, parse_program, to_latex, to_source, to_sympy
-from mips.program import Program, run_program
+from mips.program.codegen import (
+    ProgramSyntaxError,
+    parse_program,
+    to_latex,
+    to_source,
+    to_sympy,
+)
+from mips.program.program import Program, run_program
 from mips.regression.formula import Formula
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mips.__main__ import main
+from mips.cli.main import main
 from mips.pipeline import STAGES, PipelineConfig, run_pipeline
-from mips.program import run_program
+from mips.program.program import run_program
 
 ZOO = Path(__file__).resolve().parents[2] / "assets" / "zoo"
 FAST = PipelineConfig(n_sequences=20_000, length_factor=2)

@@ -4,12 +4,18 @@ program. Planted programs check each rewrite exactly; zoo networks check the who
 import numpy as np
 import pytest
 
-from mips.codegen import to_source
+from mips.network.zoo import load_zoo_model
 from mips.pipeline import PipelineConfig, run_pipeline
-from mips.program import Program, run_program
-from mips.readable import name_variables, polish, readability, simplify, task_constants
+from mips.program.codegen import to_source
+from mips.program.program import Program, run_program
+from mips.program.readable import (
+    name_variables,
+    polish,
+    readability,
+    simplify,
+    task_constants,
+)
 from mips.regression.formula import Formula
-from mips.zoo import load_zoo_model
 
 RNG = np.random.default_rng(0)
 DIGITS = RNG.integers(0, 10, (300, 10, 1))

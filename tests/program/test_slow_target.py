@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from mips.check_sets import prepare_checks_or_skip
-from mips.pipeline import PipelineConfig, run_pipeline
-from mips.sandbox import SandboxLimits
 from mips.errors import SandboxError, TaskFileError
+from mips.pipeline import PipelineConfig, run_pipeline
+from mips.program.check_sets import prepare_checks_or_skip
+from mips.runtime.sandbox import SandboxLimits
 from mips.tasks import get_task, load_task_file, make_dataset
 from mips.tasks.label_cache import CachedLabels
 

@@ -3,8 +3,8 @@
 import numpy as np
 
 from mips.encodings.data import row_keys
-from mips.program import run_program
-from mips.synthesis import StateView, regress_view, window_view
+from mips.program.program import run_program
+from mips.program.synthesis import StateView, regress_view, window_view
 
 
 def windows(x: np.ndarray, k: int) -> np.ndarray:

@@ -1,12 +1,11 @@
 """Three-way verification: exhaustive when small, counterexamples with a step trace."""
 
-import numpy as np
 import pytest
 
-from mips.program import Program
+from mips.program.program import Program
+from mips.program.verify import MAX_EXHAUSTIVE, all_sequences, verify_program
 from mips.regression.formula import Formula
 from mips.tasks import get_task
-from mips.verify import MAX_EXHAUSTIVE, all_sequences, verify_program
 
 
 def parity(expr: str = "a ^ x") -> Program:

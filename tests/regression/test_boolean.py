@@ -6,7 +6,8 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mips.errors import ConfigError
 from mips.regression.boolean import fit_boolean

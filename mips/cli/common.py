@@ -1,0 +1,40 @@
+"""What the subcommands share: the task arguments, resolving them, label progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_task_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--task", metavar="NAME", help="a benchmark task (see `python -m mips tasks`)")
+    g.add_argument("--task-file", metavar="FILE", help="a custom task file (see README)")
+    from mips.tasks.taskfile import TRUST_HELP
+    p.add_argument("--trust-task-file", action="store_true", help=TRUST_HELP)
+
+
+def resolve(args: argparse.Namespace):
+    from mips.runtime.sandbox import isolation
+    from mips.tasks import resolve_task
+    from mips.tasks.label_cache import with_label_cache
+    if args.task_file and args.trust_task_file and not isolation().complete:
+        print(f"warning: running the task file without full isolation (--trust-task-file). "
+              f"{isolation().summary()}", file=sys.stderr)
+    return with_label_cache(resolve_task(name=args.task, task_file=args.task_file, trust=args.trust_task_file))
+
+
+def print_label_progress(every_seconds: float = 2.0):
+    """A label-progress callback printing a line when labelling starts, every few seconds, and at the end."""
+    import time
+    last = [0.0]
+
+    def report(e: dict) -> None:
+        now = time.perf_counter()
+        done, total = e["done"], e["total"]
+        if e["done"] == e["cached"] or done == total or now - last[0] >= every_seconds:
+            last[0] = now
+            cached = f", {e['cached']:,} cached" if e["cached"] else ""
+            print(f"  labels   {done:,} of {total:,} distinct sequences of length {e['seq_len']} "
+                  f"({e['seconds']:.1f}s{cached})", flush=True)
+    return report

@@ -1,0 +1,42 @@
+"""Command line: ``python -m mips tasks | train | run | verify | bench | zoo`` (see README).
+
+Every subcommand is one module of this package with ``add_parser(sub)`` and ``run(args)``;
+:data:`COMMANDS` is the one table of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from mips.errors import MipsError
+
+COMMANDS = ("tasks", "train", "run", "verify", "bench", "zoo")
+
+
+def _module(name: str):
+    return importlib.import_module(f"mips.cli.{name}")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m mips",
+                                description="MIPS workbench: RNNs to verified Python programs.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        _module(name).add_parser(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _module(args.command).run(args)
+    except MipsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,79 @@
+"""Command line: ``python -m mips verify`` (check a hand-written or edited program headless).
+
+The same three checks as the workbench's Program page: against the task (every input sequence
+when there are at most 2**20, else the whole test split), against the network when ``--model`` is
+given, and on longer sequences. The program file is read as text and parsed against the program
+grammar; it is never executed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mips.cli.common import add_task_args, resolve
+
+MAX_PROGRAM_BYTES = 20_000
+
+
+def add_parser(sub) -> None:
+    v = sub.add_parser("verify", help="check a program file against a task (and a network) without the browser")
+    add_task_args(v)
+    v.add_argument("--program", required=True, metavar="FILE", help="Python source of def f(xs): ... (see README)")
+    v.add_argument("--model", metavar="CHECKPOINT", help="also check agreement with this network")
+    v.add_argument("--seed", type=int, default=0, help="seed of the longer test sequences")
+    v.add_argument("--json", metavar="OUT", help="write the verification as JSON here")
+
+
+def _read(path: str) -> str:
+    from mips.errors import ConfigError
+    p = Path(path)
+    try:
+        data = p.read_bytes()[: MAX_PROGRAM_BYTES + 1]
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the program file '{p}': {exc.strerror}.") from None
+    if len(data) > MAX_PROGRAM_BYTES:
+        raise ConfigError(f"The program file '{p}' is larger than {MAX_PROGRAM_BYTES:,} bytes; a program is short.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"The program file '{p}' is not UTF-8 text.") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from mips.cli.run import write_json
+    from mips.errors import ConfigError
+    from mips.network.checkpoint import load_checkpoint
+    from mips.program.codegen import ProgramSyntaxError, parse_program, to_source
+    from mips.program.verify import verify_program
+
+    spec = resolve(args)
+    source = _read(args.program)
+    try:
+        program = parse_program(source, task=spec.name, input_dim=spec.input_dim)
+    except ProgramSyntaxError as exc:
+        raise ConfigError(f"The program in '{args.program}' is not a valid program: {exc}") from None
+    weights = None
+    if args.model:
+        ck = load_checkpoint(args.model)
+        if ck.config.input_dim != spec.input_dim or ck.config.output_dim != spec.output_dim:
+            raise ConfigError(f"The network '{args.model}' reads {ck.config.input_dim} and writes "
+                              f"{ck.config.output_dim} number(s) per step; task {spec.name} has "
+                              f"{spec.input_dim} and {spec.output_dim}.")
+        weights = ck.model.weights()
+    if program.output_dim != spec.output_dim:
+        raise ConfigError(f"The program returns {program.output_dim} number(s) per step; task {spec.name} "
+                          f"has {spec.output_dim}.")
+    print(to_source(program))
+    v = verify_program(program, spec, weights=weights, seed=args.seed)
+    print(f"verification: {v.summary()}")
+    ce = v.counterexample
+    if ce is not None:
+        print(f"first counterexample (against the {ce.against}), sequence {ce.sequence}, step {ce.first_wrong_step}"
+              + (f": {ce.error}" if ce.error else ":"))
+        for row in ce.steps[: ce.first_wrong_step + 1]:
+            print("   ", row)
+    print(f"{spec.name}: {'VERIFIED' if v.passed else 'not verified'}")
+    if args.json:
+        print(f"report -> {write_json(args.json, {'task': spec.name, 'verified': v.passed, **v.to_dict(), 'counterexample': ce.to_dict() if ce else None})}")
+    return 0 if v.passed else 1

@@ -1,0 +1,413 @@
+"""Training recipes for the MIPS RNN, several seeds at once (mips-method.md §4).
+
+Two recipes:
+
+``paper``
+    The authors' recipe: AdamW(lr=1e-3, weight_decay=0), batch 4096, log loss
+    ``½·log(1 + (ŷ − y)²)``, 10k or 20k steps (Table B), evaluation every 100 steps, raw
+    (unnormalised) integer inputs and outputs.
+``fast``
+    For CPUs: inputs and outputs are standardised (the affine maps are folded back into the
+    first and last Linear layers afterwards, so the saved network is the paper's architecture
+    on raw integers), small batches that grow during training, a higher learning rate with
+    warm-up and cosine decay, and a cheap accuracy check before the full one.
+
+"100% accuracy" here means every output of every sequence of the *whole* test split is right
+after rounding (stricter than the paper, which looked at one random test batch). Training
+stops as soon as one seed reaches it.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+import zlib
+from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import torch
+
+from mips.errors import ConfigError, check_choice, check_float, check_int
+from mips.network.config import RNNConfig
+from mips.network.rnn import RNN
+
+log = logging.getLogger(__name__)
+
+RecipeName = Literal["fast", "paper"]
+RECIPES: tuple[str, ...] = ("fast", "paper")
+
+# Tasks the paper trained for 20,000 steps (Table B); all others used 10,000.
+PAPER_20K_STEPS = frozenset({
+    "Base_3_Addition", "Base_4_Addition", "Base_5_Addition", "Base_6_Addition", "Base_7_Addition",
+    "Parity_Zeros", "Evens_Counter", "Min_Seen", "Max_Seen", "Majority_0_1", "Majority_0_2",
+    "Majority_0_3", "Evens_Detector", "Perfect_Square_Detector", "Bit_Palindrome",
+    "Balanced_Parenthesis", "Parity_Bits_Mod2", "Alternating_Last3", "Alternating_Last4",
+    "Bit_Shift_Right", "Bit_Dot_Prod_Mod2",
+})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipe:
+    """How to train; ``max_steps=None`` means the paper's per-task step count."""
+
+    name: str
+    lr: float
+    batch_size: int
+    final_batch_size: int
+    max_steps: int | None
+    warmup_steps: int
+    schedule: Literal["constant", "cosine"]
+    loss: Literal["log", "mse"]
+    standardize: bool
+    eval_every: int
+    quick_eval_size: int        # sequences in the cheap check; 0 = always check the whole test split
+    patience: int = 0           # give up after this many evaluations without progress; 0 = never
+
+    def __post_init__(self) -> None:
+        owner = "Recipe"
+        check_float(owner, "lr", self.lr, 0.0, 1.0, low_open=True)
+        check_int(owner, "batch_size", self.batch_size, 1, 1 << 20)
+        check_int(owner, "final_batch_size", self.final_batch_size, self.batch_size, 1 << 20)
+        if self.max_steps is not None:
+            check_int(owner, "max_steps", self.max_steps, 1, 10_000_000)
+        check_int(owner, "warmup_steps", self.warmup_steps, 0, 10_000_000)
+        check_choice(owner, "schedule", self.schedule, ("constant", "cosine"))
+        check_choice(owner, "loss", self.loss, ("log", "mse"))
+        check_int(owner, "eval_every", self.eval_every, 1, 10_000_000)
+        check_int(owner, "quick_eval_size", self.quick_eval_size, 0, 10_000_000)
+        check_int(owner, "patience", self.patience, 0, 10_000_000)
+
+    def steps_for(self, task_name: str) -> int:
+        if self.max_steps is not None:
+            return self.max_steps
+        return 20_000 if task_name in PAPER_20K_STEPS else 10_000
+
+
+# The paper evaluated one 65,536-sequence test batch every 100 steps; we do the same and then
+# confirm on the whole test split.
+PAPER_RECIPE = Recipe(name="paper", lr=1e-3, batch_size=4096, final_batch_size=4096, max_steps=None,
+                      warmup_steps=0, schedule="constant", loss="log", standardize=False,
+                      eval_every=100, quick_eval_size=65536)
+FAST_RECIPE = Recipe(name="fast", lr=2e-2, batch_size=128, final_batch_size=512, max_steps=4000,
+                     warmup_steps=50, schedule="cosine", loss="mse", standardize=True,
+                     eval_every=25, quick_eval_size=4096, patience=48)
+
+
+def get_recipe(recipe: str | Recipe, **overrides) -> Recipe:
+    """Look up a recipe by name and apply field overrides (validated)."""
+    if isinstance(recipe, Recipe):
+        base = recipe
+    else:
+        check_choice("train", "recipe", recipe, RECIPES)
+        base = FAST_RECIPE if recipe == "fast" else PAPER_RECIPE
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return replace(base, **overrides) if overrides else base
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvalPoint:
+    step: int
+    seconds: float
+    loss: tuple[float, ...]          # per seed, training loss of the last batch
+    accuracy: tuple[float, ...]      # per seed, element accuracy on the checked test sequences
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainResult:
+    """The best network of a training run and how it was obtained."""
+
+    model: RNN                       # single-seed network, raw integer inputs/outputs
+    task: str
+    config: RNNConfig
+    recipe: Recipe
+    seed: int                        # the seed of the returned network
+    seeds: tuple[int, ...]           # all seeds trained together
+    perfect: bool                    # every output of the whole test split right
+    test_accuracy: float             # element accuracy on the whole test split
+    test_sequence_accuracy: float    # fraction of test sequences entirely right
+    steps: int
+    seconds: float
+    stopped: Literal["perfect", "max_steps", "plateau", "time_limit", "cancelled"]
+    history: tuple[EvalPoint, ...] = field(default=())
+
+    def metadata(self) -> dict:
+        """What a checkpoint records about how this network was trained."""
+        return {"task": self.task, "recipe": self.recipe.name, "seed": self.seed, "seeds": list(self.seeds),
+                "steps": self.steps, "seconds": round(self.seconds, 3), "perfect": self.perfect,
+                "test_accuracy": self.test_accuracy, "test_sequence_accuracy": self.test_sequence_accuracy,
+                "stopped": self.stopped}
+
+
+ProgressFn = Callable[[EvalPoint, int], None]
+
+
+def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
+    diff = pred - target
+    if kind == "log":
+        return 0.5 * torch.log1p(diff * diff)
+    return 0.5 * diff * diff
+
+
+@torch.no_grad()
+def evaluate(model: RNN, x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor,
+             batch_size: int = 32768) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy of every seed of ``model`` on ``(x, y)``.
+
+    Parameters
+    ----------
+    x : array of shape (n_sequences, seq_len, input_dim)
+    y : array of shape (n_sequences, seq_len, output_dim)
+
+    Returns
+    -------
+    element_accuracy, sequence_accuracy : arrays of shape (n_seeds,)
+    """
+    xt = torch.tensor(np.asarray(x), dtype=torch.float32)
+    yt = torch.tensor(np.asarray(y), dtype=torch.float32)
+    n = xt.shape[0]
+    right = torch.zeros(model.n_seeds, dtype=torch.float64)
+    seq_right = torch.zeros(model.n_seeds, dtype=torch.float64)
+    for start in range(0, n, batch_size):
+        pred = torch.round(model(xt[start:start + batch_size]))   # (S, b, T, O)
+        ok = pred == yt[start:start + batch_size].unsqueeze(0)
+        right += ok.sum(dim=(1, 2, 3)).double()
+        seq_right += ok.all(dim=3).all(dim=2).sum(dim=1).double()
+    n_out = n * yt.shape[1] * yt.shape[2]
+    return (right / max(n_out, 1)).numpy(), (seq_right / max(n, 1)).numpy()
+
+
+def _standardizer(a: np.ndarray, max_sequences: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and scale (scale 1 for constant columns) over all steps.
+
+    Estimated on the first ``max_sequences`` sequences: any fixed affine map works (it is folded
+    back exactly), it only has to be roughly the data's scale.
+    """
+    flat = a[:max_sequences].reshape(-1, a.shape[-1]).astype(np.float64)
+    mean = flat.mean(axis=0)
+    scale = flat.std(axis=0)
+    scale[scale < 1e-12] = 1.0
+    return mean, scale
+
+
+def _fold_standardization(model: RNN, x_mean, x_scale, y_mean, y_scale) -> None:
+    """Rewrite weights trained on standardised data so they act on raw integers (exact)."""
+    H = model.config.hidden_dim
+    dt = model.f_w[0].dtype
+    xm, xs = torch.as_tensor(x_mean, dtype=dt), torch.as_tensor(x_scale, dtype=dt)
+    ym, ys = torch.as_tensor(y_mean, dtype=dt), torch.as_tensor(y_scale, dtype=dt)
+    with torch.no_grad():
+        w0 = model.f_w[0]                                   # (S, out, H + I)
+        wx = w0[:, :, H:] / xs                              # acts on raw x
+        model.f_b[0].sub_(torch.einsum("soi,i->so", wx, xm))
+        w0[:, :, H:] = wx
+        model.g_w[-1].mul_(ys.view(1, -1, 1))
+        model.g_b[-1].mul_(ys.view(1, -1)).add_(ym.view(1, -1))
+
+
+@contextmanager
+def cpu_settings(n_threads: int = 1):
+    """Torch settings for training tiny networks on a CPU, restored afterwards.
+
+    Denormal floats are flushed to zero: weights of small networks drift into the denormal
+    range, where CPU arithmetic is tens of times slower (measured: 12×). Torch uses
+    ``n_threads`` threads: these networks' operations are too small to gain from intra-op
+    threads, and spinning threads thrash when the cores are shared (measured: over 50× slower
+    with other work on the machine).
+    """
+    check_int("train", "n_threads", n_threads, 1, 1024)
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_num_threads(previous_threads)
+
+
+def train(task, config: RNNConfig, *, recipe: str | Recipe = "fast", seeds: Sequence[int] = (0,),
+          dataset=None, max_steps: int | None = None, time_limit_seconds: float | None = None,
+          on_progress: ProgressFn | None = None, should_stop: Callable[[], bool] | None = None,
+          n_threads: int = 1) -> TrainResult:
+    """Train one architecture on a task with several seeds at once.
+
+    Parameters
+    ----------
+    task : TaskSpec or str
+    config : RNNConfig
+        Must match the task's input and output dimensions.
+    recipe : "fast", "paper" or a Recipe
+    seeds : sequence of int
+        Trained together as one batched model; each seed's initialisation and result are
+        independent of the others (but the batches are shared).
+    dataset : Dataset, optional
+        Defaults to ``make_dataset(task, seed=42)`` with the paper's size.
+    max_steps : int, optional
+        Overrides the recipe's step count.
+    time_limit_seconds : float, optional
+        Stop (not perfect) once exceeded.
+    on_progress : callable(EvalPoint, total_steps), optional
+        Called at every evaluation, for progress bars and live curves.
+    should_stop : callable() -> bool, optional
+        Polled at every evaluation; returning True cancels training (for the app's Stop).
+    n_threads : int
+        Torch threads while training (see :func:`cpu_settings`).
+
+    Returns
+    -------
+    TrainResult
+        The first seed that was perfect on the whole test split, else the most accurate seed.
+    """
+    with cpu_settings(n_threads):
+        return _train(task, config, recipe=recipe, seeds=seeds, dataset=dataset, max_steps=max_steps,
+                      time_limit_seconds=time_limit_seconds, on_progress=on_progress,
+                      should_stop=should_stop)
+
+
+def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_seconds, on_progress,
+           should_stop) -> TrainResult:
+    if isinstance(task, str):
+        from mips.tasks import get_task
+        spec = get_task(task)
+    else:
+        spec = task
+    rec = get_recipe(recipe, max_steps=max_steps)
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ConfigError("The 'seeds' parameter of train must hold at least one seed. Got () instead.")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"The 'seeds' parameter of train must not repeat a seed. Got {list(seeds)} instead.")
+    if config.input_dim != spec.input_dim or config.output_dim != spec.output_dim:
+        raise ConfigError(
+            f"The RNN config has input_dim={config.input_dim}, output_dim={config.output_dim} but task "
+            f"'{spec.name}' needs input_dim={spec.input_dim}, output_dim={spec.output_dim}.")
+    if time_limit_seconds is not None:
+        check_float("train", "time_limit_seconds", time_limit_seconds, 0.0, 1e9, low_open=True)
+    if dataset is None:
+        from mips.tasks import make_dataset
+        dataset = make_dataset(spec, seed=42)
+    data = dataset
+
+    total_steps = rec.steps_for(spec.name)
+    # batch order depends on the task only, so a seed's run does not depend on its companions
+    gen = torch.Generator().manual_seed(zlib.crc32(spec.name.encode()))
+    x_train, y_train = data.x_train, data.y_train        # int64 numpy; batches are gathered per step
+    if rec.standardize:
+        x_mean, x_scale = _standardizer(data.x_train)
+        y_mean, y_scale = _standardizer(data.y_train)
+    else:
+        x_mean, x_scale = np.zeros(spec.input_dim), np.ones(spec.input_dim)
+        y_mean, y_scale = np.zeros(spec.output_dim), np.ones(spec.output_dim)
+    xm, xs = torch.as_tensor(x_mean, dtype=torch.float32), torch.as_tensor(x_scale, dtype=torch.float32)
+    ym, ys = torch.as_tensor(y_mean, dtype=torch.float32), torch.as_tensor(y_scale, dtype=torch.float32)
+
+    model = RNN(config, seeds=seeds)
+    opt = torch.optim.AdamW(model.parameters(), lr=rec.lr, weight_decay=0.0)
+    n_train = x_train.shape[0]
+    quick = min(rec.quick_eval_size, data.x_test.shape[0]) if rec.quick_eval_size else 0
+    if quick:   # the cheap-check subset, gathered once
+        q_idx = np.random.default_rng(0).choice(data.x_test.shape[0], size=quick, replace=False)
+        x_check, y_check = data.x_test[q_idx], data.y_test[q_idx]
+    else:
+        x_check, y_check = data.x_test, data.y_test
+
+    def lr_at(step: int) -> float:
+        if step < rec.warmup_steps:
+            return rec.lr * (step + 1) / rec.warmup_steps
+        if rec.schedule == "constant":
+            return rec.lr
+        progress = (step - rec.warmup_steps) / max(1, total_steps - rec.warmup_steps)
+        return rec.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+    def batch_at(step: int) -> int:
+        if rec.final_batch_size == rec.batch_size:
+            return rec.batch_size
+        frac = min(step / max(1, total_steps), 1.0)  # geometric growth of the batch
+        return int(round(rec.batch_size * (rec.final_batch_size / rec.batch_size) ** frac))
+
+    def folded_copy() -> RNN:
+        """The networks acting on raw integers (the live model itself when nothing is folded)."""
+        if not rec.standardize:
+            return model
+        m = copy.deepcopy(model)
+        _fold_standardization(m, x_mean, x_scale, y_mean, y_scale)
+        return m
+
+    start = time.perf_counter()
+    history: list[EvalPoint] = []
+    step = 0
+    stopped = "max_steps"
+    winner: int | None = None
+    last_loss = torch.zeros(len(seeds))
+    best_acc, best_loss, since_best = -1.0, math.inf, 0
+    while step < total_steps:
+        bsz = batch_at(step)
+        # uniform with replacement (the paper cycled shuffled epochs; with ~10^6 sequences the
+        # difference is immaterial, and a permutation of the whole split costs more than a step)
+        idx = torch.randint(n_train, (bsz,), generator=gen).numpy()
+        xb = (torch.from_numpy(x_train[idx]).float() - xm) / xs    # (B, T, I)
+        yb = (torch.from_numpy(y_train[idx]).float() - ym) / ys    # (B, T, O)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step)
+        pred = model(xb)                                           # (S, B, T, O)
+        per_elem = _loss(pred, yb.unsqueeze(0), rec.loss) * (ys * ys if rec.loss == "mse" else 1.0)
+        per_seed = per_elem.mean(dim=(1, 2, 3))                    # (S,)
+        opt.zero_grad(set_to_none=True)
+        per_seed.sum().backward()                                  # seeds are independent
+        opt.step()
+        step += 1
+        last_loss = per_seed.detach()
+        if step % rec.eval_every == 0 or step == total_steps:
+            candidate = folded_copy()
+            acc, _ = evaluate(candidate, x_check, y_check)
+            point = EvalPoint(step=step, seconds=time.perf_counter() - start,
+                              loss=tuple(float(v) for v in last_loss), accuracy=tuple(float(a) for a in acc))
+            history.append(point)
+            if on_progress is not None:
+                on_progress(point, total_steps)
+            for i in np.flatnonzero(acc == 1.0):
+                if quick:  # the cheap check passed: confirm on the whole test split
+                    full, _ = evaluate(candidate.select(int(i)), data.x_test, data.y_test)
+                    if full[0] != 1.0:
+                        continue
+                winner = int(i)
+                break
+            if winner is not None:
+                stopped = "perfect"
+                break
+            if should_stop is not None and should_stop():
+                stopped = "cancelled"
+                break
+            # progress = the best accuracy rising by 0.1% or the lowest loss falling by 5%
+            progress = False
+            if float(acc.max()) > best_acc + 1e-3:
+                best_acc, progress = float(acc.max()), True
+            if float(last_loss.min()) < 0.95 * best_loss:
+                best_loss, progress = float(last_loss.min()), True
+            since_best = 0 if progress else since_best + 1
+            if rec.patience and since_best >= rec.patience:
+                stopped = "plateau"
+                break
+            if time_limit_seconds is not None and time.perf_counter() - start > time_limit_seconds:
+                stopped = "time_limit"
+                break
+
+    final = folded_copy()
+    if winner is not None:   # already confirmed perfect on the whole test split
+        best, best_elem, best_seq = winner, 1.0, 1.0
+    else:
+        elem, seq = evaluate(final, data.x_test, data.y_test)
+        best = int(np.argmax(elem))
+        best_elem, best_seq = float(elem[best]), float(seq[best])
+    seconds = time.perf_counter() - start
+    log.info("trained %s %s recipe=%s seeds=%s: %s after %d steps, %.1fs, best acc %.6f",
+             spec.name, config.describe(), rec.name, list(seeds), stopped, step, seconds, best_elem)
+    return TrainResult(model=final.select(best), task=spec.name, config=config, recipe=rec,
+                       seed=seeds[best], seeds=seeds, perfect=best_elem == 1.0,
+                       test_accuracy=best_elem, test_sequence_accuracy=best_seq,
+                       steps=step, seconds=seconds, stopped=stopped, history=tuple(history))

@@ -1,0 +1,420 @@
+"""Programs for people: simplify a candidate program, name its variables by evidence, score it.
+
+Every verified candidate is a correct program; this module decides which one a person should read.
+
+:func:`simplify`
+    Drops state variables no output needs (directly or through other updates), so an output that
+    depends only on the current input is written without state; merges variables whose values are
+    equal on every traced step; shifts a variable by a constant so that its initial value is zero
+    when that removes constants (the lattice's offset) -- then re-derives nothing by guessing: the
+    result is verified like any other candidate.
+:func:`name_variables`
+    Names each state variable by what it holds when the traced steps show it, with a one-line
+    comment giving the evidence: ``last1, last2, ...`` (the input k steps back), ``total`` (the
+    running sum of the input), ``carry`` (``(inputs + carry) // base``), ``residue``
+    (``(residue + x) % N``), ``count`` (moves by 0 or 1 each step), ``flag`` (0/1); else a short
+    neutral letter.
+:func:`readability`
+    A score (lower reads better) from size, number of variables, constants outside the task's own
+    values, a non-zero initial state, unused variables, nesting depth and mixing of Boolean and
+    arithmetic operators; ties go to the smaller program.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from mips.program.program import STATE_LETTERS, Program, run_program
+from mips.regression.formula import Formula
+
+_RESERVED = {"x", "xs", "ys", "f", "abs", "min", "max"}
+_BOOL_OPS = (ast.BoolOp, ast.BitXor, ast.BitAnd, ast.BitOr, ast.Not)   # comparisons of numbers are not "mixed"
+_ARITH_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+
+
+@dataclass(frozen=True, slots=True)
+class Readability:
+    """How well a program reads (``score``: lower is better) and why.
+
+    ``flags`` names what a reader trips over: ``magic constant``, ``non-zero initial state``,
+    ``unused variable``, ``deep nesting``, ``mixed Boolean and arithmetic``.
+    """
+
+    score: float
+    size: int
+    n_vars: int
+    flags: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"score": self.score, "size": self.size, "n_vars": self.n_vars, "flags": list(self.flags)}
+
+
+def task_constants(input_values: tuple[int, ...]) -> frozenset[int]:
+    """Constants a program may use without explanation: small ones and the task's own values."""
+    values = set(int(v) for v in input_values)
+    base = len(values)
+    return frozenset({-1, 0, 1, 2} | values | {-v for v in values} | {base, max(values, default=0) + 1})
+
+
+# -- expression helpers ----------------------------------------------------------------------------
+def _tree(expr: str) -> ast.expr:
+    return ast.parse(expr, mode="eval").body
+
+
+def _names(expr: str) -> set[str]:
+    return {n.id for n in ast.walk(_tree(expr)) if isinstance(n, ast.Name)}
+
+
+def _rename(expr: str, mapping: dict[str, str]) -> str:
+    tree = ast.parse(expr, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in mapping:
+            node.id = mapping[node.id]
+    return ast.unparse(tree)
+
+
+def _substitute(expr: str, name: str, replacement: str) -> str:
+    """``expr`` with every read of ``name`` replaced by the expression ``replacement``."""
+    tree = ast.parse(expr, mode="eval")
+    new = _tree(replacement)
+
+    class Sub(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            return new if node.id == name else node
+
+    return ast.unparse(ast.fix_missing_locations(Sub().visit(tree)))
+
+
+def _depth(node: ast.AST) -> int:
+    """Nesting depth; a chain of one associative operator (``a + b + c + d``) counts as one level."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult, ast.BitXor, ast.BitAnd, ast.BitOr)):
+        left = node.left
+        same = isinstance(left, ast.BinOp) and type(left.op) is type(node.op)
+        return max(_depth(left) if same else 1 + _depth(left), 1 + _depth(node.right))
+    children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+    return 1 + max((_depth(c) for c in children), default=0)
+
+
+def _formula(expr: str, method: str) -> Formula:
+    return Formula(expr=expr, method=method)
+
+
+def _rebuild(program: Program, keep: list[int], updates: list[str], outputs: list[str],
+             state: list[str] | None = None, initial: list[int] | None = None,
+             comments: dict[str, str] | None = None) -> Program:
+    state = [program.state[j] for j in keep] if state is None else state
+    initial = [int(program.initial[j]) for j in keep] if initial is None else initial
+    methods = [program.updates[j].method for j in keep]
+    return dataclasses.replace(
+        program, state=tuple(state), initial=tuple(initial),
+        updates=tuple(_formula(e, m) for e, m in zip(updates, methods)),
+        outputs=tuple(_formula(e, f.method) for e, f in zip(outputs, program.outputs)),
+        comments=dict(comments if comments is not None else
+                      {k: v for k, v in program.comments.items() if k in state or k == "__init__"}))
+
+
+# -- simplification --------------------------------------------------------------------------------
+def _needed(program: Program) -> set[str]:
+    """State variables an output reads, directly or through other updates."""
+    needed: set[str] = set()
+    todo = set().union(*(_names(f.expr) for f in program.outputs)) & set(program.state)
+    while todo:
+        v = todo.pop()
+        needed.add(v)
+        todo |= (_names(program.updates[program.state.index(v)].expr) & set(program.state)) - needed
+    return needed
+
+
+def _drop_unused(program: Program) -> Program:
+    needed = _needed(program)
+    keep = [j for j, v in enumerate(program.state) if v in needed]
+    if len(keep) == len(program.state):
+        return program
+    return _rebuild(program, keep, [program.updates[j].expr for j in keep], [f.expr for f in program.outputs])
+
+
+def _merge_duplicates(program: Program, states: np.ndarray) -> Program:
+    """Replace a variable equal to an earlier one on every traced step by that one."""
+    k = len(program.state)
+    for j in range(1, k):
+        for i in range(j):
+            if np.array_equal(states[:, :, i], states[:, :, j]):
+                a, b = program.state[i], program.state[j]
+                keep = [m for m in range(k) if m != j]
+                return _rebuild(program, keep, [_rename(program.updates[m].expr, {b: a}) for m in keep],
+                                [_rename(f.expr, {b: a}) for f in program.outputs])
+    return program
+
+
+def _zero_initial(program: Program) -> Program:
+    """Shift each variable with a non-zero initial value by that value (v = v' + c), then fold the
+    constants: kept only when it makes the program no larger (it removes a lattice offset)."""
+    out = program
+    for j, c in enumerate(program.initial):
+        if c == 0:
+            continue
+        v = out.state[j]
+        shifted = f"({v} + {c})"
+        updates = [_substitute(f.expr, v, shifted) for f in out.updates]
+        updates[j] = f"({updates[j]}) - {c}"
+        outputs = [_substitute(f.expr, v, shifted) for f in out.outputs]
+        try:
+            updates = [_fold(e) for e in updates]
+            outputs = [_fold(e) for e in outputs]
+        except (ValueError, TypeError, SyntaxError):
+            continue
+        initial = list(out.initial)
+        initial[j] = 0
+        candidate = _rebuild(out, list(range(len(out.state))), updates, outputs, state=list(out.state),
+                             initial=initial, comments={k: x for k, x in out.comments.items() if k != "__init__"})
+        if candidate.size <= out.size:
+            out = candidate
+    return out
+
+
+def _fold(expr: str) -> str:
+    """Collect the constants of a linear integer expression (sympy); other expressions unchanged."""
+    import sympy
+
+    tree = _tree(expr)
+    if any(isinstance(n, (ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.BitXor, ast.BitAnd, ast.BitOr,
+                          ast.Not, ast.FloorDiv, ast.Mod, ast.Invert))
+           for n in ast.walk(tree)):
+        return expr
+    symbols = {n: sympy.Symbol(n, integer=True) for n in _names(expr)}
+    value = sympy.expand(sympy.sympify(expr, locals=symbols))
+    if not value.is_polynomial(*symbols.values()) or sympy.Poly(value, *symbols.values()).total_degree() > 1:
+        return expr
+    text = str(value).replace(" ", "")
+    return ast.unparse(_tree(text))
+
+
+def _affine_lag(states: np.ndarray, x: np.ndarray, j: int, initial_read: bool,
+                max_lag: int = 8) -> tuple[int, int, int, int] | None:
+    """(k, i, s, c) when ``s * v + c`` equals input i of k - 1 steps before (0 before the start) for
+    variable j on every traced step (s = +1 or -1); the initial state counts only when an update
+    reads it."""
+    first = 0 if initial_read else 1
+    v = states[:, first:, j]
+    t_len = x.shape[1]
+    for i in range(x.shape[2]):
+        for k in range(1, min(max_lag, t_len) + 1):
+            lagged = np.zeros(states.shape[:2], dtype=np.int64)
+            lagged[:, k:] = x[:, :t_len - k + 1, i]
+            lagged = lagged[:, first:]
+            for sign in (1, -1):
+                c = lagged[0, 0] - sign * v[0, 0]
+                if np.array_equal(sign * v + c, lagged):
+                    return k, i, sign, int(c)
+    return None
+
+
+def _lag_name(program: Program, i: int, k: int) -> str:
+    return f"last{k}" if len(program.inputs) == 1 else f"{program.inputs[i]}_last{k}"
+
+
+def _canonical_lags(program: Program, states: np.ndarray, x: np.ndarray) -> Program:
+    """Variables that are (plus or minus) a recent input plus a constant become a shift register of
+    the last inputs, ``last1, last2, last3 = x, last1, last2``, substituted into every formula."""
+    read = set().union(*(_names(f.expr) for f in program.updates))
+    found = {j: _affine_lag(states, x, j, program.state[j] in read) for j in range(len(program.state))}
+    found = {j: f for j, f in found.items() if f is not None}
+    if not found:
+        return program
+    depth: dict[int, int] = {}
+    for k, i, _, _ in found.values():
+        depth[i] = max(depth.get(i, 0), k)
+    lag_vars = [(i, k) for i in sorted(depth) for k in range(1, depth[i] + 1)]
+    names = {ik: _lag_name(program, *ik) for ik in lag_vars}
+    if set(names.values()) & (set(program.state) | set(program.inputs)):
+        return program
+    replace = {program.state[j]: (f"{names[(i, k)]}" if s == 1 and c == 0 else
+                                  f"({'' if s == 1 else '-'}{names[(i, k)]} + {-s * c})")
+               for j, (k, i, s, c) in found.items()}
+    kept = [j for j in range(len(program.state)) if j not in found]
+
+    def rewrite(expr: str) -> str:
+        for old, new in replace.items():
+            expr = _substitute(expr, old, new)
+        return _fold(expr)
+
+    state = [names[ik] for ik in lag_vars] + [program.state[j] for j in kept]
+    updates = [program.inputs[i] if k == 1 else names[(i, k - 1)] for i, k in lag_vars]
+    updates += [rewrite(program.updates[j].expr) for j in kept]
+    outputs = [rewrite(f.expr) for f in program.outputs]
+    methods = ["shift"] * len(lag_vars) + [program.updates[j].method for j in kept]
+    return dataclasses.replace(
+        program, state=tuple(state), initial=tuple([0] * len(lag_vars) + [int(program.initial[j]) for j in kept]),
+        updates=tuple(_formula(e, m) for e, m in zip(updates, methods)),
+        outputs=tuple(_formula(e, f.method) for e, f in zip(outputs, program.outputs)),
+        comments={k: v for k, v in program.comments.items() if k in state})
+
+
+def _inline_input_only(program: Program) -> Program:
+    """A variable whose update reads no state and that only outputs read is written into the
+    outputs (an output that depends only on the current input needs no state)."""
+    for j, v in enumerate(program.state):
+        update = program.updates[j].expr
+        if _names(update) & set(program.state):
+            continue
+        if any(v in _names(f.expr) for m, f in enumerate(program.updates)):
+            continue
+        keep = [m for m in range(len(program.state)) if m != j]
+        outputs = [_substitute(f.expr, v, f"({update})") for f in program.outputs]
+        return _inline_input_only(_rebuild(program, keep, [program.updates[m].expr for m in keep], outputs))
+    return program
+
+
+def simplify(program: Program, x: np.ndarray) -> Program:
+    """A program with the same outputs on ``x`` (checked later by verification) that reads better."""
+    if program.kind != "symbolic":
+        return program
+    x = np.asarray(x, dtype=np.int64)
+    p = _drop_unused(program)
+    if p.state:
+        run = run_program(p, x)
+        if run.error is None:
+            p = _drop_unused(_merge_duplicates(p, run.states))
+    if p.state:
+        run = run_program(p, x)
+        if run.error is None:
+            p = _drop_unused(_canonical_lags(p, run.states, x))
+    if p.state:
+        p = _drop_unused(_inline_input_only(p))
+    if p.state:
+        p = _zero_initial(p)
+    return p
+
+
+# -- names -----------------------------------------------------------------------------------------
+def _lag(states: np.ndarray, x: np.ndarray, j: int, max_lag: int = 8) -> tuple[int, int] | None:
+    """(k, input index) when variable j equals that input k - 1 steps back after every update."""
+    after = states[:, 1:, j]
+    t_len = x.shape[1]
+    for i in range(x.shape[2]):
+        for k in range(1, min(max_lag, t_len) + 1):
+            lagged = np.zeros_like(after)
+            lagged[:, k - 1:] = x[:, :t_len - k + 1, i]
+            if np.array_equal(after[:, k - 1:], lagged[:, k - 1:]) and np.all(after[:, :k - 1] == states[:, :1, j]):
+                return k, i
+    return None
+
+
+def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tuple[str, ...]
+              ) -> tuple[str, str] | None:
+    """(name, comment) of what variable j holds on every traced step, or None."""
+    before, after = states[:, :-1, j], states[:, 1:, j]
+    total_in = x.sum(axis=2)
+    lag = _lag(states, x, j)
+    if lag is not None:
+        k, i = lag
+        stem = "last" if len(inputs) == 1 else f"{inputs[i]}_last"
+        ago = "this step" if k == 1 else "one step ago" if k == 2 else f"{k - 1} steps ago"
+        return f"{stem}{k}", f"{inputs[i]} of {ago} (on every traced step)"
+    if len(inputs) == 1 and np.array_equal(after, before + x[:, :, 0]):
+        return "total", f"running sum of {inputs[0]} (on every traced step)"
+    values = np.unique(after)
+    if set(values.tolist()) <= {0, 1} and base > 1 and np.array_equal(after, (total_in + before) // base):
+        return "carry", f"({' + '.join(inputs)} + carry) // {base} (on every traced step)"
+    if len(inputs) == 1 and values.size > 1 and values.min() == 0:
+        n = int(values.max()) + 1
+        if n > 1 and np.array_equal(after, (before + x[:, :, 0]) % n):
+            return "residue", f"(residue + {inputs[0]}) % {n} (on every traced step)"
+    step = np.unique(after - before)
+    if set(step.tolist()) <= {0, 1} and step.size == 2 and values.size > 2:
+        return "count", "goes up by 0 or 1 each step (on every traced step)"
+    if set(values.tolist()) <= {0, 1} and values.size == 2:
+        return "flag", "0 or 1"
+    return None
+
+
+def name_variables(program: Program, x: np.ndarray, input_values: tuple[int, ...]) -> Program:
+    """Rename the state variables by what the traced steps show they hold (see module docstring)."""
+    if program.kind != "symbolic" or not program.state:
+        return program
+    run = run_program(program, x)
+    if run.error is not None:
+        return program
+    base = len(set(input_values))
+    found = [_evidence(run.states, np.asarray(x, dtype=np.int64), j, base, program.inputs)
+             for j in range(len(program.state))]
+    taken = set(program.inputs) | _RESERVED
+    names, comments = [], {}
+    letters = iter(c for c in STATE_LETTERS if c not in taken)
+    counts: dict[str, int] = {}
+    for ev in found:
+        if ev is not None:
+            counts[ev[0]] = counts.get(ev[0], 0) + 1
+    seen: dict[str, int] = {}
+    for j, ev in enumerate(found):
+        if ev is None:
+            name = next(letters)
+            while name in taken:
+                name = next(letters)
+            old = program.comments.get(program.state[j])
+            if old and old not in ("memory", "output of the state"):
+                comments[name] = old
+        else:
+            stem, comment = ev
+            seen[stem] = seen.get(stem, 0) + 1
+            name = stem if counts[stem] == 1 else f"{stem}{seen[stem]}"
+            comments[name] = comment
+        taken.add(name)
+        names.append(name)
+    if "__init__" in program.comments:
+        comments["__init__"] = program.comments["__init__"]
+    mapping = dict(zip(program.state, names))
+    # rename through temporary names so that swaps (a <-> b) are safe
+    temp = {old: f"_tmp{j}" for j, old in enumerate(program.state)}
+    final = {temp[old]: new for old, new in mapping.items()}
+    updates = [_rename(_rename(f.expr, temp), final) for f in program.updates]
+    outputs = [_rename(_rename(f.expr, temp), final) for f in program.outputs]
+    return _rebuild(program, list(range(len(names))), updates, outputs, state=names,
+                    initial=list(program.initial), comments=comments)
+
+
+def polish(program: Program, x: np.ndarray, input_values: tuple[int, ...]) -> Program:
+    """:func:`simplify`, then :func:`name_variables`; the same program when neither applies."""
+    try:
+        simpler = simplify(program, x)
+        named = name_variables(simpler, x, input_values)
+    except Exception:  # noqa: BLE001 - a rewrite that fails leaves the candidate as it was
+        return program
+    if simpler is not program and (simpler.state != program.state or simpler.updates != program.updates):
+        named = dataclasses.replace(named, method=f"{program.method}, simplified")
+    return named
+
+
+# -- score -----------------------------------------------------------------------------------------
+def readability(program: Program, allowed: frozenset[int]) -> Readability:
+    """Score ``program`` (lower reads better); ``allowed``: constants that need no explanation."""
+    if program.kind != "symbolic":
+        return Readability(score=1e6 + program.size, size=program.size, n_vars=1, flags=("state table",))
+    flags = []
+    exprs = [f.expr for f in program.updates] + [f.expr for f in program.outputs]
+    trees = [_tree(e) for e in exprs]
+    moduli = {int(n.right.value) for t in trees for n in ast.walk(t)
+              if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mod, ast.FloorDiv))
+              and isinstance(n.right, ast.Constant)}
+    magic = sorted({int(n.value) for t in trees for n in ast.walk(t) if isinstance(n, ast.Constant)
+                    and not isinstance(n.value, bool) and int(n.value) not in allowed | moduli})
+    if magic:
+        flags.append("magic constant")
+    if any(program.initial):
+        flags.append("non-zero initial state")
+    if _needed(program) != set(program.state):
+        flags.append("unused variable")
+    depth = max((_depth(t) for t in trees), default=0)
+    if depth > 6:
+        flags.append("deep nesting")
+    mixed = any(any(isinstance(n, _BOOL_OPS) or isinstance(getattr(n, "op", None), _BOOL_OPS) for n in ast.walk(t))
+                and any(isinstance(getattr(n, "op", None), _ARITH_OPS) for n in ast.walk(t)) for t in trees)
+    if mixed:
+        flags.append("mixed Boolean and arithmetic")
+    score = (program.size + 3 * len(program.state) + 6 * len(magic) + 6 * ("non-zero initial state" in flags)
+             + 6 * ("unused variable" in flags) + 2 * max(0, depth - 6) + 4 * mixed)
+    return Readability(score=float(score), size=program.size, n_vars=len(program.state), flags=tuple(flags))

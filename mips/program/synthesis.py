@@ -1,0 +1,428 @@
+"""Program stage: from the network's machine to candidate programs (mips-method.md §9, extended).
+
+A program needs integer state variables. The network offers them in more than one way, and this
+module tries each as a :class:`StateView` (the trajectories of integer variables over the traced
+sequences), regresses one formula per update and output (:func:`mips.regression.fit_formulas`)
+and keeps every view that yields a complete program:
+
+``encoding``
+    The chosen encoding's codes (lattice coordinates, modular residue, Boolean bits, cluster
+    index): the network's own representation, as in the paper. Runner-up encodings are tried too.
+``window``
+    When the network's state is a function of its last k inputs (the machine is k-definite, which
+    is checked on every step of every traced sequence, with most windows seen more than once so
+    that the claim is not vacuous), the state is re-expressed as those k inputs, a shift register
+    ``a, b, c = x, a, b``. This is a change of variables of the network's own machine, not a
+    guess from the task: the outputs come from the network's states.
+``machine``
+    The minimised machine's states written as (output, memory): the state's own output value,
+    plus, when several states share an output, the index of its class under Mealy equivalence
+    (what it remembers beyond its output: a carry, a remainder), under a few labelings.
+
+Updates are fitted on the steps after the first and outputs on the states after the first step
+(the first step starts from the special zero state, and some networks settle onto their lattice
+only then). The initial state is the code of the zero hidden state h_{-1} = 0 if the program then
+reproduces the network, else the state a run of zero inputs settles in, else the nearest one that
+does; a change is reported in the program (the paper lost Sum_All and Parity_Bits_Mod2 to wrong
+initial states). A view whose program differs from the network on more than
+``SEQUENCE_TOLERANCE`` of the traced sequences (a network may err on a training sequence) is
+dropped; every program is judged on the task's whole test split afterwards.
+:func:`table_program` is the fallback: the minimised machine as lookup tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from mips.encodings.base import Encoding
+from mips.encodings.choose import EncodingChoice
+from mips.encodings.data import StateData, row_keys
+from mips.encodings.mdl import encode_grid
+from mips.machine.extract import FSMResult
+from mips.program.program import Program, input_names, output_names, run_program, state_names
+from mips.regression.fit import fit_formulas
+
+log = logging.getLogger(__name__)
+
+MAX_WINDOW = 8
+MAX_STATE_VARS = 12
+MIN_WINDOW_EVIDENCE = 0.5
+TOLERANCE = 0.001                 # fraction of traced steps allowed to disagree
+SEQUENCE_TOLERANCE = 0.01         # fraction of traced sequences a program may differ from the network on
+MIN_VALID_SEQUENCES = 0.9       # sequences through states the minimal machine kept
+MAX_MACHINE_STATES = 64
+MACHINE_VIEW_ABOVE = 10          # try machine views unless a program this small was found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class StateView:
+    """Integer state variables over a traced set of sequences.
+
+    Attributes
+    ----------
+    name : str
+        ``"lattice"``, ``"modular"``, ``"boolean"``, ``"cluster"`` or ``"last k inputs"``.
+    codes : int64 array of shape (n_sequences, seq_len + 1, k)
+        ``codes[:, 0]`` is the initial state.
+    moduli : tuple of (int or None)
+    comments : tuple of str
+        What each variable holds.
+    valid : bool array of shape (n_sequences,) or None
+        Sequences the view describes (None: all).
+    """
+
+    name: str
+    codes: np.ndarray
+    moduli: tuple[int | None, ...]
+    comments: tuple[str, ...] = ()
+    valid: np.ndarray | None = None
+
+    @property
+    def n_vars(self) -> int:
+        return int(self.codes.shape[2])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Synthesis:
+    """Every program found, shortest first, and why the other views failed."""
+
+    programs: tuple[Program, ...]
+    failures: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def _majority_rows(keys: np.ndarray, values: np.ndarray):
+    """Distinct key rows with the most frequent value row of each, the number of keys seen with
+    several values, and how often each kept (key, value) row was observed."""
+    both = np.concatenate([keys, values], axis=1)
+    uniq, counts = np.unique(both, axis=0, return_counts=True)
+    kcols = keys.shape[1]
+    order = np.lexsort((-counts,) + tuple(uniq[:, j] for j in reversed(range(kcols))))
+    uniq = uniq[order]
+    first = np.ones(len(uniq), dtype=bool)
+    first[1:] = np.any(uniq[1:, :kcols] != uniq[:-1, :kcols], axis=1)
+    conflicts = int(np.count_nonzero(~first))
+    return uniq[first, :kcols], uniq[first, kcols:], conflicts, counts[order][first]
+
+
+def _constants(x: np.ndarray, moduli: tuple[int | None, ...]) -> tuple[int, ...]:
+    """Small constants plus the task's own: the alphabet size and the moduli."""
+    consts = {0, 1, 2, 3}
+    if x.size:
+        consts.add(int(x.max()) + 1)
+    consts.update(m for m in moduli if m)
+    return tuple(sorted(consts))
+
+
+def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, initial: tuple[int, ...],
+                 time_budget_seconds: float = 3.0) -> Program | str:
+    """One program from a state view, or a message saying why there is none.
+
+    Parameters
+    ----------
+    view : StateView
+    x : int array of shape (n_sequences, seq_len, input_dim)
+    y : int array of shape (n_sequences, seq_len, output_dim)
+        The outputs to reproduce (the network's rounded outputs).
+    initial : the code of the zero hidden state in this view
+    """
+    k = view.n_vars
+    if k > MAX_STATE_VARS:
+        return f"{view.name}: {k} state variables (more than {MAX_STATE_VARS})"
+    codes = view.codes
+    if view.valid is not None:
+        codes, x, y = codes[view.valid], x[view.valid], y[view.valid]
+    n, t_len, n_in = x.shape
+    names, ins, outs = state_names(k), input_names(n_in), output_names(y.shape[2])
+    prev = codes[:, :-1].reshape(-1, k)
+    nxt = codes[:, 1:].reshape(-1, k)
+    xs = x.reshape(-1, n_in)
+    later = np.repeat(np.arange(t_len)[None] > 0, n, axis=0).reshape(-1)   # rows after step 0
+    consts = _constants(x, view.moduli)
+    moduli = dict(zip(names, view.moduli))
+
+    def fit_updates(mask):
+        keys, vals, conflicts, counts = _majority_rows(np.concatenate([prev[mask], xs[mask]], axis=1),
+                                                               nxt[mask])
+        cols = {nm: keys[:, j] for j, nm in enumerate(names)}
+        cols.update({nm: keys[:, k + i] for i, nm in enumerate(ins)})
+        fits = fit_formulas(cols, {nm: vals[:, j] for j, nm in enumerate(names)}, moduli=moduli,
+                            constants=consts, time_budget_seconds=time_budget_seconds,
+                            weights=counts, tolerance=TOLERANCE)
+        return fits, conflicts
+
+    # fit the steps after the first: the first starts from the special zero state, and some
+    # networks take a step or two to settle onto their lattice
+    updates, conflicts = fit_updates(later if t_len > 1 else np.ones(len(prev), dtype=bool))
+    missing = [nm for nm, f in updates.items() if f is None]
+    if missing:
+        return f"{view.name}: no formula for the update of {', '.join(missing)}"
+    first = 2 if t_len > 2 else 1                       # states after the settling step
+    states = codes[:, first:].reshape(-1, k)
+    keys, vals, out_conf, counts = _majority_rows(states, y[:, first - 1:].reshape(-1, y.shape[2]))
+    cols = {nm: keys[:, j] for j, nm in enumerate(names)}
+    outputs = fit_formulas(cols, {nm: vals[:, o] for o, nm in enumerate(outs)}, constants=consts,
+                           time_budget_seconds=time_budget_seconds, weights=counts, tolerance=TOLERANCE)
+    missing = [nm for nm, f in outputs.items() if f is None]
+    if missing:
+        return f"{view.name}: no formula for the output {', '.join(missing)}"
+    methods = sorted({f.method for f in list(updates.values()) + list(outputs.values())})
+    comments = dict(zip(names, view.comments)) if view.comments else {}
+
+    def build(init_state: tuple[int, ...]) -> Program:
+        return Program(task=task, kind="symbolic", method=f"{view.name} + {' / '.join(methods)}",
+                       inputs=ins, state=names, initial=init_state, updates=tuple(updates[nm] for nm in names),
+                       outputs=tuple(outputs[nm] for nm in outs), comments=comments)
+
+    # the initial state: the zero hidden state's code if the program then reproduces the network,
+    # else the nearest state that does (the paper lost Sum_All and Parity_Bits_Mod2 here)
+    guess = tuple(int(v) for v in initial)
+    init = _initial_for(build, x, y, guess)
+    if init is None:
+        return f"{view.name}: no initial state near {guess} reproduces the network's first steps"
+    read = set().union(*(f.names() for f in updates.values()))
+    # a variable no update reads is overwritten before any use: its initial value is irrelevant
+    init = tuple(v if nm in read else 0 for nm, v in zip(names, init))
+    if tuple(v for nm, v in zip(names, init) if nm in read) != tuple(v for nm, v in zip(names, guess) if nm in read):
+        comments["__init__"] = f"initial state {init} instead of the zero hidden state's code {guess}"
+    program = build(init)
+    run = run_program(program, x)
+    if run.error is not None:
+        return f"{view.name}: the program fails on a traced sequence ({run.error})"
+    wrong = int(np.count_nonzero(np.any(run.outputs != y, axis=(1, 2))))
+    # a network perfect on the test split may still err on a training sequence, and a zoo network
+    # that is not perfect errs more: the program is judged on the task's whole test split later
+    if wrong > SEQUENCE_TOLERANCE * n:
+        return (f"{view.name}: the program differs from the network on {wrong} of {n} traced sequences "
+                f"({conflicts} nondeterministic transitions, {out_conf} states with several outputs)")
+    return program
+
+
+def _initial_for(build, x: np.ndarray, y: np.ndarray, guess: tuple[int, ...], radius: int = 3,
+                 n_sample: int = 256, max_candidates: int = 1500) -> tuple[int, ...] | None:
+    """The initial state nearest ``guess`` (L1, then lexicographic) whose program reproduces the
+    network's outputs on a sample of traced sequences (all but ``SEQUENCE_TOLERANCE`` of them)."""
+    xs, ys = x[:n_sample], y[:n_sample]
+    limit = SEQUENCE_TOLERANCE * xs.shape[0]
+    # first the state a long run of zero inputs leads to (the x_{-k} = 0 convention of windowed
+    # tasks: a shift register settles there), then the neighbourhood of the zero state's code
+    zeros = np.zeros((1, 4 * x.shape[1] + 8, x.shape[2]), dtype=np.int64)
+    settled = run_program(build(guess), zeros)
+    candidates = [] if settled.error else [tuple(int(v) for v in settled.states[0, -1])]
+    offsets = itertools.product(range(-radius, radius + 1), repeat=len(guess))
+    offsets = sorted(itertools.islice(offsets, 200_000), key=lambda o: (sum(map(abs, o)), o))
+    candidates += [tuple(g + o for g, o in zip(guess, off)) for off in offsets[:max_candidates]]
+    for cand in candidates:
+        run = run_program(build(cand), xs)
+        if run.error is None and np.count_nonzero(np.any(run.outputs != ys, axis=(1, 2))) <= limit:
+            return cand
+    return None
+
+
+def encoding_views(choice: EncodingChoice | None, data: StateData, max_views: int = 3,
+                   first: Encoding | None = None) -> list[tuple[StateView, tuple]]:
+    """The encoding the machine was built from (default: the chosen one) and the best runner-ups
+    of other kinds, with their initial codes."""
+    if choice is None or not choice.candidates:
+        return []
+    picked: list[Encoding] = []
+    for enc in (first, choice.chosen) + tuple(choice.candidates):
+        if enc is None or any(e is enc for e in picked):
+            continue
+        if any(e.kind == enc.kind and e.n_vars == enc.n_vars for e in picked):
+            continue
+        picked.append(enc)
+        if len(picked) == max_views:
+            break
+    views = []
+    for enc in picked:
+        codes = encode_grid(enc, data)
+        views.append((StateView(name=enc.kind, codes=codes, moduli=tuple(enc.moduli)),
+                      tuple(int(v) for v in codes[0, 0])))
+    return views
+
+
+def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WINDOW) -> StateView | None:
+    """The last-k-inputs view for the smallest k that determines the network's state, if any.
+
+    Parameters
+    ----------
+    state_keys : int array of shape (n_sequences, seq_len + 1)
+        An identifier of the network's state at each step (e.g. a hash of its code).
+    x : int array of shape (n_sequences, seq_len, input_dim)
+    """
+    n, t_len, n_in = x.shape
+    padded = np.concatenate([np.zeros((n, max_window, n_in), dtype=np.int64), x], axis=1)
+    later = state_keys[:, 1:].reshape(-1)
+    for k in range(1, max_window + 1):
+        if k * n_in > MAX_STATE_VARS:
+            break
+        # window w[t] = (x_t, x_{t-1}, ..., x_{t-k+1}), zeros before the start
+        win = np.stack([padded[:, max_window - j: max_window - j + t_len] for j in range(k)], axis=2)
+        win = win.reshape(n, t_len, k * n_in)
+        wkeys = row_keys(win.reshape(-1, k * n_in))
+        order = np.argsort(wkeys, kind="stable")
+        wk = wkeys[order]
+        same = wk[1:] == wk[:-1]
+        # the state must be a function of the window, up to rare glitches of the encoding
+        # (every program is verified on the whole test split afterwards)
+        sk = later[order]
+        if np.count_nonzero(same & (sk[1:] != sk[:-1])) > TOLERANCE * wk.size:
+            continue
+        # evidence: most steps must share their window with another step, else "a function of the
+        # window" holds vacuously (every window seen once)
+        repeated = np.zeros(wk.size, dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        if repeated.mean() < MIN_WINDOW_EVIDENCE:
+            return None
+        codes = np.concatenate([np.zeros((n, 1, k * n_in), dtype=np.int64), win], axis=1)
+        ins = input_names(n_in)
+        comments = tuple(f"{nm} of {j} step{'s' if j > 1 else ''} ago" if j else f"current {nm}"
+                         for j in range(k) for nm in ins)
+        return StateView(name=f"last {k} input{'s' if k > 1 else ''}", codes=codes,
+                         moduli=(None,) * (k * n_in), comments=comments)
+    return None
+
+
+def _mealy_classes(m) -> np.ndarray:
+    """Class of each state of a Moore machine when outputs are read on transitions: states whose
+    successors have the same outputs and classes under every input (partition refinement)."""
+    out_key = {o: i for i, o in enumerate(sorted({o for o in m.outputs if o is not None}))}
+    out_of = np.array([out_key.get(o, -1) for o in m.outputs] + [-2], dtype=np.int64)
+    block = np.zeros(m.n_states, dtype=np.int64)
+    trans = np.where(m.transitions >= 0, m.transitions, m.n_states)     # missing -> sink
+    while True:
+        ext = np.append(block, -1)
+        sig = np.concatenate([block[:, None], out_of[trans], ext[trans]], axis=1)
+        _, new = np.unique(sig, axis=0, return_inverse=True)
+        new = new.reshape(-1)
+        if len(np.unique(new)) == len(np.unique(block)):
+            return new
+        block = new
+
+
+def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
+                  ) -> list[tuple[StateView, tuple[int, ...]]]:
+    """The minimised machine's states written as (output, memory): the state's own output value(s)
+    plus, when several states share an output, the index of its class under Mealy equivalence (what
+    the state remembers beyond its output: a carry, a remainder). Small memories are tried under
+    several labelings, since the index order is arbitrary."""
+    if fsm is None or fsm.minimal is None or fsm.machine is None or fsm.minimal.n_states > MAX_MACHINE_STATES:
+        return []
+    m, observed = fsm.minimal, fsm.machine
+    codes = encode_grid(fsm.encoding, data)
+    n, steps, k = codes.shape
+    keys = row_keys(codes.reshape(-1, k))
+    state_keys = row_keys(np.array(observed.states[1:], dtype=np.int64).reshape(-1, k))
+    order = np.argsort(state_keys)
+    pos = np.clip(np.searchsorted(state_keys[order], keys), 0, max(len(order) - 1, 0))
+    obs = 1 + order[pos]
+    if not np.array_equal(state_keys[order][pos], keys):
+        return []
+    obs = obs.reshape(n, steps)
+    obs[:, 0] = 0
+    minimal = fsm.state_map[obs]
+    # sequences through states the minimal machine dropped (reached only by a minority transition)
+    valid = np.all(minimal >= 0, axis=1)
+    if valid.mean() < MIN_VALID_SEQUENCES:
+        return []
+    minimal = np.maximum(minimal, 0)
+    known = [o for o in m.outputs if o is not None]
+    if not known:
+        return []
+    o_dim = len(known[0])
+    outputs = np.array([o if o is not None else (0,) * o_dim for o in m.outputs], dtype=np.int64)
+    varying = [j for j in range(o_dim) if len(np.unique(outputs[:, j])) > 1]
+    reachable = sorted(m.reachable())
+    injective = len({tuple(outputs[q]) for q in reachable}) == len(reachable)
+    mealy = np.zeros(m.n_states, dtype=np.int64) if injective else _mealy_classes(m)
+    n_classes = int(mealy.max()) + 1
+    # first-visit order of the Mealy classes, then other labelings of small memories
+    first_seen = {}
+    for c in mealy[minimal.reshape(-1)].tolist():
+        first_seen.setdefault(c, len(first_seen))
+    for c in range(n_classes):
+        first_seen.setdefault(c, len(first_seen))
+    base = np.array([first_seen[c] for c in range(n_classes)], dtype=np.int64)
+    labelings = [base] if n_classes == 1 else [
+        np.array(perm, dtype=np.int64)[base]
+        for perm in itertools.islice(itertools.permutations(range(n_classes)), max_labelings)]
+    views = []
+    for label in labelings:
+        cols = [outputs[:, j] for j in varying] + ([label[mealy]] if n_classes > 1 else [])
+        if not cols:
+            continue
+        table = np.stack(cols, axis=1)                       # (n_minimal_states, k)
+        comments = tuple(["output of the state"] * len(varying) + (["memory"] if n_classes > 1 else []))
+        view = StateView(name="machine (output, memory)" if n_classes > 1 else "machine (output)",
+                         codes=table[minimal], moduli=(None,) * table.shape[1], comments=comments,
+                         valid=None if valid.all() else valid)
+        views.append((view, tuple(int(v) for v in table[m.initial])))
+    return views
+
+
+def table_program(fsm: FSMResult, task: str, input_dim: int) -> Program | None:
+    """The minimised machine as lookup tables (kind ``table``; never a symbolic solve)."""
+    m = fsm.minimal if fsm is not None else None
+    if m is None:
+        return None
+    transitions = {(int(s), tuple(m.inputs[i])): int(m.transitions[s, i])
+                   for s in range(m.n_states) for i in range(len(m.inputs)) if m.transitions[s, i] >= 0}
+    outs = {int(s): tuple(o) for s, o in enumerate(m.outputs) if o is not None}
+    return Program(task=task, kind="table", method=f"state table ({m.n_states} states)",
+                   inputs=input_names(input_dim), state=("s",), initial=(int(m.initial),),
+                   transitions=transitions, table_outputs=outs)
+
+
+def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm: FSMResult | None = None,
+               time_budget_seconds: float = 3.0) -> Synthesis:
+    """Candidate programs from every state view, shortest first.
+
+    Parameters
+    ----------
+    data : StateData
+        The traced states (its outputs are the network's, which the programs must reproduce).
+    choice : EncodingChoice or None
+    fsm : FSMResult, optional
+        Its minimised machine gives the (output, memory) views.
+    time_budget_seconds : symbolic-search budget per formula set
+    """
+    start = time.perf_counter()
+    x = data.inputs[data.x_index]
+    y = np.asarray(data.outputs, dtype=np.int64)
+    programs: list[Program] = []
+    failures: list[str] = []
+    views = encoding_views(choice, data, first=fsm.encoding if fsm is not None else None)
+    # the network's state identified by its code (its exact hidden vector without an encoding)
+    state_ids = (row_keys(views[0][0].codes.reshape(-1, views[0][0].n_vars)).reshape(data.index.shape)
+                 if views else data.index)
+    window = window_view(state_ids.astype(np.int64), x)
+    if window is not None:
+        views.append((window, (0,) * window.n_vars))
+    else:
+        failures.append(f"last k inputs: the network's state is not a function of its last "
+                        f"{MAX_WINDOW} inputs")
+    for view, init in views:
+        result = regress_view(view, x, y, task=task, initial=init, time_budget_seconds=time_budget_seconds)
+        if isinstance(result, Program):
+            programs.append(result)
+        else:
+            failures.append(result)
+            log.info("synthesis %s: %s", task, result)
+    if fsm is not None and fsm.minimal is not None and not any(p.size <= MACHINE_VIEW_ABOVE for p in programs):
+        for view, init in machine_views(fsm, data):
+            result = regress_view(view, x, y, task=task, initial=init,
+                                  time_budget_seconds=time_budget_seconds / 2)
+            if isinstance(result, Program):
+                programs.append(result)
+                break
+            failures.append(result)
+    programs.sort(key=lambda p: p.size)
+    return Synthesis(programs=tuple(programs), failures=tuple(failures),
+                     seconds=time.perf_counter() - start)

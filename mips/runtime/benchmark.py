@@ -1,0 +1,357 @@
+"""The headless benchmark: the pipeline over many tasks, on one machine or a Dask cluster (issue 5).
+
+Each task runs in its own process (``python -m mips.runtime.benchmark --one ...``) under a wall-clock
+limit, so a task that crashes, hangs or runs out of memory is recorded as such and the others
+finish. Tasks are dispatched with Dask ``distributed``: a ``LocalCluster`` sized to the machine by
+default, or any scheduler address. Every task's row is written to ``<out>/tasks/<task>.json``
+atomically as soon as it finishes; a re-run with the same ``out`` skips finished tasks, so a
+killed run resumes without losing or corrupting anything. The table is written as CSV, JSON and
+Markdown with the paper's MIPS-solved and GPT-4-solved columns (mips-method.md Table B).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mips.errors import check_float
+from mips.paths import ASSETS, PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUT = ASSETS / "bench"
+DEFAULT_TIME_LIMIT = 120.0
+COLUMNS = ("paper_index", "task", "solved", "program_kind", "method", "network", "network_perfect",
+           "encoding", "n_states", "program_size", "program_vars", "readability_flags", "task_accuracy", "rnn_agreement", "length_generalization",
+           "exhaustive", "n_sequences", "failed_stage", "status", "message", "seconds", "stage_seconds",
+           "paper_mips_solved", "gpt4_solved", "program")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to ``path`` via a temp file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- one task (runs in the child process) ---------------------------------------------------------
+
+def task_row(result) -> dict:
+    """The results-table row of one PipelineResult."""
+    from mips.program.codegen import to_source
+    from mips.program.readable import readability, task_constants
+    spec, prog, ver = result.task, result.program, result.verification
+    failed = next((n for n, s in result.stages.items() if s.status == "failed"), None)
+    fsm = result.fsm
+    cfg = result.model.config if result.model is not None else None
+    return {
+        "paper_index": spec.paper_index, "task": spec.name, "solved": result.solved,
+        "program_kind": prog.kind if prog is not None else None,
+        "method": prog.method if prog is not None else None,
+        "network": cfg.describe() if cfg is not None else None,
+        "network_perfect": bool(result.training.get("perfect", result.training.get("test_accuracy") == 1.0)),
+        "encoding": (f"{fsm.encoding.kind} ({fsm.encoding.method})" if fsm is not None else None),
+        "n_states": (fsm.minimal.n_states if fsm is not None and fsm.minimal is not None else None),
+        "program_size": prog.size if prog is not None else None,
+        "program_vars": len(prog.state) if prog is not None and prog.kind == "symbolic" else None,
+        "readability_flags": (", ".join(readability(prog, task_constants(spec.input_values)).flags)
+                              if prog is not None and prog.kind == "symbolic" else None),
+        "task_accuracy": ver.task_accuracy if ver is not None else None,
+        "rnn_agreement": ver.rnn_agreement if ver is not None else None,
+        "length_generalization": ver.length_generalization if ver is not None else None,
+        "exhaustive": ver.exhaustive if ver is not None else None,
+        "n_sequences": ver.n_sequences if ver is not None else None,
+        "failed_stage": failed, "status": "done",
+        "message": result.stages[failed].message if failed else "",
+        "seconds": round(result.seconds, 3),
+        "stage_seconds": {n: round(s.seconds, 3) for n, s in result.stages.items()},
+        "paper_mips_solved": spec.mips_solved, "gpt4_solved": spec.gpt4_solved,
+        "program": to_source(prog) if prog is not None else None,
+    }
+
+
+def _child(argv: Sequence[str]) -> int:
+    """``python -m mips.runtime.benchmark --one TASK --out FILE [--model P] [--task-file F] [--config JSON]``.
+
+    Without ``--model`` the network is searched first (``config["search"]``: ``order``,
+    ``work_budget``, ``seconds``; default the practical order) and the pipeline runs on it and on
+    the search's dataset."""
+    p = argparse.ArgumentParser(prog="python -m mips.runtime.benchmark")
+    p.add_argument("--one", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--model")
+    p.add_argument("--task-file")
+    p.add_argument("--trust-task-file", action="store_true")
+    p.add_argument("--config", default="{}")
+    args = p.parse_args(argv)
+    from mips.pipeline import PipelineConfig, run_pipeline
+    from mips.tasks.taskfile import resolve_task
+    from mips.network.training import cpu_settings
+    from mips.tasks.label_cache import with_label_cache
+    spec = with_label_cache(resolve_task(task_file=args.task_file, trust=args.trust_task_file) if args.task_file
+                            else resolve_task(name=args.one))
+    config = json.loads(args.config)
+    search = config.pop("search", None) or {}       # how to find a network when none is given
+    with cpu_settings(1):
+        model, dataset = args.model, None
+        if model is None:
+            from mips.network.find_network import as_checkpoint, find_network
+            from mips.tasks.dataset import search_dataset
+            dataset = search_dataset(spec, n_sequences=config.get("n_sequences"))
+            found = find_network(spec, order=search.get("order", "practical"), dataset=dataset,
+                                 work_budget=search.get("work_budget"), time_budget_seconds=search.get("seconds"))
+            model = as_checkpoint(found)
+            if model is None:
+                raise SystemExit(f"the search trained no network: {found.summary()}")
+        result = run_pipeline(spec, PipelineConfig(**config), model=model, dataset=dataset)
+    write_atomic(Path(args.out), json.dumps(task_row(result), indent=1))
+    return 0
+
+
+# -- one task (runs on a Dask worker) -----------------------------------------------------------
+
+def failure_row(task: str, status: str, message: str, seconds: float) -> dict:
+    from mips.tasks.taskfile import resolve_task
+    row = dict.fromkeys(COLUMNS)
+    try:
+        spec = resolve_task(name=task)
+        row.update(paper_index=spec.paper_index, paper_mips_solved=spec.mips_solved, gpt4_solved=spec.gpt4_solved)
+    except Exception:  # noqa: BLE001 - a custom task file: no paper columns
+        pass
+    row.update(task=task, solved=False, status=status, message=message, seconds=round(seconds, 3))
+    return row
+
+
+def run_task(task: str, out_dir: str, *, model: str | None = None, task_file: str | None = None,
+             trust_task_file: bool = False, time_limit: float = DEFAULT_TIME_LIMIT, config: dict | None = None,
+             python: str = sys.executable) -> dict:
+    """Run one task in a child process with a wall-clock limit; write and return its row."""
+    out = Path(out_dir) / "tasks" / f"{task}.json"
+    tmp = out.with_name(f".{task}.child.json")
+    cmd = [python, "-m", "mips.runtime.benchmark", "--one", task, "--out", str(tmp), "--config", json.dumps(config or {})]
+    if model:
+        cmd += ["--model", model]
+    if task_file:
+        cmd += ["--task-file", task_file] + (["--trust-task-file"] if trust_task_file else [])
+    start = time.perf_counter()
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    # Dask workers set a tiny malloc trim threshold; inherited, it turns every large numpy
+    # allocation into page faults and starves the CPU-time budgets of the regression
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    root = str(PROJECT_ROOT)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit, env=env, cwd=root)
+        if proc.returncode == 0 and tmp.exists():
+            row = json.loads(tmp.read_text())
+        else:
+            tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
+            row = failure_row(task, "crashed", f"the task's process exited with {proc.returncode}: {tail[0][:300]}",
+                              time.perf_counter() - start)
+    except subprocess.TimeoutExpired:
+        row = failure_row(task, "timeout", f"exceeded the time limit of {time_limit:g} s",
+                          time.perf_counter() - start)
+    finally:
+        tmp.unlink(missing_ok=True)
+    write_atomic(out, json.dumps(row, indent=1))
+    return row
+
+
+# -- many tasks ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BenchResult:
+    rows: list[dict]
+    summary: dict
+    out_dir: Path
+    ran: list[str]
+    skipped: list[str]
+    seconds: float
+
+
+def load_rows(out_dir: Path) -> dict[str, dict]:
+    """Finished task rows under ``out_dir/tasks`` (unreadable files are ignored and re-run)."""
+    rows = {}
+    for path in sorted((Path(out_dir) / "tasks").glob("*.json")):
+        if path.name.startswith("."):
+            continue
+        try:
+            row = json.loads(path.read_text())
+            rows[row["task"]] = row
+        except (ValueError, KeyError, OSError):
+            log.warning("ignoring unreadable result %s", path)
+    return rows
+
+
+FLAGS = ("magic constant", "non-zero initial state", "unused variable")   # counted in the summary line
+
+
+def summarize(rows: list[dict]) -> dict:
+    bench = [r for r in rows if r.get("paper_index")]
+    us = {r["task"] for r in bench if r.get("solved")}
+    paper = {r["task"] for r in bench if r.get("paper_mips_solved")}
+    gpt = {r["task"] for r in bench if r.get("gpt4_solved")}
+    names = {r["task"] for r in bench}
+    return {"solved": len(us), "total": len(names), "paper_mips": 32, "gpt4": 30,
+            "paper_mips_in_run": len(paper), "gpt4_in_run": len(gpt),
+            "only_us": len(us - paper), "us_and_paper": len(us & paper), "only_paper": len(paper - us),
+            "neither": len(names - us - paper), "us_not_gpt4": len(us - gpt),
+            "table": sum(1 for r in bench if r.get("program_kind") == "table"),
+            "custom_solved": sum(1 for r in rows if not r.get("paper_index") and r.get("solved")),
+            "custom_total": sum(1 for r in rows if not r.get("paper_index")),
+            **{f"flag_{f.replace(' ', '_')}": sum(1 for r in bench if r.get("solved")
+                                                  and f in (r.get("readability_flags") or ""))
+               for f in FLAGS}}
+
+
+def summary_line(s: dict) -> str:
+    line = (f"solved {s['solved']}/{s['total']} (paper MIPS {s['paper_mips']}/62, GPT-4 "
+            f"{s['gpt4']}/62); only us {s['only_us']}, us and the paper {s['us_and_paper']}, only the paper "
+            f"{s['only_paper']}, neither {s['neither']}")
+    if s.get("custom_total"):
+        line += f"; custom tasks solved {s['custom_solved']}/{s['custom_total']}"
+    flags = [f"{s[k]} {f}" for f in FLAGS if s.get(k := f"flag_{f.replace(' ', '_')}")]
+    if flags:
+        line += "; solved programs with " + ", ".join(flags)
+    return line
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4f}".rstrip("0").rstrip(".") if v != 1.0 else "1"
+    return str(v)
+
+
+def to_markdown(rows: list[dict], summary: dict) -> str:
+    cols = ("paper_index", "task", "solved", "paper_mips_solved", "gpt4_solved", "network", "encoding",
+            "n_states", "method", "program_size", "program_vars", "readability_flags", "task_accuracy",
+            "rnn_agreement", "length_generalization", "seconds", "failed_stage")
+    heads = ("#", "task", "solved", "paper MIPS", "GPT-4", "network", "encoding", "states", "method", "size",
+             "vars", "reads poorly", "task acc", "RNN agr", "5x length", "s", "failed stage")
+    lines = [summary_line(summary), "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for r in rows:
+        if r.get("status") not in (None, "done") and not r.get("failed_stage"):
+            r = {**r, "failed_stage": r["status"]}          # timeout / crashed
+        lines.append("| " + " | ".join(_fmt(r.get(c)).replace("|", "\\|") for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (json.dumps(v) if isinstance(v, dict) else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def write_tables(rows: list[dict], out_dir: Path) -> dict:
+    rows = sorted(rows, key=lambda r: (r.get("paper_index") or 10 ** 6, r["task"]))
+    summary = summarize(rows)
+    write_atomic(out_dir / "results.json", json.dumps({"summary": summary, "rows": rows}, indent=1))
+    write_atomic(out_dir / "results.csv", to_csv(rows))
+    write_atomic(out_dir / "results.md", to_markdown(rows, summary))
+    return summary
+
+
+def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_OUT,
+                  models: dict[str, str | None] | None = None, task_files: dict[str, str] | None = None,
+                  trust_task_files: bool = False, scheduler: str | None = None, n_workers: int | None = None,
+                  time_limit: float = DEFAULT_TIME_LIMIT, config: dict | None = None,
+                  on_progress: Callable[[dict], None] | None = None, python: str = sys.executable) -> BenchResult:
+    """Run (or resume) the benchmark over ``tasks`` and write the tables.
+
+    Parameters
+    ----------
+    tasks : task names (custom tasks: their NAME, with the file in ``task_files``)
+    trust_task_files : run task files even where the host cannot isolate them
+    models : task -> checkpoint path (None: the child searches for a network)
+    scheduler : address of an existing Dask scheduler (default: a LocalCluster)
+    n_workers : LocalCluster worker processes (default: the machine's cores)
+    time_limit : wall-clock seconds per task
+    config : PipelineConfig fields for every task
+    python : interpreter of the task processes
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "dask")]:
+        if logging.getLogger(name).level < logging.WARNING:      # dask's config sets INFO on import
+            logging.getLogger(name).setLevel(logging.WARNING)
+    check_float("run_benchmark", "time_limit", time_limit, 1.0, 1e6)
+    start = time.perf_counter()
+    out = Path(out_dir)
+    done = load_rows(out)
+    todo = [t for t in tasks if t not in done]
+    skipped = [t for t in tasks if t in done]
+    models = models or {}
+    task_files = task_files or {}
+    emit = on_progress or (lambda e: None)
+    emit({"event": "start", "n_tasks": len(tasks), "skipped": len(skipped)})
+    if todo:
+        cluster = None
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+        else:
+            workers = n_workers or max(1, os.cpu_count() or 1)
+            cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+        try:
+            futures = {client.submit(run_task, t, str(out.resolve()), model=models.get(t),
+                                     task_file=task_files.get(t), trust_task_file=trust_task_files,
+                                     time_limit=time_limit, config=config,
+                                     python=python, key=f"mips-task-{t}-{time.time_ns()}", pure=False): t for t in todo}
+            for fut in as_completed(futures):
+                task = futures[fut]
+                try:
+                    row = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker lost: record it, keep going
+                    row = failure_row(task, "crashed", f"{type(exc).__name__}: {exc}", 0.0)
+                    write_atomic(out / "tasks" / f"{task}.json", json.dumps(row, indent=1))
+                done[task] = row
+                emit({"event": "task_end", "task": task, "row": row})
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    rows = [done[t] for t in tasks if t in done]
+    summary = write_tables(rows, out)
+    return BenchResult(rows=rows, summary=summary, out_dir=out, ran=todo, skipped=skipped,
+                       seconds=time.perf_counter() - start)
+
+
+def resolve_bench_tasks(names: Sequence[str] | None) -> list[str]:
+    from mips.tasks.paper import BENCHMARK_TASKS
+    from mips.tasks.registry import get_task
+    if not names or list(names) == ["all"]:
+        return list(BENCHMARK_TASKS)
+    for n in names:
+        get_task(n)                                   # UnknownTaskError with "Did you mean"
+    return list(dict.fromkeys(names))
+
+
+if __name__ == "__main__":
+    if "--one" in sys.argv:
+        sys.exit(_child(sys.argv[1:]))
+    raise SystemExit("use `python -m mips bench` (this module's entry point runs one task for it)")

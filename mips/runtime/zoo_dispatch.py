@@ -1,0 +1,172 @@
+"""Building the zoo on a Dask cluster, as the benchmark does (issue 12).
+
+Each task's search runs in its own process (``python -m mips.runtime.zoo_dispatch --one TASK ...``), so a
+task that crashes or runs out of memory is reported and the others finish; the processes are
+dispatched with Dask ``distributed``: a ``LocalCluster`` with one worker per core by default, or
+any scheduler address. The child saves ``<task>.pt`` and writes its manifest entry to a file;
+this process adds the entry to ``manifest.json`` (atomically) as soon as the task is done, so a
+killed build resumes where it stopped. Every task's search is independent of the others (its own
+dataset, seeds and work budget), so the zoo is the same whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from mips.errors import ConfigError, check_float
+from mips.paths import PROJECT_ROOT
+from mips.network.zoo import (DEFAULT_WORK_PER_TASK, BuildResult, EventFn, ZooEntry, manifest, task_end_event,
+                      train_task, write_manifest)
+
+log = logging.getLogger(__name__)
+
+ROOT = PROJECT_ROOT
+
+
+def _entry_path(zoo_dir: Path, task: str) -> Path:
+    return zoo_dir / f".{task}.entry.json"
+
+
+def run_zoo_task(task: str, zoo_dir: str, *, work_per_task: float, time_budget_per_task: float | None = None,
+                 n_sequences: int | None = None, python: str = sys.executable) -> dict:
+    """Search one task in a child process; return its manifest entry as a dict (or an ``error``)."""
+    out = _entry_path(Path(zoo_dir), task)
+    out.unlink(missing_ok=True)
+    cmd = [python, "-m", "mips.runtime.zoo_dispatch", "--one", task, "--zoo-dir", str(zoo_dir),
+           "--work", repr(float(work_per_task))]
+    if time_budget_per_task is not None:
+        cmd += ["--seconds", repr(float(time_budget_per_task))]
+    if n_sequences is not None:
+        cmd += ["--n-sequences", str(int(n_sequences))]
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)       # see mips.runtime.benchmark.run_task
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(ROOT))
+    try:
+        if proc.returncode == 0 and out.exists():
+            return json.loads(out.read_text())
+        tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
+        return {"task": task, "error": f"the task's process exited with {proc.returncode}: {tail[0][:300]}",
+                "seconds": time.perf_counter() - start}
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.PathLike | None = None, *,
+                          work_per_task: float = DEFAULT_WORK_PER_TASK, time_budget_per_task: float | None = None,
+                          force: bool = False, scheduler: str | None = None, n_workers: int | None = None,
+                          n_sequences: int | None = None, on_event: EventFn | None = None,
+                          python: str = sys.executable) -> BuildResult:
+    """:func:`mips.network.zoo.build_zoo` with each task in its own process on a Dask cluster.
+
+    ``scheduler``: an existing Dask scheduler's address (its workers must see ``zoo_dir`` and
+    this project at the same paths); default a ``LocalCluster`` of ``n_workers`` processes
+    (default: the machine's cores). ``n_sequences``: dataset size per task (default the task's,
+    1,000,000). Tasks that fail are reported in ``task_end`` events with an
+    ``error`` and left out of the manifest (a later build retries them).
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    from mips.tasks import get_task
+    from mips.tasks.paper import BENCHMARK_TASKS
+    from mips.network.zoo import ZOO_DIR
+
+    for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "dask")]:
+        if logging.getLogger(name).level < logging.WARNING:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    check_float("build_zoo", "work_per_task", work_per_task, 0.0, 1e12, low_open=True)
+    names = list(BENCHMARK_TASKS if tasks is None else tasks)
+    if not names:
+        raise ConfigError("The 'tasks' parameter of build_zoo must name at least one task. Got [] instead.")
+    for n in names:
+        get_task(n)                                   # unknown names fail before anything starts
+    zoo = Path(zoo_dir if zoo_dir is not None else ZOO_DIR).resolve()
+    zoo.mkdir(parents=True, exist_ok=True)
+    entries = manifest(zoo)
+    emit = on_event or (lambda _e: None)
+    todo = [n for n in names if force or n not in entries]
+    skipped = [n for n in names if n not in todo]
+    for i, n in enumerate(names):
+        if n in skipped:
+            emit({"event": "task_skipped", "task": n, "index": i, "n_tasks": len(names)})
+    start = time.perf_counter()
+    built: list[str] = []
+    if todo:
+        cluster = None
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+        else:
+            workers = n_workers or max(1, os.cpu_count() or 1)
+            cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+        try:
+            futures = {}
+            for n in todo:
+                emit({"event": "task_start", "task": n, "index": names.index(n), "n_tasks": len(names)})
+                fut = client.submit(run_zoo_task, n, str(zoo), work_per_task=work_per_task,
+                                    time_budget_per_task=time_budget_per_task, n_sequences=n_sequences,
+                                    python=python,
+                                    key=f"mips-zoo-{n}-{time.time_ns()}", pure=False)
+                futures[fut] = n
+            for fut in as_completed(futures):
+                n = futures[fut]
+                try:
+                    data = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker lost: report it, keep going
+                    data = {"task": n, "error": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
+                if "error" in data:
+                    emit({"event": "task_end", "task": n, "index": names.index(n), "n_tasks": len(names),
+                          "error": data["error"], "perfect": False, "seconds": data.get("seconds", 0.0)})
+                    continue
+                entry = ZooEntry.from_dict(data)
+                entries[n] = entry
+                write_manifest(entries, zoo)
+                built.append(n)
+                emit(task_end_event(entry, names.index(n), len(names), entry.training_seconds))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    order = {n: i for i, n in enumerate(names)}
+    return BuildResult(entries=entries, built=tuple(sorted(built, key=order.get)), skipped=tuple(skipped),
+                       seconds=time.perf_counter() - start)
+
+
+def _child(argv: Sequence[str]) -> int:
+    """``python -m mips.runtime.zoo_dispatch --one TASK --zoo-dir DIR --work UNITS [--seconds S] [--n-sequences N]``."""
+    p = argparse.ArgumentParser(prog="python -m mips.runtime.zoo_dispatch")
+    p.add_argument("--one", required=True)
+    p.add_argument("--zoo-dir", required=True)
+    p.add_argument("--work", type=float, required=True)
+    p.add_argument("--seconds", type=float, default=None)
+    p.add_argument("--n-sequences", type=int, default=None)
+    args = p.parse_args(argv)
+    from mips.tasks import get_task
+    from mips.tasks.dataset import search_dataset
+    from mips.network.training import cpu_settings
+    spec = get_task(args.one)
+    with cpu_settings(1):
+        data = search_dataset(spec, n_sequences=args.n_sequences, seed=42)
+        entry = train_task(spec, Path(args.zoo_dir), work_budget=args.work, time_budget_seconds=args.seconds,
+                           dataset=data)
+    out = _entry_path(Path(args.zoo_dir), args.one)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(entry.to_dict()))
+    os.replace(tmp, out)
+    return 0
+
+
+if __name__ == "__main__":
+    if "--one" in sys.argv:
+        sys.exit(_child(sys.argv[1:]))
+    raise SystemExit("use `python -m mips zoo build` (this module's entry point builds one task for it)")
