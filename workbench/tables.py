@@ -9,7 +9,6 @@ import numpy as np
 from mips.machine.extract import FSMResult
 from mips.machine.moore import MooreMachine
 from mips.normalizers.chain import NormalizationReport
-from mips.pipeline import STAGES, PipelineResult
 from mips.encodings.projection import Projection
 from mips.network.trace import HiddenTrace
 from workbench.state_numbering import machine_state_labels, sorted_inputs, sorted_states
@@ -24,12 +23,6 @@ def _num(v):
     if isinstance(v, (float, np.floating)):
         return None if math.isnan(v) else round(float(v), 6)
     return v
-
-
-def stage_rows(result: PipelineResult) -> list[dict]:
-    """One row per pipeline stage: status, seconds, message."""
-    return [{"stage": name, "status": result.stages[name].status, "seconds": round(result.stages[name].seconds, 3),
-             "message": result.stages[name].message} for name in STAGES if name in result.stages]
 
 
 def normalizer_rows(report: NormalizationReport) -> list[dict]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 
-from mips.tasks import get_task, list_tasks, make_dataset
+from mips.tasks import list_tasks, make_dataset
 from mips.tasks.spec import TaskSpec
 
 
@@ -21,10 +20,6 @@ def spec_summary(t: TaskSpec) -> dict[str, str]:
     return {"description": t.description, "facts": facts}
 
 
-def task_summary(name: str) -> dict[str, str]:
-    return spec_summary(get_task(name))
-
-
 def _fmt(v) -> str:
     return str(int(v[0])) if len(v) == 1 else "(" + ",".join(str(int(a)) for a in v) + ")"
 
@@ -34,9 +29,3 @@ def spec_samples(t: TaskSpec, n: int = 5) -> list[dict[str, str]]:
     ds = make_dataset(t, n_sequences=max(50, 2 * n), seed=0)
     return [{"input": " ".join(_fmt(v) for v in x), "output": " ".join(_fmt(v) for v in y)}
             for x, y in zip(ds.x_test[:n], ds.y_test[:n])]
-
-
-@lru_cache(maxsize=64)
-def sample_table(name: str, n: int = 5) -> list[dict[str, str]]:
-    """First ``n`` test sequences of a built-in task as rows of input and output lists."""
-    return spec_samples(get_task(name), n)

@@ -270,11 +270,25 @@ def minimize(machine: MooreMachine) -> tuple[MooreMachine, np.ndarray]:
         mapping = np.where(mapping >= 0, keep[np.maximum(mapping, 0)], -1)
 
 
+def mealy_classes(m: MooreMachine) -> np.ndarray:
+    """Class of each state when outputs are read on transitions (the minimal Mealy machine): states
+    whose successors have the same outputs and classes under every input (partition refinement; a
+    missing transition goes to a sink of its own). Classes are numbered by their signature."""
+    out_key = {o: i for i, o in enumerate(sorted({o for o in m.outputs if o is not None}))}
+    out_of = np.array([out_key.get(o, -1) for o in m.outputs] + [-2], dtype=np.int64)
+    block = np.zeros(m.n_states, dtype=np.int64)
+    trans = np.where(m.transitions >= 0, m.transitions, m.n_states)
+    while True:
+        ext = np.append(block, -1)
+        sig = np.concatenate([block[:, None], out_of[trans], ext[trans]], axis=1)
+        _, new = np.unique(sig, axis=0, return_inverse=True)
+        new = new.reshape(-1)
+        if len(np.unique(new)) == len(np.unique(block)):
+            return new
+        block = new
+
+
 def n_mealy_states(machine: MooreMachine) -> int:
     """States of the minimal Mealy machine (output on each transition = the target's output)."""
-    m = machine
-    classes = {o: i for i, o in enumerate(dict.fromkeys(o for o in m.outputs if o is not None))}
-    out = np.array([classes.get(o, -1) for o in m.outputs], dtype=np.int64)
-    labels = np.where(m.transitions >= 0, out[np.maximum(m.transitions, 0)], -2)
-    block = refine_partition(np.zeros(m.n_states, dtype=np.int64), m.transitions, labels)
-    return len({int(block[s]) for s in m.reachable()})
+    classes = mealy_classes(machine)
+    return len({int(classes[s]) for s in machine.reachable()})

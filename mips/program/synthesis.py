@@ -44,6 +44,7 @@ from mips.encodings.choose import EncodingChoice
 from mips.encodings.data import StateData, row_keys
 from mips.encodings.mdl import encode_grid
 from mips.machine.extract import FSMResult
+from mips.machine.moore import mealy_classes
 from mips.program.program import Program, input_names, output_names, run_program, state_names
 from mips.regression.fit import fit_formulas
 
@@ -290,23 +291,6 @@ def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WIN
     return None
 
 
-def _mealy_classes(m) -> np.ndarray:
-    """Class of each state of a Moore machine when outputs are read on transitions: states whose
-    successors have the same outputs and classes under every input (partition refinement)."""
-    out_key = {o: i for i, o in enumerate(sorted({o for o in m.outputs if o is not None}))}
-    out_of = np.array([out_key.get(o, -1) for o in m.outputs] + [-2], dtype=np.int64)
-    block = np.zeros(m.n_states, dtype=np.int64)
-    trans = np.where(m.transitions >= 0, m.transitions, m.n_states)     # missing -> sink
-    while True:
-        ext = np.append(block, -1)
-        sig = np.concatenate([block[:, None], out_of[trans], ext[trans]], axis=1)
-        _, new = np.unique(sig, axis=0, return_inverse=True)
-        new = new.reshape(-1)
-        if len(np.unique(new)) == len(np.unique(block)):
-            return new
-        block = new
-
-
 def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
                   ) -> list[tuple[StateView, tuple[int, ...]]]:
     """The minimised machine's states written as (output, memory): the state's own output value(s)
@@ -341,7 +325,7 @@ def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
     varying = [j for j in range(o_dim) if len(np.unique(outputs[:, j])) > 1]
     reachable = sorted(m.reachable())
     injective = len({tuple(outputs[q]) for q in reachable}) == len(reachable)
-    mealy = np.zeros(m.n_states, dtype=np.int64) if injective else _mealy_classes(m)
+    mealy = np.zeros(m.n_states, dtype=np.int64) if injective else mealy_classes(m)
     n_classes = int(mealy.max()) + 1
     # first-visit order of the Mealy classes, then other labelings of small memories
     first_seen = {}

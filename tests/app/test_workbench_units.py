@@ -105,8 +105,6 @@ def test_tables_from_a_pipeline_run(parity):
     assert [r["state (code z)"] for r in trans] == ["0 (start)", "1"]
     summary = tables.minimisation_summary(parity.fsm)
     assert summary["minimal Moore states"] == 2 and summary["status"] == "finite"
-    stages = tables.stage_rows(parity)
-    assert [r["stage"] for r in stages][0] == "model" and all(r["status"] == "ok" for r in stages)
     proj = project(parity.trace, parity.encoding.chosen, max_sequences=10)
     seq = int(proj.sequence[0])
     traj = tables.trajectory_rows(parity.trace, proj, seq)
