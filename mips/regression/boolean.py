@@ -17,7 +17,7 @@ never occurs is a don't-care, with up to ``max_vars`` variables:
 3. the smallest candidate by :func:`~mips.regression.formula.expression_size` that reproduces the
    target on every row (checked by evaluation).
 
-Past the time budget the best formula found so far is returned; at worst the plain disjunctive
+Past the work budget the best formula found so far is returned; at worst the plain disjunctive
 normal form of the observed rows, as in the paper.
 """
 
@@ -27,7 +27,6 @@ import ast
 import itertools
 import logging
 import math
-import time
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -39,6 +38,7 @@ from mips.errors import check_float, check_int
 from mips.regression.evaluate import evaluate
 from mips.regression.formula import Formula, expression_size
 from mips.regression.symbolic import distinct_rows
+from mips.regression.work import BOOLEAN_PER_SECOND, CALL_COST, Work
 
 __all__ = ["fit_boolean"]
 
@@ -51,7 +51,7 @@ _MAX_CHECKED_SIZE = 2000        # larger formulas are covers, correct by constru
 
 
 def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_vars: int = 16,
-                time_budget_seconds: float = 2.0) -> Formula | None:
+                time_budget_seconds: float = 2.0, budget: Work | None = None) -> Formula | None:
     """The shortest Boolean formula equal to a 0/1 target on every observed row.
 
     Parameters
@@ -64,8 +64,11 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
     max_vars : int
         Most variables the formula may read (after dropping the ones it does not need).
     time_budget_seconds : float
-        CPU-time budget (this process; robust to machine load); past it the best candidate found
-        so far is returned (at worst a plain disjunctive normal form of the observed rows).
+        Budget in nominal seconds, counted as work (:mod:`mips.regression.work`), so the formula
+        does not depend on the machine or its load; past it the best candidate found so far is
+        returned (at worst a plain disjunctive normal form of the observed rows).
+    budget : Work, optional
+        Spend from this budget instead (the caller then reads what was spent).
 
     Returns
     -------
@@ -83,7 +86,7 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
     owner = "fit_boolean"
     check_int(owner, "max_vars", max_vars, 1, 64)
     check_float(owner, "time_budget_seconds", time_budget_seconds, 0.0, 1e6, low_open=True)
-    deadline = time.process_time() + 0.85 * time_budget_seconds     # the rest: writing, checking
+    deadline = budget if budget is not None else Work(int(0.85 * time_budget_seconds * BOOLEAN_PER_SECOND))
     names, rows, tv = distinct_rows(columns, {"target": target}, owner)
     t = tv["target"]
     bits = lambda a: bool(np.all((a == 0) | (a == 1)))      # noqa: E731
@@ -98,7 +101,7 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
     for cols in supports:
         sub, st = _restrict(rows, t, cols)
         cands += _candidates(sub, st, [names[c] for c in cols], deadline, 0, {})
-        if time.process_time() > deadline and cands:
+        if deadline.over and cands:
             break
     env = dict(zip(names, rows.T))
     for _, i in sorted((c[0], i) for i, c in enumerate(cands)):     # ties: the first built
@@ -121,7 +124,7 @@ def _sufficient(rows: np.ndarray, t: np.ndarray, cols: Sequence[int]) -> bool:
     return np.unique(keys).size == np.unique(keys * 2 + t).size
 
 
-def _supports(rows: np.ndarray, t: np.ndarray, deadline: float) -> list[list[int]]:
+def _supports(rows: np.ndarray, t: np.ndarray, deadline: Work) -> list[list[int]]:
     """Smallest sufficient column sets (up to 4, fewest first), and a greedy irredundant one."""
     n, m = rows.shape[1], rows.shape[0]
     greedy = list(range(n))
@@ -132,10 +135,15 @@ def _supports(rows: np.ndarray, t: np.ndarray, deadline: float) -> list[list[int
     work = 0
     for r in range(len(greedy)):
         work += math.comb(n, r) * m
-        if work > _MAX_SUPPORT_WORK or time.process_time() > deadline:
+        if work > _MAX_SUPPORT_WORK or deadline.over:
             break
-        found = [list(c) for c in itertools.combinations(range(n), r)
-                 if time.process_time() < deadline and _sufficient(rows, t, c)][:4]
+        found = []
+        for c in itertools.combinations(range(n), r):
+            if deadline.over or len(found) == 4:
+                break
+            deadline.spend(m * max(r, 1) + CALL_COST)
+            if _sufficient(rows, t, c):
+                found.append(list(c))
         if found:
             break
     if greedy not in found:
@@ -178,12 +186,12 @@ class _Problem(NamedTuple):
     rows: np.ndarray
     t: np.ndarray
     names: list[str]
-    deadline: float
+    deadline: Work
     depth: int
     memo: dict
 
 
-def _candidates(rows: np.ndarray, t: np.ndarray, names: list[str], deadline: float, depth: int,
+def _candidates(rows: np.ndarray, t: np.ndarray, names: list[str], deadline: Work, depth: int,
                 memo: dict) -> list[_Cand]:
     """Formulas over ``names`` (the columns of ``rows``, all needed) reproducing ``t`` on the rows.
 
@@ -199,7 +207,7 @@ def _candidates(rows: np.ndarray, t: np.ndarray, names: list[str], deadline: flo
         return [_cand(_lit(names[0], bool(t[rows[:, 0] == 1][0])))]
     out = [_cand(x) for x in _symmetric(rows, t, names)]
     for stage in (_sympy_stage, _cover_stage, _unate_stage, _xor_stage, _ite_stage):
-        if time.process_time() > deadline or (out and _best(out)[0] <= 2 * k - 1):
+        if deadline.over or (out and _best(out)[0] <= 2 * k - 1):
             break
         out += stage(_Problem(rows, t, names, deadline, depth, memo), out)
     if not out:                                                  # out of time: the observed rows
@@ -213,8 +221,9 @@ def _sympy_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
     """Exact two-level minimisation (sympy), while its worst-case cost fits the time left."""
     rows, t, names, deadline, depth, memo = p
     k = len(names)
-    cost = _SYMPY_SECONDS.get(k, 0.01 if k < 6 else np.inf)
-    if (depth == 0 or k <= 7 - depth) and cost < (deadline - time.process_time()) / 3:
+    cost = _SYMPY_SECONDS.get(k, 0.01 if k < 6 else np.inf) * BOOLEAN_PER_SECOND
+    if (depth == 0 or k <= 7 - depth) and cost < deadline.left / 3:
+        deadline.spend(cost)
         return [_cand(x) for x in _sympy_forms(rows, t, names)]
     return []
 
@@ -238,7 +247,8 @@ def _unate_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
     for c, v in enumerate(names if depth < 2 and k <= 8 else ()):
         for value in (0, 1):
             fixed = rows[:, c] == value
-            if time.process_time() > deadline or not np.all(t[fixed] == t[fixed][0]):
+            deadline.spend(rows.shape[0] + CALL_COST)
+            if deadline.over or not np.all(t[fixed] == t[fixed][0]):
                 continue
             others = [i for i in range(k) if i != c]
             g = _reduced(rows[~fixed], t[~fixed], names, others, deadline, depth + 1, memo)
@@ -254,7 +264,7 @@ def _xor_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
     rows, t, names, deadline, depth, memo = p
     found = []
     for c, v in enumerate(names if depth == 0 and len(names) <= 6 else ()):
-        if time.process_time() > deadline:
+        if deadline.over:
             break
         g = _reduced(rows, t ^ rows[:, c], names, list(range(len(names))), deadline, depth + 1, memo)
         if g[1] not in ("0", "1"):
@@ -268,7 +278,8 @@ def _ite_stage(p: _Problem, out: list[_Cand]) -> list[_Cand]:
     k, found = len(names), []
     for c, v in enumerate(names if depth == 0 and k <= 6 else ()):
         sel, others = rows[:, c] == 1, [i for i in range(k) if i != c]
-        if time.process_time() > deadline or sel.all() or not sel.any():
+        deadline.spend(rows.shape[0] + CALL_COST)
+        if deadline.over or sel.all() or not sel.any():
             continue
         g1 = _reduced(rows[sel], t[sel], names, others, deadline, 2, memo)
         g0 = _reduced(rows[~sel], t[~sel], names, others, deadline, 2, memo)
@@ -284,10 +295,11 @@ def _not(c: _Cand) -> _Cand:
     return c[0] + 1, f"not {_wrap(c, 3)}", 3
 
 
-def _reduced(rows: np.ndarray, t: np.ndarray, names: list[str], cols: list[int], deadline: float, depth: int,
+def _reduced(rows: np.ndarray, t: np.ndarray, names: list[str], cols: list[int], deadline: Work, depth: int,
              memo: dict) -> _Cand:
     """The best candidate for ``t`` over the columns ``cols``, after dropping the ones it does not need."""
     for c in reversed(list(cols)):
+        deadline.spend(rows.shape[0] * len(cols) + CALL_COST)
         if _sufficient(rows, t, [i for i in cols if i != c]):
             cols = [i for i in cols if i != c]
     sub, st = _restrict(rows, t, cols)
@@ -343,7 +355,7 @@ def _sum_forms(g: dict[int, int], names: list[str], pol: np.ndarray, n_neg: int,
     return texts
 
 
-def _cover(on: np.ndarray, off: np.ndarray, deadline: float, limit: float
+def _cover(on: np.ndarray, off: np.ndarray, deadline: Work, limit: float
            ) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """A greedy irredundant cover of the rows ``on`` by cubes that avoid every row of ``off``.
 
@@ -358,7 +370,8 @@ def _cover(on: np.ndarray, off: np.ndarray, deadline: float, limit: float
     for i in range(len(on)):
         if not uncovered[i]:
             continue
-        if time.process_time() > deadline or size > limit:
+        deadline.spend(off.size + CALL_COST)
+        if deadline.over or size > limit:
             return None
         p = on[i]
         diff = off != p                                  # (n_off, k): where each off row differs

@@ -8,7 +8,6 @@ looks for formulas shorter than the best one found so far.
 
 from __future__ import annotations
 
-import time
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -18,6 +17,7 @@ from mips.regression.formula import Formula
 from mips.regression.linear import fit_linear
 from mips.regression.modular import fit_modular
 from mips.regression.symbolic import search_formulas
+from mips.regression.work import BOOLEAN_PER_SECOND, Work
 
 METHODS = ("linear", "modular", "boolean", "symbolic")
 MAX_SYMBOLIC_SIZE = 9
@@ -42,7 +42,8 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
     moduli : per target, N when it lives in Z_N
     constants : constants the symbolic search may use
     methods : subset of ``("linear", "modular", "boolean", "symbolic")``
-    time_budget_seconds : budget of the symbolic search (shared by all targets)
+    time_budget_seconds : budget of the Boolean and symbolic searches (shared by all targets), in
+        nominal seconds counted as work (:mod:`mips.regression.work`): the same on any machine
     max_symbolic_size : largest formula (AST nodes) the symbolic search builds
     weights, tolerance : observations per row and the fraction of them a linear formula may miss
         (the other methods are exact; see :func:`fit_linear`)
@@ -51,7 +52,7 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
     -------
     dict target -> Formula or None (no method fits)
     """
-    start = time.process_time()
+    boolean_work = 0                    # nominal seconds the Boolean minimiser spent, in its units
     moduli = dict(moduli or {})
     cols = {k: np.asarray(v, dtype=np.int64) for k, v in columns.items()}
     bits = all(_is_bits(v) for v in cols.values())
@@ -64,7 +65,9 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
         if "modular" in methods and moduli.get(name):
             found.append(fit_modular(cols, target, moduli[name]))
         if "boolean" in methods and bits and _is_bits(target):
-            found.append(fit_boolean(cols, target, time_budget_seconds=max(0.2, time_budget_seconds / 4)))
+            work = Work(int(0.85 * max(0.2, time_budget_seconds / 4) * BOOLEAN_PER_SECOND))
+            found.append(fit_boolean(cols, target, budget=work))
+            boolean_work += work.spent
         found = [f for f in found if f is not None]
         best[name] = min(found, key=lambda f: f.size) if found else None
     if "symbolic" in methods:
@@ -73,7 +76,7 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
                   if best[n] is None or best[n].size > IMPROVE_ABOVE}
         if wanted:
             limit = max((best[n].size - 1 if best[n] is not None else max_symbolic_size) for n in wanted)
-            budget = max(0.1, time_budget_seconds - (time.process_time() - start))
+            budget = max(0.1, time_budget_seconds - boolean_work / BOOLEAN_PER_SECOND)
             hits = search_formulas(cols, wanted, max_size=min(limit, max_symbolic_size),
                                    time_budget_seconds=budget, constants=tuple(constants))
             for n, f in hits.items():

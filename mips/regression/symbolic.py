@@ -22,7 +22,6 @@ from __future__ import annotations
 import ast
 import keyword
 import logging
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ import numpy as np
 from mips.errors import ConfigError, check_float, check_int, did_you_mean
 from mips.regression.evaluate import evaluate
 from mips.regression.formula import Formula
+from mips.regression.work import SYMBOLIC_PER_SECOND
 
 __all__ = ["DEFAULT_OPERATORS", "OPERATORS", "distinct_rows", "search_formula", "search_formulas"]
 
@@ -223,7 +223,7 @@ class _Search:
     """One bottom-up enumeration over fixed distinct rows, checked against every target."""
 
     def __init__(self, names: Sequence[str], rows: np.ndarray, targets: Mapping[str, np.ndarray],
-                 constants: Sequence[int], operators: Sequence[str], max_size: int, deadline: float,
+                 constants: Sequence[int], operators: Sequence[str], max_size: int, max_work: int,
                  max_stored_values: int) -> None:
         rng = np.random.default_rng(0x5EED)
         perm = _probe_first(rng, rows.shape[0], targets)
@@ -233,7 +233,7 @@ class _Search:
         self.r = rng.integers(0, 2 ** 62, size=self.rows.shape[0], dtype=np.uint64) * np.uint64(2) + np.uint64(1)
         self.targets = {k: np.ascontiguousarray(v[perm]) for k, v in targets.items()}
         self.thash = {k: self._hash(v[None, :])[0] for k, v in self.targets.items()}
-        self.max_size, self.deadline, self.cap = max_size, deadline, max_stored_values
+        self.max_size, self.max_work, self.cap = max_size, max_work, max_stored_values
         self.levels: dict[int, _Level] = {}
         self.first_id: dict[int, int] = {}                  # size -> global id of its first expression
         self.n_ids = 0
@@ -251,7 +251,7 @@ class _Search:
         return values.view(np.uint64) @ self.r
 
     def _done(self) -> bool:
-        if time.process_time() > self.deadline:
+        if self.n_enumerated >= self.max_work:
             self.out_of_time = True
         return self.out_of_time or len(self.found) == len(self.targets)
 
@@ -524,8 +524,9 @@ def search_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.
     max_size : int
         Largest formula size (AST nodes) searched.
     time_budget_seconds : float
-        CPU-time budget (this process, so results do not change with machine load) for the
-        whole search; targets not found by then get None.
+        Budget of the whole search in nominal seconds, counted as candidates formed or screened
+        (:data:`mips.regression.work.SYMBOLIC_PER_SECOND` per second), so the result does not
+        depend on the machine or its load; targets not found by then get None.
     constants : sequence of int
         Integer constants the formulas may use (e.g. the alphabet size).
     operators : sequence of str
@@ -554,7 +555,7 @@ def search_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.
         if o not in OPERATORS:
             raise ConfigError(f"Unknown operator {o!r} for {owner}; known: {', '.join(OPERATORS)}."
                               + did_you_mean(o, OPERATORS))
-    deadline = time.process_time() + time_budget_seconds
+    max_work = int(time_budget_seconds * SYMBOLIC_PER_SECOND)
     names, rows, tvals = distinct_rows(columns, targets, owner)
     live = {k: v for k, v in tvals.items() if v is not None}
     result: dict[str, Formula | None] = {k: None for k in targets}
@@ -562,7 +563,7 @@ def search_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.
         stats.update(n_enumerated=0, stored_values=0, out_of_time=False)
     if not live:
         return result
-    search = _Search(names, rows, live, consts, list(dict.fromkeys(operators)), max_size, deadline,
+    search = _Search(names, rows, live, consts, list(dict.fromkeys(operators)), max_size, max_work,
                      max_stored_values)
     search.run()
     if stats is not None:
