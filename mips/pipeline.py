@@ -26,7 +26,9 @@ from mips.encodings.behaviour import find_behavioural
 from mips.encodings.choose import EncodingChoice
 from mips.errors import ConfigError, MipsError, check_choice, check_float, check_int
 from mips.machine.extract import FSMResult, extract_fsm
-from mips.network.checkpoint import Checkpoint, load_checkpoint
+from mips.network.adapters import LoadedNetwork, load_network, task_mismatch
+from mips.network.checkpoint import Checkpoint
+from mips.network.interface import RecurrentNetwork, as_network
 from mips.network.rnn import RNN, RNNWeights
 from mips.normalizers import normalize
 from mips.normalizers.chain import NormalizationReport
@@ -119,6 +121,7 @@ class PipelineResult:
     stages: dict[str, StageResult]
     model: RNN | None = None
     weights: RNNWeights | None = None
+    network: RecurrentNetwork | None = None       # the given or found network, MIPS RNN or not
     training: dict = field(default_factory=dict)
     dataset: Dataset | None = None
     normalization: NormalizationReport | None = None
@@ -138,11 +141,18 @@ class PipelineResult:
                 and self.verification is not None and self.verification.task_accuracy == 1.0)
 
     @property
-    def traced_weights(self) -> RNNWeights | None:
-        """The network whose hidden states were encoded (normalized when normalization ran)."""
+    def traced_weights(self) -> RNNWeights | RecurrentNetwork | None:
+        """The network whose hidden states were encoded (normalized when normalization ran); a network
+        other than the MIPS RNN has no RNNWeights and is returned itself."""
         if self.normalization is not None:
             return self.normalization.final
-        return self.weights
+        return self.weights if self.weights is not None else self.network
+
+    @property
+    def traced_network(self) -> RecurrentNetwork | None:
+        """:attr:`traced_weights` behind the one network interface."""
+        traced = self.traced_weights
+        return as_network(traced) if traced is not None else None
 
     def report(self) -> dict:
         """The JSON report of ``python -m mips run --json`` (schema in the README)."""
@@ -159,6 +169,7 @@ class PipelineResult:
                 "program": to_source(self.program) if self.program is not None else None,
                 "method": self.program.method if self.program is not None else None,
                 "rnn": rnn,
+                "network": _network_report(self.network, self.stages.get("normalize")),
                 "verification": self.verification.to_dict() if self.verification is not None else None,
                 "readability": (readability(self.program, task_constants(self.task.input_values)).to_dict()
                                 if self.program is not None else None),
@@ -189,16 +200,28 @@ def polished_candidates(syn: Synthesis | None, choice: EncodingChoice | None, sp
     return out
 
 
-def _as_model(model: Any) -> tuple[RNN, dict]:
+def _network_report(network: RecurrentNetwork | None, normalize: StageResult | None) -> dict | None:
+    """The report's "network" field: what ran, and whether the normalizers did (and why not)."""
+    if network is None:
+        return None
+    return {"kind": network.kind, "description": network.describe(), "hidden_dim": network.hidden_dim,
+            "n_parameters": network.n_parameters, "input_encoding": network.input_encoding.describe(),
+            "output": network.output_decoding.describe(),
+            "normalizers": normalize.message if normalize is not None else None}
+
+
+def _as_model(model: Any) -> tuple[RNN | RecurrentNetwork, dict]:
+    """The model stage's network: the MIPS RNN when it is one (the normalizers need it), else the interface."""
     if isinstance(model, Checkpoint):
         return model.model, dict(model.training)
     if isinstance(model, (str, os.PathLike)):
-        ck = load_checkpoint(Path(model))
-        return ck.model, dict(ck.training)
-    if isinstance(model, RNN):
+        model = load_network(Path(model))          # a checkpoint, or weights with their description
+    if isinstance(model, LoadedNetwork):
+        return (model.model if model.model is not None else model.network), dict(model.training)
+    if isinstance(model, (RNN, RecurrentNetwork)):
         return model, {}
-    raise ConfigError(f"The 'model' parameter of run_pipeline must be an RNN, a Checkpoint or a checkpoint "
-                      f"path. Got {type(model).__name__} instead.")
+    raise ConfigError(f"The 'model' parameter of run_pipeline must be an RNN, a RecurrentNetwork, a Checkpoint, a "
+                      f"LoadedNetwork or a checkpoint path. Got {type(model).__name__} instead.")
 
 
 def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, model: Any = None,
@@ -240,7 +263,7 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
         index = STAGES.index(name)
         # verification also runs after a failed regression: the state-table fallback remains
         needed = [s for s in STAGES[:index] if not (name == "verify" and s == "regress")]
-        blocked = next((s for s in needed if s in stages and stages[s].status != "ok"), None)
+        blocked = next((s for s in needed if s in stages and stages[s].status == "failed"), None)
         if not stopped and index <= last and should_stop is not None and should_stop():
             stopped.append(name)
         if index > last or blocked or stopped:
@@ -274,13 +297,12 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
     def do_model():
         if "model" in art:
             m = art["model"]
-            if m.config.input_dim != spec.input_dim or m.config.output_dim != spec.output_dim:
-                raise ConfigError(f"The model reads {m.config.input_dim} and writes {m.config.output_dim} "
-                                  f"number(s) per step; task {spec.name} has {spec.input_dim} and "
-                                  f"{spec.output_dim}.")
+            problem = task_mismatch(as_network(m), spec)
+            if problem:
+                raise ConfigError(problem)
             acc = art["training"].get("test_accuracy")
-            return "ok", f"given network {m.config.describe()}" + (f", test accuracy {acc:.4%}"
-                                                                     if isinstance(acc, float) else ""), m
+            shown = m.config.describe() if isinstance(m, RNN) else m.describe()
+            return "ok", f"given network {shown}" + (f", test accuracy {acc:.4%}" if isinstance(acc, float) else ""), m
         from mips.network.paper_search import search
         res = search(spec, dataset=get_dataset(), time_budget_seconds=config.search_seconds,
                      should_stop=should_stop)
@@ -292,17 +314,21 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
 
     stage("model", do_model)
     m = art.get("model")
-    weights = m.weights(0) if m is not None else None
+    network = as_network(m) if m is not None else None
+    weights = m.weights(0) if isinstance(m, RNN) else None      # the MIPS RNN's, which the normalizers read
 
     def do_normalize():
         if not config.normalize:
             return "ok", "normalizers switched off", None
+        if weights is None:   # not a stage failure: the later stages run on the network as it is
+            return "skipped", (f"skipped: the normalizers are specific to the MIPS RNN; this network is "
+                               f"{network.describe()}"), None
         report = normalize(weights, get_dataset())
         accepted = [s.name for s in report.steps if s.accepted and s.changed]
         return "ok", f"applied {', '.join(accepted) or 'none'}", report
 
     norm = stage("normalize", do_normalize)
-    traced = norm.final if norm is not None else weights
+    traced = as_network(norm.final) if norm is not None else network
 
     def do_trace():
         ds = get_dataset()
@@ -370,19 +396,19 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
         table = table_program(fsm, spec.name, spec.input_dim) if fsm is not None else None
         tried: list[tuple[Program, Verification]] = []
         # a check whose labels the task cannot compute within its limits is skipped, not fatal
-        checks, skipped = prepare_checks_or_skip(spec, dataset=get_dataset(), weights=weights,
+        checks, skipped = prepare_checks_or_skip(spec, dataset=get_dataset(), weights=network,
                                                  length_factor=config.length_factor, seed=config.seed)
         # most readable first: the first verified one is the choice, then up to MAX_RUNNERS_UP more
         allowed = task_constants(spec.input_values)
         candidates.sort(key=lambda p: (readability(p, allowed).score, p.size))
         for cand in candidates:
-            v = verify_program(cand, spec, checks=checks, weights=weights,
+            v = verify_program(cand, spec, checks=checks, weights=network,
                                encoding=fsm.encoding if fsm is not None else None, trace_weights=traced)
             tried.append((cand, v))
             if sum(w.task_accuracy == 1.0 for _, w in tried) > MAX_RUNNERS_UP:
                 break
         if table is not None and not any(v.task_accuracy == 1.0 for _, v in tried):
-            tried.append((table, verify_program(table, spec, checks=checks, weights=weights,
+            tried.append((table, verify_program(table, spec, checks=checks, weights=network,
                                                 encoding=fsm.encoding, trace_weights=traced)))
         if not tried:
             return "failed", "no program to verify", None
@@ -402,7 +428,8 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
         return status, msg, verification
 
     stage("verify", do_verify)
-    return PipelineResult(task=spec, config=config, stages=stages, model=m, weights=weights,
+    return PipelineResult(task=spec, config=config, stages=stages, model=m if isinstance(m, RNN) else None,
+                          weights=weights, network=network,
                           training=art.get("training", {}), dataset=art.get("dataset"), normalization=norm,
                           trace=tr, encoding=choice, fsm=fsm, synthesis=syn, program=program,
                           verification=verification, alternatives=alternatives,

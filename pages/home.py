@@ -35,8 +35,13 @@ with right:
                        + ", ".join(iso.missing()) + "), so they are refused.")
             trust = st.checkbox("I trust this file: run it without full isolation", key="trust_task_file")
         ckpt = st.file_uploader("Checkpoint (.pt)", type=["pt"], key="checkpoint_upload",
-                                help="A network saved by the Train page or `python -m mips train`; it replaces the "
-                                     "zoo network for the current task in this browser tab.")
+                                help="A network saved by the Train page or `python -m mips train`, or the state dict "
+                                     "of your own nn.RNN, nn.GRU or nn.LSTM (with its description below); it replaces "
+                                     "the zoo network for the current task in this browser tab.")
+        described = st.file_uploader("Its description (.json), for a PyTorch state dict", type=["json"],
+                                     key="description_upload",
+                                     help="The JSON file naming the network's kind, sizes, read-out layers and input "
+                                          "encoding; see 'Networks from your own PyTorch code' in the README.")
         st.caption("Uploads and networks trained here stay in this browser tab only: a reload or a shared link "
                    "does not bring them back.")
 
@@ -85,10 +90,12 @@ if outcome and job is None:
 task = session.current_task()
 if ckpt is not None:
     data = ckpt.getvalue()
-    tag = ("ckpt", task.key, session._sha(data))
+    description = described.getvalue() if described is not None else None
+    tag = session.upload_tag(task, data, description)
     if tag not in seen:
         seen.add(tag)
-        error = session.use_uploaded_checkpoint(task, ckpt.name, data)
+        error = (session.use_uploaded_network(task, ckpt.name, data, described.name, description) if described
+                 else session.use_uploaded_checkpoint(task, ckpt.name, data))
         st.session_state[session.K_CHECKPOINT_MESSAGE] = (tag, error)
     last = st.session_state.get(session.K_CHECKPOINT_MESSAGE)
     if last and last[0] == tag and last[1] and session.pending_checkpoint(task) is None:
@@ -129,11 +136,11 @@ st.dataframe(spec_samples(spec, 5), hide_index=True)
 
 st.markdown("**Network in use**")
 model = session.current_model(task)
-if model.checkpoint is None:
+if not model.available:
     st.info(escape_markdown(model.error))
 else:
     acc = f"{model.accuracy:.4%}" if model.accuracy is not None else "unknown"
-    st.write(f"{escape_markdown(model.label)}: {model.checkpoint.config.n_parameters} parameters, "
+    st.write(f"{escape_markdown(model.label)}: {model.n_parameters} parameters, "
              f"test accuracy {acc} (every output of the whole test split).")
     if model.note:
         st.warning(escape_markdown(model.note))

@@ -22,6 +22,7 @@ from pathlib import Path
 import streamlit as st
 
 from mips.errors import MipsError
+from mips.network.adapters import LoadedNetwork, load_network, task_mismatch
 from mips.network.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from mips.network.rnn import RNN
 from mips.pipeline import STAGES, PipelineConfig, PipelineResult, run_pipeline
@@ -38,7 +39,7 @@ from workbench.user_messages import clean, for_browser
 K_TASK = "mips_task"                # benchmark task name chosen on the Home page
 K_TASK_SOURCE = "mips_task_source"  # "builtin" or "file"
 K_TASK_FILE = "mips_task_file"      # {"sha", "filename", "bytes", "name", "trust"} of the uploaded task file
-K_MODELS = "mips_models"            # task key -> {"source", "label", "bytes", "sha", "note"}
+K_MODELS = "mips_models"            # task key -> {"source", "label", "bytes", "sha", "note"[, "description"]}
 K_SEEN_UPLOADS = "mips_seen_uploads"  # upload hashes already handled (the uploader keeps its file)
 K_TASK_LOAD = "mips_task_load"      # the TaskFileLoad of an upload being checked (background thread)
 K_TASK_LOAD_OUTCOME = "mips_task_load_outcome"  # {"ok": bool, "message": str} of the last finished check
@@ -76,6 +77,22 @@ class ModelChoice:
     accuracy: float | None = None
     note: str = ""                   # a warning to show next to it (imperfect network, other task, ...)
     error: str = ""                  # why there is no network
+    network: LoadedNetwork | None = None   # a state dict uploaded with its description (no checkpoint)
+
+    @property
+    def available(self) -> bool:
+        return self.checkpoint is not None or self.network is not None
+
+    @property
+    def n_parameters(self) -> int:
+        if self.checkpoint is not None:
+            return self.checkpoint.config.n_parameters
+        return self.network.network.n_parameters if self.network is not None else 0
+
+    @property
+    def pipeline_model(self) -> Checkpoint | LoadedNetwork | None:
+        """What :func:`mips.pipeline.run_pipeline` takes as its ``model``."""
+        return self.checkpoint if self.checkpoint is not None else self.network
 
 
 def ensure_routed() -> None:
@@ -257,6 +274,11 @@ def _checkpoint_from_bytes(sha: str, _data: bytes) -> Checkpoint:
     return load_checkpoint(_data)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _network_from_bytes(sha: str, _data: bytes, _description: bytes) -> LoadedNetwork:
+    return load_network(_data, _description)
+
+
 def _zoo_stamp(file: str) -> str:
     from mips.network.zoo import ZOO_DIR
     p = ZOO_DIR / file
@@ -270,6 +292,15 @@ def _zoo_stamp(file: str) -> str:
 def current_model(task: TaskContext) -> ModelChoice:
     """The network for ``task`` in this session: uploaded or trained here, else the zoo's."""
     override = st.session_state.get(K_MODELS, {}).get(task.key)
+    if override and override.get("description") is not None:
+        try:
+            loaded = _network_from_bytes(override["sha"], override["bytes"], override["description"])
+        except MipsError as exc:
+            return ModelChoice(source="none", label="none", fingerprint="none",
+                               error=for_browser(exc, what=f"The network '{override['label']}'"))
+        return ModelChoice(source=override["source"], label=override["label"],
+                           fingerprint=f"{override['source']}:{override['sha']}", network=loaded,
+                           note=override.get("note", ""))
     if override:
         try:
             ck = _checkpoint_from_bytes(override["sha"], override["bytes"])
@@ -301,10 +332,37 @@ def current_model(task: TaskContext) -> ModelChoice:
                        checkpoint=ck, accuracy=float(entry.test_accuracy), note=note)
 
 
-def _set_override(task: TaskContext, source: str, label: str, data: bytes, note: str = "") -> None:
+def _set_override(task: TaskContext, source: str, label: str, data: bytes, note: str = "",
+                  description: bytes | None = None) -> None:
     models = dict(st.session_state.get(K_MODELS, {}))
-    models[task.key] = {"source": source, "label": label, "bytes": data, "sha": _sha(data), "note": note}
+    sha = _sha(data) if description is None else _sha(data + b"\0" + description)
+    models[task.key] = {"source": source, "label": label, "bytes": data, "sha": sha, "note": note,
+                        "description": description}
     st.session_state[K_MODELS] = models
+
+
+def upload_tag(task: TaskContext, data: bytes, description: bytes | None) -> tuple:
+    """What identifies a network upload (the uploader keeps its files across reruns)."""
+    return ("ckpt", task.key, _sha(data), _sha(description) if description is not None else None)
+
+
+def use_uploaded_network(task: TaskContext, filename: str, data: bytes, description_name: str,
+                         description: bytes) -> str | None:
+    """Validate a PyTorch state dict with its JSON description and use it for ``task``; returns an error
+    message or None (README, "Networks from your own PyTorch code")."""
+    what = f"The upload '{shown_name(filename)}' with '{shown_name(description_name)}'"
+    try:
+        loaded = _network_from_bytes(_sha(data + b"\0" + description), data, description)
+    except MipsError as exc:
+        return for_browser(exc, what=what)
+    problem = task_mismatch(loaded.network, task.spec)
+    if problem:
+        return problem
+    note = "" if loaded.task in (None, task.spec.name) else (
+        f"Its description says it was trained for task '{loaded.task}', not {task.spec.name}.")
+    _set_override(task, "upload", f"uploaded {shown_name(filename)} ({loaded.network.describe()})", data, note,
+                  description=description)
+    return None
 
 
 def use_uploaded_checkpoint(task: TaskContext, filename: str, data: bytes, *, confirmed: bool = False) -> str | None:
@@ -423,7 +481,7 @@ def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
     """
     task = current_task()
     model = current_model(task)
-    if model.checkpoint is None:
+    if not model.available:
         st.info(escape_markdown(model.error or "No network for this task."))  # may quote the checkpoint
         return task, model, None
     key = (task.key, model.fingerprint)
@@ -440,7 +498,7 @@ def analysis() -> tuple[TaskContext, ModelChoice, PipelineResult | None]:
             result = _store().get(key)
             if result is None:
                 try:
-                    result = run_pipeline(task.spec, APP_CONFIG, model=model.checkpoint, on_event=on_event)
+                    result = run_pipeline(task.spec, APP_CONFIG, model=model.pipeline_model, on_event=on_event)
                 except MipsError as exc:
                     bar.empty()
                     st.error("The analysis could not run: " + escape_markdown(for_browser(exc, what="The task")))

@@ -9,12 +9,17 @@ import tempfile
 from pathlib import Path
 
 from mips.cli.common import add_task_args, print_label_progress, resolve
+from mips.errors import ConfigError
 
 
 def add_parser(sub) -> None:
     r = sub.add_parser("run", help="turn a network into a verified program (searching one first without --model)")
     add_task_args(r)
-    r.add_argument("--model", metavar="CHECKPOINT", help="a trained network (default: run the smallest-network search)")
+    r.add_argument("--model", metavar="CHECKPOINT", help="a trained network: a MIPS checkpoint, or a PyTorch state "
+                   "dict with its description (default: run the smallest-network search)")
+    r.add_argument("--model-description", metavar="JSON",
+                   help="the description of a state dict given as --model (default: the .json of the same name "
+                        "next to it); see 'Networks from your own PyTorch code' in the README")
     r.add_argument("--seed", type=int, default=0, help="seed of the search and of the longer test sequences")
     r.add_argument("--json", metavar="OUT", help="write the JSON report here")
     r.add_argument("--n-sequences", type=int, default=None, metavar="N",
@@ -63,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"{spec.name}: {spec.description}", flush=True)
     model, dataset = args.model, None
+    if args.model_description:
+        if model is None:
+            raise ConfigError("--model-description describes the network given with --model; give --model too.")
+        from mips.network.adapters import load_network
+        model = load_network(model, args.model_description)
     with label_progress(print_label_progress()):
         if model is None:
             model, dataset, searched = search_first(spec, args)

@@ -43,7 +43,7 @@ def _read(path: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from mips.cli.run import write_json
     from mips.errors import ConfigError
-    from mips.network.checkpoint import load_checkpoint
+    from mips.network.adapters import load_network
     from mips.program.codegen import ProgramSyntaxError, parse_program, to_source
     from mips.program.verify import verify_program
 
@@ -55,12 +55,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"The program in '{args.program}' is not a valid program: {exc}") from None
     weights = None
     if args.model:
-        ck = load_checkpoint(args.model)
-        if ck.config.input_dim != spec.input_dim or ck.config.output_dim != spec.output_dim:
-            raise ConfigError(f"The network '{args.model}' reads {ck.config.input_dim} and writes "
-                              f"{ck.config.output_dim} number(s) per step; task {spec.name} has "
+        net = load_network(args.model).network     # a checkpoint, or a state dict with net.json next to it
+        if net.input_dim != spec.input_dim or net.output_dim != spec.output_dim:
+            raise ConfigError(f"The network '{args.model}' reads {net.input_dim} and writes "
+                              f"{net.output_dim} number(s) per step; task {spec.name} has "
                               f"{spec.input_dim} and {spec.output_dim}.")
-        weights = ck.model.weights()
+        weights = net
     if program.output_dim != spec.output_dim:
         raise ConfigError(f"The program returns {program.output_dim} number(s) per step; task {spec.name} "
                           f"has {spec.output_dim}.")

@@ -1,32 +1,39 @@
 """Encoding stage: the common result type of every finder (mips-method.md §8).
 
-An :class:`Encoding` maps a hidden vector h (H floats) to integer state variables z (k ints):
+An :class:`Encoding` maps a hidden vector h (H floats) to integer state variables z (k ints).
+How it does so is its kind's business: ``Encoding.kind`` names an entry of
+:data:`mips.encodings.registry.ENCODINGS` (lattice, modular, boolean, cluster, ...), and the
+methods here call that entry (:class:`mips.encodings.kind.EncodingKind`).
 
-``lattice``
-    h ≈ z·A + b (+ a per-step offset), z = round((h − b)·A⁺); A is (k × H).
-``modular``
-    one variable z in Z_N: the N states of a cycle, z = index of the nearest cycle centre.
-``boolean``
-    ceil(log2 m) bits: the binary code of the nearest of m cluster centres.
-``cluster``
-    one categorical variable: the index of the nearest of m cluster centres.
-
-Finders return an ``Encoding`` or an :class:`EncodingFailure` (an expected negative outcome is
-data, not an exception).
+Finders return an ``Encoding`` or an :class:`EncodingFailure`, the encode stage's
+:class:`~mips.failure.Failure` (an expected negative outcome is data, not an exception).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mips.errors import ConfigError
+from mips.failure import Failure
 
-Kind = Literal["lattice", "boolean", "modular", "cluster"]
-KINDS: tuple[str, ...] = ("lattice", "modular", "boolean", "cluster")
+if TYPE_CHECKING:
+    from mips.encodings.kind import EncodingKind
+
+
+def encoding_kind(name: str) -> EncodingKind:
+    """The registered kind called ``name`` (ConfigError naming the registered ones otherwise)."""
+    from mips.encodings.registry import ENCODINGS  # the kinds' modules import this one
+
+    kind = ENCODINGS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        raise ConfigError(f"The 'kind' parameter of Encoding must be one of {tuple(ENCODINGS)}. "
+                          f"Got {name!r} instead.")
+    return kind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,19 +85,14 @@ class DescriptionLength:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class EncodingFailure:
-    """A finder that found nothing: which kind, which method, and why."""
+class EncodingFailure(Failure):
+    """A finder that found nothing: which kind, which method, and why (the encode stage's Failure)."""
 
     kind: str
-    message: str
-    method: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return False
+    stage: str = "encode"
 
 
-def _readonly(a: np.ndarray | None, dtype) -> np.ndarray | None:
+def readonly(a: np.ndarray | None, dtype) -> np.ndarray | None:
     if a is None:
         return None
     a = np.array(a, dtype=dtype)
@@ -104,7 +106,8 @@ class Encoding:
 
     Attributes
     ----------
-    kind : {"lattice", "modular", "boolean", "cluster"}
+    kind : str
+        A key of :data:`mips.encodings.registry.ENCODINGS`.
     method : str
         The finder that produced it (``"linear"``, ``"gcd"``, ``"single-linkage"``, ...).
     hidden_dim : int
@@ -167,80 +170,35 @@ class Encoding:
     summary: str = ""
     params: Mapping[str, object] = field(default_factory=dict)
     _tree: object = field(default=None, repr=False, compare=False)
+    _kind: EncodingKind = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ConfigError(f"The 'kind' parameter of Encoding must be one of {KINDS}. Got {self.kind!r} instead.")
+        object.__setattr__(self, "_kind", encoding_kind(self.kind))
         k = len(self.variables)
         if len(self.moduli) != k:
             raise ConfigError(f"Encoding has {k} variables but {len(self.moduli)} moduli.")
-        set_ = object.__setattr__
-        if self.kind == "lattice":
-            if self.basis is None or self.offset is None:
-                raise ConfigError("A lattice Encoding needs 'basis' and 'offset'.")
-            set_(self, "basis", _readonly(self.basis, np.float64))
-            set_(self, "offset", _readonly(self.offset, np.float64))
-            set_(self, "step_offsets", _readonly(self.step_offsets, np.float64))
-            if self.basis.shape != (k, self.hidden_dim) or self.offset.shape != (self.hidden_dim,):
-                raise ConfigError(f"Lattice basis must be ({k}, {self.hidden_dim}) and offset "
-                                  f"({self.hidden_dim},); got {self.basis.shape} and {self.offset.shape}.")
-        else:
-            if self.centres is None or self.centre_codes is None:
-                raise ConfigError(f"A {self.kind} Encoding needs 'centres' and 'centre_codes'.")
-            set_(self, "centres", _readonly(self.centres, np.float64))
-            set_(self, "centre_codes", _readonly(self.centre_codes, np.int64))
-            set_(self, "prototypes", _readonly(self.prototypes, np.float64))
-            set_(self, "prototype_clusters", _readonly(self.prototype_clusters, np.int64))
-            set_(self, "metric", _readonly(self.metric, np.float64))
-            if (self.prototypes is None) != (self.prototype_clusters is None):
-                raise ConfigError("An Encoding needs both 'prototypes' and 'prototype_clusters', or neither.")
-            if (self.centres.ndim != 2 or self.centres.shape[1] != self.hidden_dim
-                    or self.centre_codes.shape != (self.centres.shape[0], k)):
-                raise ConfigError(f"Centres must be (m, {self.hidden_dim}) and centre codes (m, {k}); "
-                                  f"got {self.centres.shape} and {self.centre_codes.shape}.")
-        set_(self, "params", MappingProxyType(dict(self.params)))
-        set_(self, "initial_code", tuple(int(v) for v in self.initial_code))
+        self._kind.validate(self)
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "initial_code", tuple(int(v) for v in self.initial_code))
 
-    # -- mapping -------------------------------------------------------------------------------
+    @property
+    def kind_type(self) -> EncodingKind:
+        """The registered kind named ``kind``: its geometry, description-length terms and finder."""
+        return self._kind
+
+    # -- mapping (each kind's own geometry, mips.encodings.kind) --------------------------------
     @property
     def n_vars(self) -> int:
         return len(self.variables)
 
-    @property
-    def ok(self) -> bool:
-        return True
-
-    def _offsets(self, shape: tuple[int, ...], steps) -> np.ndarray:
-        if self.step_offsets is None or steps is None:
-            return self.offset
-        s = np.minimum(np.asarray(steps, dtype=np.int64), self.step_offsets.shape[0] - 1)
-        return self.offset + self.step_offsets[np.broadcast_to(s, shape)]
-
     def coordinates(self, hidden: np.ndarray, steps=None) -> np.ndarray:
         """Unrounded lattice coordinates (h − b)·A⁺ (lattice only), shape (..., k)."""
-        if self.kind != "lattice":
-            raise ConfigError(f"coordinates() needs a lattice Encoding; this one is {self.kind!r}.")
-        hidden = self._check(hidden)
-        return (hidden - self._offsets(hidden.shape[:-1], steps)) @ np.linalg.pinv(self.basis)
+        return self._kind.coordinates(self, self._check(hidden), steps)
 
     def nearest_centre(self, hidden: np.ndarray) -> np.ndarray:
         """Cluster (index into ``centres``) of each state, shape (...): the cluster of the nearest
-        prototype, or the nearest centre when there are no prototypes (non-lattice kinds)."""
-        if self.kind == "lattice":
-            raise ConfigError("nearest_centre() needs a centre-based Encoding; this one is a lattice.")
-        hidden = self._check(hidden)
-        ref = self.centres if self.prototypes is None else self.prototypes
-        metric = np.eye(self.hidden_dim) if self.metric is None else self.metric
-        tree = self._tree
-        if tree is None:
-            from scipy.spatial import cKDTree
-            tree = cKDTree(ref @ metric)
-            object.__setattr__(self, "_tree", tree)
-        _, idx = tree.query(hidden.reshape(-1, self.hidden_dim) @ metric)
-        idx = np.asarray(idx, dtype=np.int64)
-        if self.prototypes is not None:
-            idx = self.prototype_clusters[idx]
-        return idx.reshape(hidden.shape[:-1])
+        prototype, or the nearest centre when there are no prototypes (centre-based kinds)."""
+        return self._kind.nearest_centre(self, self._check(hidden))
 
     def encode(self, hidden: np.ndarray, steps=None) -> np.ndarray:
         """Integer codes of hidden states.
@@ -255,27 +213,14 @@ class Encoding:
         -------
         int64 array of shape (..., k)
         """
-        if self.kind == "lattice":
-            return np.round(self.coordinates(hidden, steps)).astype(np.int64)
-        return self.centre_codes[self.nearest_centre(hidden)]
+        return self._kind.encode(self, self._check(hidden), steps)
 
     def decode(self, codes: np.ndarray, steps=None) -> np.ndarray:
         """Hidden vectors of codes (NaN for a code no centre carries), shape (..., hidden_dim)."""
         codes = np.asarray(codes, dtype=np.int64)
         if codes.shape[-1:] != (self.n_vars,):
             raise ConfigError(f"codes must have shape (..., {self.n_vars}); got {codes.shape}.")
-        if self.kind == "lattice":
-            return codes @ self.basis + self._offsets(codes.shape[:-1], steps)
-        table = {}
-        for c, row in zip(map(tuple, self.centre_codes), self.centres):
-            table.setdefault(c, row)
-        flat = codes.reshape(-1, self.n_vars)
-        if any(m for m in self.moduli):
-            mod = np.array([m or 0 for m in self.moduli])
-            flat = np.where(mod > 0, np.mod(flat, np.where(mod > 0, mod, 1)), flat)
-        nan = np.full(self.hidden_dim, np.nan)
-        out = np.array([table.get(tuple(r), nan) for r in flat.tolist()], dtype=np.float64)
-        return out.reshape(codes.shape[:-1] + (self.hidden_dim,))
+        return self._kind.decode(self, codes, steps)
 
     def _check(self, hidden: np.ndarray) -> np.ndarray:
         hidden = np.asarray(hidden, dtype=np.float64)

@@ -19,32 +19,14 @@ from mips.encodings.base import Encoding, EncodingFailure
 from mips.encodings.data import StateData, row_keys
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.errors import check_int
+from mips.network.interface import RecurrentNetwork, as_network
 from mips.network.rnn import RNNWeights
 
 MAX_PROBES = 256
 MAX_WORK = 40_000_000          # points x probes x steps x (rough) layer width
 
 
-def _step(weights: RNNWeights, h: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """One step of f on states h (..., H) and inputs x (..., I) broadcast together."""
-    h_dim = h.shape[-1]
-    w0 = weights.f_weights[0]
-    u = h @ w0[:, :h_dim].T + (x @ w0[:, h_dim:].T + weights.f_biases[0])
-    for w, b in zip(weights.f_weights[1:], weights.f_biases[1:]):
-        u = np.maximum(u, 0.0) @ w.T + b
-    return u
-
-
-def _out(weights: RNNWeights, h: np.ndarray) -> np.ndarray:
-    u = h
-    for k, (w, b) in enumerate(zip(weights.g_weights, weights.g_biases)):
-        if k:
-            u = np.maximum(u, 0.0)
-        u = u @ w.T + b
-    return u
-
-
-def probe_signatures(weights: RNNWeights, points: np.ndarray, inputs: np.ndarray, length: int,
+def probe_signatures(network: RecurrentNetwork, points: np.ndarray, inputs: np.ndarray, length: int,
                      chunk: int = 4096) -> np.ndarray:
     """A 64-bit key per point: the hash of the network's rounded output at that point and its
     rounded outputs on every input sequence of ``length`` steps over ``inputs`` (m, I) started there."""
@@ -54,24 +36,24 @@ def probe_signatures(weights: RNNWeights, points: np.ndarray, inputs: np.ndarray
     with np.errstate(over="ignore"):
         for start in range(0, points.shape[0], chunk):
             h = points[start:start + chunk][:, None, :].repeat(probes.shape[0], axis=1)    # (c, P, H)
-            outs = [np.round(_out(weights, h)).astype(np.int64)]    # the state's own output too
+            outs = [np.round(network.readout(h)).astype(np.int64)]    # the state's own output too
             for t in range(length):
-                h = _step(weights, h, inputs[probes[:, t]][None].astype(np.float64))
-                outs.append(np.round(_out(weights, h)).astype(np.int64))
+                h = network.step(h, inputs[probes[:, t]][None].astype(np.float64))
+                outs.append(np.round(network.readout(h)).astype(np.int64))
             sig = np.concatenate(outs, axis=2).reshape(h.shape[0], -1)                    # (c, P*L*O)
             keys[start:start + chunk] = row_keys(sig)
     return keys
 
 
-def find_behavioural(data: StateData, weights: RNNWeights, *, length: int | None = None, max_clusters: int = 256,
+def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *, length: int | None = None, max_clusters: int = 256,
                      max_points: int = 20_000, eps: float = DEFAULT_EPS, seed: int = 0) -> Encoding | EncodingFailure:
     """Group the traced hidden states by the network's outputs on all probe sequences.
 
     Parameters
     ----------
     data : StateData
-        The traced states (of the network ``weights``).
-    weights : RNNWeights
+        The traced states (of ``network``).
+    network : RecurrentNetwork (or the RNNWeights of a MIPS RNN)
         The network whose step function is probed.
     length : int, optional
         Probe length (default: as long as ``MAX_PROBES`` probes allow). Keep it short: from a
@@ -86,9 +68,10 @@ def find_behavioural(data: StateData, weights: RNNWeights, *, length: int | None
     owner = "find_behavioural"
     check_int(owner, "max_clusters", max_clusters, 2)
     check_int(owner, "max_points", max_points, 10)
-    if weights.config.hidden_dim != data.hidden_dim:
+    network = as_network(network)
+    if network.hidden_dim != data.hidden_dim:
         return EncodingFailure(kind="cluster", method="behaviour",
-                               message=f"the network has H = {weights.config.hidden_dim}, the trace {data.hidden_dim}")
+                               message=f"the network has H = {network.hidden_dim}, the trace {data.hidden_dim}")
     inputs = np.asarray(data.inputs, dtype=np.float64)
     m = inputs.shape[0]
     longest = 1
@@ -96,7 +79,7 @@ def find_behavioural(data: StateData, weights: RNNWeights, *, length: int | None
         longest += 1
     length = longest if length is None else max(1, min(int(length), longest))
     n_probes = m ** length
-    width = max([w.shape[0] for w in weights.f_weights] + [1])
+    width = max(network.step_width, 1)
     budget = max(100, int(MAX_WORK // max(1, n_probes * length * width)))
     n_sample = min(max_points, budget, data.n_points)
     rng = np.random.default_rng(seed)
@@ -107,7 +90,7 @@ def find_behavioural(data: StateData, weights: RNNWeights, *, length: int | None
         sample = np.union1d(sample, [data.initial])
     else:
         sample = np.arange(data.n_points)
-    keys = probe_signatures(weights, data.points[sample], inputs, length)
+    keys = probe_signatures(network, data.points[sample], inputs, length)
     uniq, groups = np.unique(keys, return_inverse=True)
     n_groups = uniq.size
     if n_groups > max_clusters:

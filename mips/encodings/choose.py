@@ -5,8 +5,8 @@ encoding competes on the same two-part code (:mod:`mips.encodings.mdl`): lattice
 finders), modular cycle, Boolean bits and clusters. An encoding whose codes do not determine the
 network's output (more than 0.5 % of the states off their code's output) cannot make a machine
 and ranks after every one that can. Candidates within 2 % of the shortest count as tied: fewer output
-exceptions, then an exact update rule, then fewer states, then the kind order ``lattice, modular,
-boolean, cluster`` wins.
+exceptions, then an exact update rule, then fewer states, then the registry's kind order
+(:data:`mips.encodings.registry.KINDS`: lattice, modular, boolean, cluster) wins.
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-
-from mips.encodings.base import KINDS, Encoding, EncodingFailure
-from mips.encodings.cluster import encodings_from_cut, output_exception_fraction, output_split_cut
-from mips.encodings.linkage import single_linkage_cuts
+from mips.encodings.base import Encoding, EncodingFailure
+from mips.encodings.cluster import MAX_OUTPUT_EXCEPTIONS
 from mips.encodings.data import StateData, prepare_states
-from mips.encodings.lattice import find_lattice, lattice_point_sets
+from mips.encodings.kind import Search
 from mips.encodings.mdl import DEFAULT_EPS
-from mips.encodings.modular import find_modular
+from mips.encodings.registry import ENCODINGS, KINDS
 from mips.errors import ConfigError, check_choice, check_float
+from mips.failure import Failure
 from mips.network.trace import HiddenTrace
 
 
@@ -67,7 +65,6 @@ class EncodingChoice:
 
 
 TIE_TOLERANCE = 0.02
-MAX_OUTPUT_EXCEPTIONS = 0.005
 
 
 def _order(found: list[Encoding]) -> list[Encoding]:
@@ -91,26 +88,6 @@ def _order(found: list[Encoding]) -> list[Encoding]:
     return near + [e for e in found if all(e is not f for f in near)] + rest
 
 
-def _usable_cuts(data: StateData, min_gap: float, max_clusters: int, seed: int) -> tuple[list, str]:
-    """Clusterings worth encoding (single-linkage cuts and the output split) that determine the
-    output; else the reason there are none."""
-    cuts = single_linkage_cuts(data.points, data.counts, min_gap=min_gap, max_clusters=max_clusters,
-                               must_include=data.initial, seed=seed)
-    split = output_split_cut(data, min_gap=min_gap, max_clusters=max_clusters, seed=seed)
-    if split is not None and not any(np.array_equal(split.labels, c.labels) for c in cuts):
-        cuts.append(split)
-    if not cuts:
-        return [], (f"no clear cluster structure: no gap of ratio >= {min_gap:g} between single-linkage merge "
-                    f"heights with at most {max_clusters} clusters ({data.n_points} distinct states)")
-    off = [output_exception_fraction(data, c) for c in cuts]
-    usable = [c for c, f in zip(cuts, off) if f <= MAX_OUTPUT_EXCEPTIONS]
-    if usable:
-        return usable, ""
-    best = int(np.argmin(off))
-    return [], (f"no clustering determines the output: the best ({cuts[best].n_clusters} clusters, "
-                f"{cuts[best].method}) leaves {100 * off[best]:.1f} % of the states off their cluster's output")
-
-
 def choose_encoding(trace: HiddenTrace | StateData, *, kinds: tuple[str, ...] = KINDS,
                     eps: float = DEFAULT_EPS, outputs: Literal["network", "labels"] = "network",
                     min_gap: float = 3.0, max_clusters: int = 256, seed: int = 0) -> EncodingChoice:
@@ -120,7 +97,7 @@ def choose_encoding(trace: HiddenTrace | StateData, *, kinds: tuple[str, ...] = 
     ----------
     trace : HiddenTrace or StateData
     kinds : tuple of str
-        Subset of ``("lattice", "modular", "boolean", "cluster")``.
+        Subset of the registered kinds (:data:`mips.encodings.registry.KINDS`).
     eps : float
         Resolution (hidden-state units) of the description length.
     outputs : {"network", "labels"}
@@ -144,30 +121,14 @@ def choose_encoding(trace: HiddenTrace | StateData, *, kinds: tuple[str, ...] = 
     found: list[Encoding] = []
     failures: list[EncodingFailure] = []
 
-    def keep(result):
-        if isinstance(result, EncodingFailure):
-            failures.append(result)
-        elif isinstance(result, list):
-            found.extend(result)
-        else:
-            found.append(result)
+    def keep(results):
+        for result in results:
+            (failures if isinstance(result, Failure) else found).append(result)
 
-    if "lattice" in kinds:
-        sets = lattice_point_sets(data, seed)
-        keep(find_lattice(data, method="gcd", eps=eps, seed=seed, point_sets=sets))
-        keep(find_lattice(data, method="linear", eps=eps, seed=seed, point_sets=sets))
-    cluster_kinds = {"modular", "boolean", "cluster"} & set(kinds)
-    if cluster_kinds:
-        cuts, reason = _usable_cuts(data, min_gap, max_clusters, seed)
-        if not cuts:
-            for k in sorted(cluster_kinds, key=KINDS.index):
-                failures.append(EncodingFailure(kind=k, method="single-linkage", message=reason))
-        else:
-            if "modular" in kinds:
-                keep(find_modular(data, cuts, eps=eps))
-            if {"boolean", "cluster"} & set(kinds):
-                for cut in cuts:
-                    keep([e for e in encodings_from_cut(data, cut, eps=eps) if e.kind in kinds])
+    search = Search(data, eps=eps, min_gap=min_gap, max_clusters=max_clusters, seed=seed)
+    for name, kind in ENCODINGS.items():                # the registry's order, whatever the caller's
+        if name in kinds:
+            keep(kind.find(search))
     found = _order(found)
     return EncodingChoice(chosen=found[0] if found else None, candidates=tuple(found),
                           failures=tuple(failures), data=data)

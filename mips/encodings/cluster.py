@@ -15,10 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 from mips.encodings.base import Encoding, EncodingFailure
+from mips.encodings.centres import CentreKind
 from mips.encodings.data import StateData, as_state_data, unique_rows
+from mips.encodings.kind import Search
 from mips.encodings.linkage import Cut, _centres, single_linkage_cuts
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.network.trace import HiddenTrace
+
+#: Largest fraction of the states off their code's output for codes that "determine the output".
+MAX_OUTPUT_EXCEPTIONS = 0.005
 
 
 def state_labels(data: StateData, cut: Cut) -> np.ndarray:
@@ -224,3 +229,66 @@ def find_clusters(data: StateData | HiddenTrace, *, eps: float = DEFAULT_EPS, mi
     for cut in cuts:
         out.extend(encodings_from_cut(data, cut, eps=eps))
     return out
+
+
+def _usable_cuts(data: StateData, min_gap: float, max_clusters: int, seed: int) -> tuple[list[Cut], str]:
+    cuts = single_linkage_cuts(data.points, data.counts, min_gap=min_gap, max_clusters=max_clusters,
+                               must_include=data.initial, seed=seed)
+    split = output_split_cut(data, min_gap=min_gap, max_clusters=max_clusters, seed=seed)
+    if split is not None and not any(np.array_equal(split.labels, c.labels) for c in cuts):
+        cuts.append(split)
+    if not cuts:
+        return [], (f"no clear cluster structure: no gap of ratio >= {min_gap:g} between single-linkage merge "
+                    f"heights with at most {max_clusters} clusters ({data.n_points} distinct states)")
+    off = [output_exception_fraction(data, c) for c in cuts]
+    usable = [c for c, f in zip(cuts, off) if f <= MAX_OUTPUT_EXCEPTIONS]
+    if usable:
+        return usable, ""
+    best = int(np.argmin(off))
+    return [], (f"no clustering determines the output: the best ({cuts[best].n_clusters} clusters, "
+                f"{cuts[best].method}) leaves {100 * off[best]:.1f} % of the states off their cluster's output")
+
+
+def usable_cuts(search: Search) -> tuple[list[Cut], str]:
+    """Clusterings worth encoding (single-linkage cuts and the output split) that determine the
+    output, else the reason there are none; computed once per search for every centre-based kind."""
+    return search.shared("usable cuts", lambda: _usable_cuts(search.data, search.min_gap, search.max_clusters,
+                                                              search.seed))
+
+
+class _CutKind(CentreKind):
+    """A kind that codes each usable clustering by the ranks of its clusters (``index`` into the
+    pair :func:`encodings_from_cut` builds)."""
+
+    index = 0
+
+    def find(self, search: Search) -> list[Encoding | EncodingFailure]:
+        cuts, reason = usable_cuts(search)
+        if not cuts:
+            return [EncodingFailure(kind=self.name, method="single-linkage", message=reason)]
+        pairs = search.shared("cut encodings", lambda: [encodings_from_cut(search.data, cut, eps=search.eps)
+                                                         for cut in cuts])
+        return [pair[self.index] for pair in pairs]
+
+
+class BooleanKind(_CutKind):
+    """ceil(log2 m) bits: the binary code of the nearest of m cluster centres."""
+
+    name = "boolean"
+    description = "bits: the binary code of the nearest cluster"
+    index = 0
+
+    def variable_bits(self, values: np.ndarray) -> float:
+        return 1.0
+
+
+class ClusterKind(_CutKind):
+    """One categorical variable: the index of the nearest of m cluster centres."""
+
+    name = "cluster"
+    description = "one categorical variable: the index of the nearest cluster"
+    index = 1
+
+
+BOOLEAN = BooleanKind()
+CLUSTER = ClusterKind()

@@ -22,202 +22,30 @@ from typing import Literal
 
 import numpy as np
 
-from mips.encodings.base import Encoding, EncodingFailure
-from mips.encodings.linkage import single_linkage_cuts
-from mips.encodings.data import StateData, as_state_data, unique_rows
-from mips.encodings.lattice_algebra import least_squares, lattice_from_vectors, lll_reduce
-from mips.encodings.mdl import DEFAULT_EPS, finish
-from mips.errors import check_choice
+from mips.encodings.base import Encoding, EncodingFailure, readonly
+from mips.encodings.data import StateData, as_state_data
+from mips.encodings.kind import EncodingKind, Rule, Search
+from mips.encodings.lattice_algebra import (
+    lattice_from_vectors,
+    least_squares,
+    lll_reduce,
+)
+from mips.encodings.lattice_fit import (
+    check_basis,
+    fit_lattice_points,
+    lattice_point_sets,
+    lattice_rank,
+    linear_generators,
+    orient,
+    refit,
+    step_offsets,
+)
+from mips.encodings.mdl import DEFAULT_EPS, distinct_transitions, encode_grid, finish
+from mips.errors import ConfigError, check_choice
+from mips.failure import Failure
 from mips.network.trace import HiddenTrace
 
-
-def lattice_rank(points: np.ndarray, rank_tol: float = 1e-3, noise: float = 0.0) -> int:
-    """Directions in which the points spread more than ``rank_tol`` of the widest one and more than
-    three times the noise (root-mean-square, per point) left after merging noisy copies."""
-    if points.shape[0] < 2:
-        return 0
-    centred = points - points.mean(axis=0)
-    rms = np.sqrt(np.maximum(np.linalg.eigvalsh(centred.T @ centred), 0.0) / points.shape[0])[::-1]
-    return int(np.sum(rms > max(rank_tol * rms[0], 3.0 * noise))) if rms[0] > 0 else 0
-
-
-def difference_vectors(points: np.ndarray, *, max_sample: int = 600, n_neighbours: int | None = None,
-                       seed: int = 0) -> np.ndarray:
-    """Short differences between points (k nearest neighbours in a sample) and differences to point 0."""
-    from scipy.spatial import cKDTree
-
-    n = points.shape[0]
-    rng = np.random.default_rng(seed)
-    idx = np.arange(n) if n <= max_sample else np.concatenate([[0], rng.choice(np.arange(1, n), max_sample - 1,
-                                                                                 replace=False)])
-    sample = points[idx]
-    k = min(n_neighbours or 2 * points.shape[1] + 2, sample.shape[0] - 1)
-    _, nbr = cKDTree(sample).query(sample, k=k + 1)
-    near = (sample[nbr[:, 1:]] - sample[:, None, :]).reshape(-1, points.shape[1])
-    diffs = np.concatenate([near, sample[1:] - sample[0]])
-    # a difference far shorter than the typical nearest-neighbour distance is leftover noise
-    typical = float(np.median(np.linalg.norm(sample[nbr[:, 1]] - sample, axis=1)))
-    return diffs[np.linalg.norm(diffs, axis=1) > 0.2 * typical]
-
-
-def refit(points: np.ndarray, weights: np.ndarray, basis: np.ndarray, offset: np.ndarray,
-          n_iter: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Round points to the lattice, then refit basis and offset by weighted least squares."""
-    a, b = basis, offset
-    sw = np.sqrt(weights)[:, None]
-    for _ in range(n_iter):
-        z = np.round((points - b) @ np.linalg.pinv(a))
-        design = np.concatenate([z, np.ones((z.shape[0], 1))], axis=1)
-        gram = design.T @ design
-        if np.linalg.cond(gram) > 1e12:                  # some coordinate never varies
-            break
-        sol = least_squares(design * sw, points * sw)
-        a, b = sol[:-1], sol[-1]
-    return a, b
-
-
-def fit_lattice_points(points: np.ndarray, weights: np.ndarray | None = None, *, tol: float = 0.15,
-                       max_denominator: int = 12, rank_tol: float = 1e-3, max_sample: int = 600,
-                       seed: int = 0, outlier_fraction: float = 0.01, merge_noise: bool = True,
-                       noise: float = 0.0) -> tuple[np.ndarray, np.ndarray] | str:
-    """Basis A (k, H) and offset b (H,) of a lattice through noisy points (the GCD finder on arrays).
-
-    Parameters
-    ----------
-    points : float array of shape (n, H)
-    weights : float array of shape (n,), optional
-    tol, max_denominator : see :func:`mips.encodings.lattice_algebra.lattice_from_vectors`
-    merge_noise : bool
-        First merge points closer than the clearest single-linkage gap (noisy copies of one
-        lattice point), so that noise does not pass for a finer lattice.
-    noise : float
-        Known noise (RMS distance to the merged centre); directions that spread less than three
-        times this do not count towards the rank.
-
-    Returns the pair, or a message saying why no lattice was found.
-    """
-    points = np.asarray(points, dtype=np.float64)
-    weights = np.ones(points.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    all_points, all_weights = points, weights
-    if merge_noise and points.shape[0] > 1:
-        cuts = single_linkage_cuts(points, weights, max_clusters=None, max_cuts=1, seed=seed)
-        if cuts and cuts[0].n_clusters > 1:
-            noise = max(noise, cuts[0].noise(points, weights))
-            points = cuts[0].centres
-            weights = np.bincount(cuts[0].labels, weights=weights, minlength=cuts[0].n_clusters)
-    r = lattice_rank(points, rank_tol, noise)
-    if r == 0:
-        return "fewer than two distinct states"
-    diffs = difference_vectors(points, max_sample=max_sample, seed=seed)
-    basis, msg = lattice_from_vectors(diffs, r, tol=tol, max_denominator=max_denominator,
-                                      outlier_fraction=outlier_fraction, noise=noise)
-    if basis is None and merge_noise:                   # noisier than ``tol`` allows: one looser try
-        basis, _ = lattice_from_vectors(diffs, r, tol=min(2 * tol, 0.3), max_denominator=max_denominator,
-                                        outlier_fraction=outlier_fraction, noise=noise)
-    if basis is None:
-        return msg
-    a, b = refit(all_points, all_weights, basis, points[0])
-    return lll_reduce(a), b
-
-
-def step_offsets(basis: np.ndarray, offset: np.ndarray, data: StateData, tol: float = 0.25) -> np.ndarray | None:
-    """Per-step offsets (n_steps, H) when early states sit on shifted copies of the lattice, else None."""
-    pinv = np.linalg.pinv(basis)
-    shifts = np.zeros((data.n_steps, basis.shape[0]))
-    for s in range(data.n_steps):
-        f = (data.points[data.step_points(s)] - offset) @ pinv
-        f = f - np.round(f)
-        mean = np.angle(np.mean(np.exp(2j * np.pi * f), axis=0)) / (2 * np.pi)
-        spread = np.abs((f - mean + 0.5) % 1.0 - 0.5).max()
-        if spread <= tol:
-            shifts[s] = mean
-    if np.abs(shifts).max() < 0.02:
-        return None
-    return shifts @ basis
-
-
-def orient(basis: np.ndarray, offset: np.ndarray, offsets: np.ndarray | None, data: StateData,
-           tol: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
-    """Move the origin to the initial state (if on the lattice) and flip variables to grow mostly upward."""
-    pinv = np.linalg.pinv(basis)
-    init = data.points[data.initial] - offset - (offsets[0] if offsets is not None else 0.0)
-    z0 = init @ pinv
-    pts = data.points[data.visited]
-    z = np.round((pts - offset) @ pinv)
-    if np.max(np.abs(z0 - np.round(z0))) <= tol:
-        origin = np.round(z0)
-    else:
-        origin = z.min(axis=0)
-    offset = offset + origin @ basis
-    flip = np.where((z - origin).mean(axis=0) < 0, -1.0, 1.0)
-    return basis * flip[:, None], offset
-
-
-def _linear_generators(data: StateData) -> np.ndarray:
-    """x_i·W_h^k for every input column i and lag k, from a least-squares fit of the transitions."""
-    prev = data.index[:, :-1].reshape(-1)
-    nxt = data.index[:, 1:].reshape(-1)
-    x = data.x_index.reshape(-1)
-    first, _, _ = unique_rows(np.stack([prev, x, nxt], axis=1))
-    h0, xi, h1 = data.points[prev[first]], data.inputs[x[first]].astype(np.float64), data.points[nxt[first]]
-    design = np.concatenate([h0, xi, np.ones((h0.shape[0], 1))], axis=1)
-    sol = least_squares(design, h1)
-    wh, wx = sol[:data.hidden_dim], sol[data.hidden_dim:-1]
-    gens = []
-    for row in wx:
-        v = row.copy()
-        for _ in range(max(data.n_steps, 2 * data.hidden_dim + 2)):
-            gens.append(v.copy())
-            v = v @ wh
-    gens = np.array(gens)
-    norms = np.linalg.norm(gens, axis=1)
-    if norms.size == 0 or norms.max() == 0:
-        return gens[:0]
-    gens, norms = gens[norms > 1e-9 * norms.max()], norms[norms > 1e-9 * norms.max()]
-    # a nearly nilpotent W_h leaves tiny generators x·W_h^k below the noise: drop those under the
-    # widest gap (ratio >= 10) between consecutive sorted norms
-    sorted_norms = np.sort(norms)
-    ratios = sorted_norms[1:] / sorted_norms[:-1]
-    if ratios.size and ratios.max() >= 10:
-        cut = sorted_norms[int(np.argmax(ratios)) + 1]
-        gens = gens[norms >= cut]
-    return gens
-
-
-def lattice_point_sets(data: StateData, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
-    """(name, points, weights, noise) to fit: the states of all steps and of the last step, raw (when
-    they are well separated) or with noisy copies merged (the clearest single-linkage cuts)."""
-    sets: list[tuple[str, np.ndarray, np.ndarray, float]] = []
-    all_idx = data.visited
-    for name, idx in (("all steps", all_idx), ("last step", data.step_points(data.n_steps - 1))):
-        if name == "last step" and idx.size == all_idx.size:
-            continue
-        pts, w = data.points[idx], data.counts[idx].astype(np.float64)
-        if pts.shape[0] < 2:
-            continue
-        cuts = [c for c in single_linkage_cuts(pts, w, max_clusters=None, max_cuts=2, seed=seed)
-                if c.n_clusters >= 2]
-        for cut in cuts:
-            wc = np.bincount(cut.labels, weights=w, minlength=cut.n_clusters)
-            label = name if cut.n_clusters == pts.shape[0] else f"{name}, {cut.n_clusters} clusters"
-            sets.append((label, cut.centres, wc, cut.noise(pts, w)))
-        if not cuts:
-            sets.append((f"{name}, no clear clusters", pts, w, 0.0))
-    return sets
-
-
-def _check_basis(fit: tuple[np.ndarray, np.ndarray], pts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | str:
-    """The fit itself, or why its basis is unusable (degenerate, not finite, ill-conditioned)."""
-    a, b = fit
-    extent = float(np.max(np.ptp(pts, axis=0)))
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return "the refitted basis is not finite"
-    if a.shape[0] == 0 or np.linalg.norm(a, axis=1).min() <= 1e-9 * max(extent, 1e-300):
-        return "the refitted basis has a zero vector"
-    sv = np.linalg.svd(a, compute_uv=False)
-    if sv[-1] <= 1e-8 * sv[0]:
-        return "the refitted basis is singular"
-    return a, b
+__all__ = ["LATTICE", "LatticeKind", "find_lattice", "fit_lattice_points", "lattice_point_sets"]
 
 
 def _build(data: StateData, a: np.ndarray, b: np.ndarray, offs: np.ndarray | None, method: str,
@@ -269,7 +97,7 @@ def find_lattice(data: StateData | HiddenTrace, *, method: Literal["gcd", "linea
     sets = lattice_point_sets(data, seed) if point_sets is None else point_sets
     if not sets:
         return EncodingFailure(kind="lattice", method=method, message="fewer than two distinct states")
-    gens = _linear_generators(data) if method == "linear" else None
+    gens = linear_generators(data) if method == "linear" else None
     done: list[tuple[np.ndarray, np.ndarray]] = []
     for name, pts, w, noise in sets:
         r = lattice_rank(pts, rank_tol, noise)
@@ -279,16 +107,19 @@ def find_lattice(data: StateData | HiddenTrace, *, method: Literal["gcd", "linea
                                          seed=seed, merge_noise=False, noise=noise)
             else:
                 if gens is None or gens.shape[0] == 0 or r == 0:
-                    fit = "the least-squares transition map has no input direction"
+                    fit = Failure(stage="encode", method=method,
+                                  message="the least-squares transition map has no input direction")
                 else:
-                    basis, msg = lattice_from_vectors(gens, r, tol=tol, max_denominator=max_denominator)
-                    fit = msg if basis is None else refit(pts, w, basis, data.points[data.initial])
-                    if not isinstance(fit, str):
-                        fit = (lll_reduce(fit[0]), fit[1])
-            if not isinstance(fit, str):
-                fit = _check_basis(fit, pts)
-            if isinstance(fit, str):
-                reasons.append(f"{name}, tol {tol:g}: {fit}")
+                    basis = lattice_from_vectors(gens, r, tol=tol, max_denominator=max_denominator)
+                    if not isinstance(basis, Failure):
+                        a, b = refit(pts, w, basis, data.points[data.initial])
+                        fit = (lll_reduce(a), b)
+                    else:
+                        fit = basis
+            if not isinstance(fit, Failure):
+                fit = check_basis(fit, pts, method)
+            if isinstance(fit, Failure):
+                reasons.append(f"{name}, tol {tol:g}: {fit.message}")
                 continue
             if any(fit[0].shape == f0.shape and np.allclose(fit[0], f0) and np.allclose(fit[1], f1)
                    for f0, f1 in done):     # bases of different ranks are different lattices
@@ -310,3 +141,127 @@ def find_lattice(data: StateData | HiddenTrace, *, method: Literal["gcd", "linea
         candidates.sort(key=lambda c: _quick_bits(c[0], data, (rows, steps), eps))
     finished = [finish(enc, data, eps=eps, summary=note) for enc, note in candidates[:max_finished]]
     return min(finished, key=lambda e: e.description_length.total_bits)
+
+
+# -- the kind ---------------------------------------------------------------------------------------
+def _affine_rule(prev: np.ndarray, x: np.ndarray, nxt: np.ndarray, inputs: np.ndarray):
+    """Best integer-affine rule z' = z·M + x·W + c on distinct triples: (theta, n_exceptions)."""
+    design = np.concatenate([prev, inputs[x], np.ones((prev.shape[0], 1))], axis=1).astype(np.float64)
+    theta = np.round(least_squares(design, nxt.astype(np.float64)))
+    pred = np.round(design @ theta).astype(np.int64)
+    return theta.astype(np.int64), int(np.sum(np.any(pred != nxt, axis=1)))
+
+
+def _lattice_rule(codes: np.ndarray, data: StateData):
+    """Affine rule fitted on the steps after the first, and the initial code it implies.
+
+    The initial state h_{-1} = 0 often lies off the lattice; like its output, its code is free,
+    so the rule is fitted without it and the initial code is the one the rule maps onto the
+    observed first states (when one exists).
+
+    Returns (theta, n_exceptions, initial_code or None).
+    """
+    k = codes.shape[-1]
+    if codes.shape[1] > 2:
+        prev, x, nxt = distinct_transitions(codes[:, 1:], data.x_index[:, 1:])
+    else:
+        prev, x, nxt = distinct_transitions(codes, data.x_index)
+    theta, n_exc = _affine_rule(prev, x, nxt, data.inputs)
+    m, w, c = theta[:k], theta[k:-1], theta[-1]
+    x0, first = np.unique(data.x_index[:, 0], return_index=True)
+    nxt0 = codes[first, 1]
+    own = codes[0, 0]
+    rhs = nxt0 - data.inputs[x0] @ w - c                              # must equal z0·M
+    if np.all(own @ m == rhs):
+        return theta, n_exc, None
+    z0 = np.round(rhs[0].astype(np.float64) @ np.linalg.pinv(m.astype(np.float64))).astype(np.int64)
+    if np.all(z0 @ m == rhs):
+        return theta, n_exc, z0
+    return theta, n_exc + int(np.sum(np.any(own @ m != rhs, axis=1))), None
+
+
+def _affine_text(enc: Encoding, theta: np.ndarray, n_inputs: int) -> str:
+    k = enc.n_vars
+    names = list(enc.variables)
+    xs = ["x"] if n_inputs == 1 else [f"x{i}" for i in range(n_inputs)]
+    terms_all = names + xs + ["1"]
+    lines = []
+    for j in range(k):
+        terms = []
+        for coef, name in zip(theta[:, j], terms_all):
+            if coef == 0:
+                continue
+            mag = "" if abs(coef) == 1 and name != "1" else str(abs(int(coef)))
+            body = mag if name == "1" else (f"{mag}*{name}" if mag else name)
+            terms.append(("- " if coef < 0 else "+ ") + body)
+        rhs = " ".join(terms).lstrip("+ ") if terms else "0"
+        if rhs.startswith("- "):
+            rhs = "-" + rhs[2:]
+        lines.append(f"{names[j]} <- {rhs}")
+    return "; ".join(lines)
+
+
+class LatticeKind(EncodingKind):
+    """h ≈ z·A + b (+ a per-step offset), z = round((h − b)·A⁺); A is (k × H)."""
+
+    name = "lattice"
+    description = "integer coordinates on a lattice h ≈ z·A + b"
+
+    def validate(self, enc: Encoding) -> None:
+        if enc.basis is None or enc.offset is None:
+            raise ConfigError("A lattice Encoding needs 'basis' and 'offset'.")
+        for field in ("basis", "offset", "step_offsets"):
+            object.__setattr__(enc, field, readonly(getattr(enc, field), np.float64))
+        if enc.basis.shape != (enc.n_vars, enc.hidden_dim) or enc.offset.shape != (enc.hidden_dim,):
+            raise ConfigError(f"Lattice basis must be ({enc.n_vars}, {enc.hidden_dim}) and offset "
+                              f"({enc.hidden_dim},); got {enc.basis.shape} and {enc.offset.shape}.")
+
+    def _offsets(self, enc: Encoding, shape: tuple[int, ...], steps) -> np.ndarray:
+        if enc.step_offsets is None or steps is None:
+            return enc.offset
+        s = np.minimum(np.asarray(steps, dtype=np.int64), enc.step_offsets.shape[0] - 1)
+        return enc.offset + enc.step_offsets[np.broadcast_to(s, shape)]
+
+    def coordinates(self, enc: Encoding, hidden: np.ndarray, steps) -> np.ndarray:
+        return (hidden - self._offsets(enc, hidden.shape[:-1], steps)) @ np.linalg.pinv(enc.basis)
+
+    def encode(self, enc: Encoding, hidden: np.ndarray, steps) -> np.ndarray:
+        return np.round(self.coordinates(enc, hidden, steps)).astype(np.int64)
+
+    def decode(self, enc: Encoding, codes: np.ndarray, steps) -> np.ndarray:
+        return codes @ enc.basis + self._offsets(enc, codes.shape[:-1], steps)
+
+    def codes_and_residuals(self, enc: Encoding, data: StateData, assignment: np.ndarray | None
+                            ) -> tuple[np.ndarray, np.ndarray]:
+        """h is reconstructed as z·A + b (with the offset of the step where it first occurs)."""
+        if enc.step_offsets is not None:
+            _, first = np.unique(data.index.reshape(-1), return_index=True)
+            steps = first % data.n_steps
+            residual = data.points - enc.decode(enc.encode(data.points, steps=steps), steps=steps)
+        else:
+            residual = data.points - enc.decode(enc.encode(data.points))
+        return encode_grid(enc, data), residual
+
+    def parameters(self, enc: Encoding) -> tuple[np.ndarray | None, ...]:
+        return (enc.basis, enc.offset, enc.step_offsets)
+
+    def rule(self, enc: Encoding, codes: np.ndarray, data: StateData,
+             transitions: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Rule:
+        theta, n_exc, init = _lattice_rule(codes, data)
+        return Rule(theta, n_exc, init, _affine_text(enc, theta, data.inputs.shape[1]))
+
+    def project(self, enc: Encoding, hidden: np.ndarray, steps: np.ndarray, codes: np.ndarray,
+                mean: np.ndarray, components: np.ndarray) -> dict[str, np.ndarray | None]:
+        _, cluster = np.unique(codes, axis=0, return_inverse=True)
+        return {"cluster": cluster.reshape(-1).astype(np.int64),
+                "lattice": enc.coordinates(hidden, steps=steps),
+                "basis": enc.basis @ components.T, "offset": (enc.offset - mean) @ components.T}
+
+    def find(self, search: Search) -> list[Encoding | EncodingFailure]:
+        """Both finders on the same point sets: the GCD finder, then the linear one."""
+        sets = lattice_point_sets(search.data, search.seed)
+        return [find_lattice(search.data, method=method, eps=search.eps, seed=search.seed, point_sets=sets)
+                for method in ("gcd", "linear")]
+
+
+LATTICE = LatticeKind()

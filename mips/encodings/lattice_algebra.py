@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mips.failure import Failure
+
 
 def least_squares(design: np.ndarray, target: np.ndarray) -> np.ndarray:
     """argmin ||design·x − target|| by the normal equations (fast for tall, thin problems),
@@ -148,9 +150,13 @@ def smallest_denominator(c: np.ndarray, tol: float, max_denominator: int) -> int
     return None
 
 
+def _failed(message: str) -> Failure:
+    return Failure(stage="encode", method="lattice_from_vectors", message=message)
+
+
 def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.15,
                          max_denominator: int = 12, outlier_fraction: float = 0.0,
-                         max_refinements: int = 64, noise: float = 0.0) -> tuple[np.ndarray | None, str]:
+                         max_refinements: int = 64, noise: float = 0.0) -> np.ndarray | Failure:
     """A basis of the lattice generated (up to noise) by difference vectors.
 
     Parameters
@@ -170,15 +176,13 @@ def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.1
 
     Returns
     -------
-    basis : float array of shape (k, d) or None
-    message : str
-        Why no basis was found (empty on success).
+    float array of shape (k, d), or a Failure saying why no basis was found
     """
     norms = np.linalg.norm(vectors, axis=1)
     vectors = vectors[np.argsort(norms, kind="stable")]
     b = greedy_independent(vectors, max_rank, abs_tol=4 * noise)
     if b.shape[0] == 0:
-        return None, "no non-zero difference vector"
+        return _failed("no non-zero difference vector")
     allowed = int(np.floor(outlier_fraction * vectors.shape[0]))
     for _ in range(max_refinements):
         b = lll_reduce(b)
@@ -201,14 +205,14 @@ def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.1
         frac = np.max(np.abs(coords - np.round(coords)), axis=1)
         bad = np.flatnonzero(frac > tol)
         if bad.size <= allowed:
-            return b, ""
+            return b
         # refine with the off-lattice vector of smallest coordinates (least noise amplification)
         i = bad[np.argmin(np.max(np.abs(coords[bad]), axis=1))]
         q = smallest_denominator(coords[i], tol, max_denominator)
         if q is None:
-            return None, (f"a difference has coordinates {np.round(coords[i], 3).tolist()} in the current "
-                          f"basis, not a fraction with denominator <= {max_denominator}")
+            return _failed(f"a difference has coordinates {np.round(coords[i], 3).tolist()} in the current "
+                           f"basis, not a fraction with denominator <= {max_denominator}")
         k = b.shape[0]
         m = np.vstack([q * np.eye(k, dtype=np.int64), np.round(q * coords[i]).astype(np.int64)])
         b = (integer_row_basis(m) / q) @ b
-    return None, f"no lattice after {max_refinements} refinements"
+    return _failed(f"no lattice after {max_refinements} refinements")

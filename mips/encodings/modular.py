@@ -14,9 +14,11 @@ import itertools
 import numpy as np
 
 from mips.encodings.base import Encoding, EncodingFailure
-from mips.encodings.cluster import majority_outputs, successors
-from mips.encodings.linkage import Cut, single_linkage_cuts
+from mips.encodings.centres import CentreKind
+from mips.encodings.cluster import majority_outputs, successors, usable_cuts
 from mips.encodings.data import StateData, as_state_data
+from mips.encodings.kind import Rule, Search
+from mips.encodings.linkage import Cut, single_linkage_cuts
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.encodings.partition import refine_partition
 from mips.network.trace import HiddenTrace
@@ -199,3 +201,38 @@ def find_modular(data: StateData | HiddenTrace, cuts: list[Cut] | None = None, *
         return found
     return EncodingFailure(kind="modular", method="cycle",
                            message="; ".join(f"{c.n_clusters} clusters: {r.message}" for c, r in zip(cuts, reasons)))
+
+
+class ModularKind(CentreKind):
+    """One variable z in Z_N: the N states of a cycle, z = index of the nearest cycle centre."""
+
+    name = "modular"
+    description = "one variable in Z_N: states on a cycle"
+
+    def rule(self, enc: Encoding, codes: np.ndarray, data: StateData,
+             transitions: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Rule | None:
+        """z' = (z + x·g + c) mod N, or z' = (z + d[x]) mod N, as the finder fitted it."""
+        prev, x, nxt = transitions
+        n = int(enc.moduli[0])
+        if "generator" in enc.params:
+            g = np.asarray(enc.params["generator"], dtype=np.int64)
+            c = int(enc.params.get("shift", 0))
+            pred = np.mod(prev[:, 0] + data.inputs[x] @ g + c, n)
+            theta = np.concatenate([g, [c]])
+        elif "rotation" in enc.params:
+            d = np.asarray(enc.params["rotation"], dtype=np.int64)
+            pred = np.mod(prev[:, 0] + d[x], n)
+            theta = d
+        else:
+            return None
+        return Rule(theta, int(np.sum(pred != nxt[:, 0])), None, enc.update_rule)
+
+    def find(self, search: Search) -> list[Encoding | EncodingFailure]:
+        cuts, reason = usable_cuts(search)
+        if not cuts:
+            return [EncodingFailure(kind=self.name, method="single-linkage", message=reason)]
+        found = find_modular(search.data, cuts, eps=search.eps)
+        return found if isinstance(found, list) else [found]
+
+
+MODULAR = ModularKind()

@@ -157,16 +157,10 @@ def project(trace: HiddenTrace, encoding: Encoding | None = None, *, n_component
     cluster = np.full(flat.shape[0], -1, dtype=np.int64)
     if encoding is not None:
         step_flat = steps.reshape(-1)
-        codes = encoding.encode(flat, steps=step_flat) if encoding.kind == "lattice" else encoding.encode(flat)
-        if encoding.kind == "lattice":
-            lattice = encoding.coordinates(flat, steps=step_flat)
-            basis = encoding.basis @ comps.T
-            offset = (encoding.offset - mean) @ comps.T
-            _, cluster = np.unique(codes, axis=0, return_inverse=True)
-            cluster = cluster.reshape(-1).astype(np.int64)
-        else:
-            cluster = encoding.nearest_centre(flat)
-            centres = (encoding.centres - mean) @ comps.T
+        codes = encoding.encode(flat, steps=step_flat)
+        shown = encoding.kind_type.project(encoding, flat, step_flat, codes, mean, comps)
+        cluster = shown["cluster"]
+        lattice, basis, offset, centres = (shown.get(k) for k in ("lattice", "basis", "offset", "centres"))
     return Projection(coords=coords, sequence=np.repeat(seqs, s).astype(np.int64), step=steps.reshape(-1).astype(np.int64),
                       output=output, label=label, codes=codes, cluster=cluster, lattice=lattice, components=comps,
                       mean=mean, explained_variance_ratio=ratio, basis=basis, offset=offset, centres=centres)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from mips.errors import ConfigError
+from mips.network.interface import RecurrentNetwork, as_network
 from mips.network.rnn import RNN, RNNWeights
 
 
@@ -78,33 +78,24 @@ class HiddenTrace:
         return np.round(self.output).astype(np.int64)
 
 
-@torch.no_grad()
-def trace(model: RNN | RNNWeights, x: np.ndarray, y: np.ndarray | None = None, *, task: str = "",
-          batch_size: int = 32768) -> HiddenTrace:
+def trace(model: RecurrentNetwork | RNN | RNNWeights, x: np.ndarray, y: np.ndarray | None = None, *,
+          task: str = "", batch_size: int = 32768) -> HiddenTrace:
     """Run one network on ``x`` in float64 and record every hidden state.
 
     Parameters
     ----------
-    model : RNN (network 0 is traced) or RNNWeights
+    model : RecurrentNetwork, RNN (network 0 is traced) or RNNWeights
+        Run through the interface's torch path (:meth:`RecurrentNetwork.run_torch`), batched over
+        whole sequences.
     x : int array of shape (n_sequences, seq_len, input_dim)
     y : int array of shape (n_sequences, seq_len, output_dim), optional
         The task's labels; when omitted the network's rounded outputs are stored.
     """
-    if isinstance(model, RNNWeights):
-        net = RNN.from_weights(model, dtype=torch.float64)
-    else:
-        net = RNN.from_weights(model.weights(0), dtype=torch.float64)
+    net = as_network(model)
     x = np.asarray(x)
-    if x.ndim != 3 or x.shape[2] != net.config.input_dim:
-        raise ConfigError(f"x must have shape (n_sequences, seq_len, {net.config.input_dim}); got {x.shape}.")
-    hs, outs = [], []
-    for start in range(0, x.shape[0], batch_size):
-        xb = torch.tensor(x[start:start + batch_size], dtype=torch.float64)
-        out, h = net(xb, return_hidden=True)                        # (1, b, T, O), (1, b, T, H)
-        hs.append(h[0].numpy())
-        outs.append(out[0].numpy())
-    hidden = np.concatenate(hs) if hs else np.zeros((0, x.shape[1], net.config.hidden_dim))
-    output = np.concatenate(outs) if outs else np.zeros((0, x.shape[1], net.config.output_dim))
-    hidden = np.concatenate([np.zeros((hidden.shape[0], 1, hidden.shape[2])), hidden], axis=1)
+    if x.ndim != 3 or x.shape[2] != net.input_dim:
+        raise ConfigError(f"x must have shape (n_sequences, seq_len, {net.input_dim}); got {x.shape}.")
+    result = net.run_torch(x, batch_size=batch_size)
+    output = result.output
     labels = np.asarray(y, dtype=np.int64) if y is not None else np.round(output).astype(np.int64)
-    return HiddenTrace(task=task, x=x.astype(np.int64), y=labels, hidden=hidden, output=output)
+    return HiddenTrace(task=task, x=x.astype(np.int64), y=labels, hidden=result.hidden, output=output)

@@ -1,4 +1,8 @@
-"""Stage 2 (simplification): a float64 numpy forward pass for evaluating normalized networks.
+"""Stage 2 (simplification): the normalizers' own float64 forward pass of the MIPS RNN.
+
+It is specific to the MIPS RNN (``h_t = f([h_{t-1}; x_t])``, ``y_t = g(h_t)``, mips-method.md §3),
+as the normalizers are; every other stage runs networks through the one network interface
+(:mod:`mips.network.interface`), and this pass is tested equal to that interface's ``run``.
 
 The normalizers run every candidate network over the whole test split, so this pass is the hot
 loop of the chain. It keeps arrays *feature-major* (``(features, n_sequences)`` per time step),
@@ -6,7 +10,7 @@ which turns every layer into one BLAS call with a long contiguous axis: several 
 the batch-major torch pass for the tiny layers of MIPS networks. BLAS runs single-threaded here
 (through ``threadpoolctl``, a dependency of scikit-learn, when it is installed): with inner
 dimensions of 1-50 the threads only add synchronisation, and on a busy 2-core machine they made
-the pass 3-6x slower. Tested against :func:`mips.network.trace.trace`.
+the pass 3-6x slower. Tested against :meth:`mips.network.interface.RecurrentNetwork.run`.
 """
 
 from __future__ import annotations

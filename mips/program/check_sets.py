@@ -18,11 +18,10 @@ import logging
 import numpy as np
 
 from mips.errors import SandboxError, TaskFileError
-from mips.network.rnn import RNNWeights
-from mips.normalizers.forward import run as run_network
+from mips.network.interface import as_network
 from mips.tasks.dataset import Dataset, make_dataset
 from mips.tasks.spec import TaskSpec
-from mips.program.verify import LENGTH_FACTOR, N_LENGTH_SEQUENCES, Checks, all_sequences
+from mips.program.verify import LENGTH_FACTOR, N_LENGTH_SEQUENCES, Checks, Network, all_sequences
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ LABEL_ERRORS = (SandboxError, TaskFileError)   # a task's labeller over its limi
 
 
 def prepare_checks_or_skip(task: TaskSpec, *, dataset: Dataset | None = None,
-                           weights: RNNWeights | None = None, length_factor: int = LENGTH_FACTOR,
+                           weights: Network | None = None, length_factor: int = LENGTH_FACTOR,
                            n_length_sequences: int = N_LENGTH_SEQUENCES,
                            seed: int = 0) -> tuple[Checks, tuple[str, ...]]:
     """:func:`mips.program.verify.prepare_checks`, leaving out a set the task cannot label.
@@ -57,7 +56,7 @@ def prepare_checks_or_skip(task: TaskSpec, *, dataset: Dataset | None = None,
         x, y = data.x_test, data.y_test
     network = None
     if weights is not None:
-        network = np.round(run_network(weights, x)[1]).astype(np.int64)
+        network = as_network(weights).predict(x)
     long_x = long_y = None
     length = 0
     if length_factor:

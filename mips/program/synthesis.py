@@ -43,9 +43,16 @@ from mips.encodings.base import Encoding
 from mips.encodings.choose import EncodingChoice
 from mips.encodings.data import StateData, row_keys
 from mips.encodings.mdl import encode_grid
+from mips.failure import Failure
 from mips.machine.extract import FSMResult
 from mips.machine.moore import mealy_classes
-from mips.program.program import Program, input_names, output_names, run_program, state_names
+from mips.program.program import (
+    Program,
+    input_names,
+    output_names,
+    run_program,
+    state_names,
+)
 from mips.regression.fit import fit_formulas
 
 log = logging.getLogger(__name__)
@@ -90,7 +97,8 @@ class StateView:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Synthesis:
-    """Every program found, shortest first, and why the other views failed."""
+    """Every program found, shortest first, and why the other views failed (``str`` of each
+    view's :class:`~mips.failure.Failure`: ``"view: why"``)."""
 
     programs: tuple[Program, ...]
     failures: tuple[str, ...] = ()
@@ -121,8 +129,9 @@ def _constants(x: np.ndarray, moduli: tuple[int | None, ...]) -> tuple[int, ...]
 
 
 def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, initial: tuple[int, ...],
-                 time_budget_seconds: float = 3.0) -> Program | str:
-    """One program from a state view, or a message saying why there is none.
+                 time_budget_seconds: float = 3.0) -> Program | Failure:
+    """One program from a state view, or a Failure (stage ``"regress"``, method: the view's name)
+    saying why there is none.
 
     Parameters
     ----------
@@ -132,9 +141,12 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
         The outputs to reproduce (the network's rounded outputs).
     initial : the code of the zero hidden state in this view
     """
+    def failed(message: str) -> Failure:
+        return Failure(stage="regress", method=view.name, message=message)
+
     k = view.n_vars
     if k > MAX_STATE_VARS:
-        return f"{view.name}: {k} state variables (more than {MAX_STATE_VARS})"
+        return failed(f"{k} state variables (more than {MAX_STATE_VARS})")
     codes = view.codes
     if view.valid is not None:
         codes, x, y = codes[view.valid], x[view.valid], y[view.valid]
@@ -160,18 +172,18 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     # fit the steps after the first: the first starts from the special zero state, and some
     # networks take a step or two to settle onto their lattice
     updates, conflicts = fit_updates(later if t_len > 1 else np.ones(len(prev), dtype=bool))
-    missing = [nm for nm, f in updates.items() if f is None]
+    missing = [nm for nm, f in updates.items() if isinstance(f, Failure)]
     if missing:
-        return f"{view.name}: no formula for the update of {', '.join(missing)}"
+        return failed(f"no formula for the update of {', '.join(missing)}")
     first = 2 if t_len > 2 else 1                       # states after the settling step
     states = codes[:, first:].reshape(-1, k)
     keys, vals, out_conf, counts = _majority_rows(states, y[:, first - 1:].reshape(-1, y.shape[2]))
     cols = {nm: keys[:, j] for j, nm in enumerate(names)}
     outputs = fit_formulas(cols, {nm: vals[:, o] for o, nm in enumerate(outs)}, constants=consts,
                            time_budget_seconds=time_budget_seconds, weights=counts, tolerance=TOLERANCE)
-    missing = [nm for nm, f in outputs.items() if f is None]
+    missing = [nm for nm, f in outputs.items() if isinstance(f, Failure)]
     if missing:
-        return f"{view.name}: no formula for the output {', '.join(missing)}"
+        return failed(f"no formula for the output {', '.join(missing)}")
     methods = sorted({f.method for f in list(updates.values()) + list(outputs.values())})
     comments = dict(zip(names, view.comments)) if view.comments else {}
 
@@ -185,7 +197,7 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     guess = tuple(int(v) for v in initial)
     init = _initial_for(build, x, y, guess)
     if init is None:
-        return f"{view.name}: no initial state near {guess} reproduces the network's first steps"
+        return failed(f"no initial state near {guess} reproduces the network's first steps")
     read = set().union(*(f.names() for f in updates.values()))
     # a variable no update reads is overwritten before any use: its initial value is irrelevant
     init = tuple(v if nm in read else 0 for nm, v in zip(names, init))
@@ -194,13 +206,13 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     program = build(init)
     run = run_program(program, x)
     if run.error is not None:
-        return f"{view.name}: the program fails on a traced sequence ({run.error})"
+        return failed(f"the program fails on a traced sequence ({run.error})")
     wrong = int(np.count_nonzero(np.any(run.outputs != y, axis=(1, 2))))
     # a network perfect on the test split may still err on a training sequence, and a zoo network
     # that is not perfect errs more: the program is judged on the task's whole test split later
     if wrong > SEQUENCE_TOLERANCE * n:
-        return (f"{view.name}: the program differs from the network on {wrong} of {n} traced sequences "
-                f"({conflicts} nondeterministic transitions, {out_conf} states with several outputs)")
+        return failed(f"the program differs from the network on {wrong} of {n} traced sequences "
+                      f"({conflicts} nondeterministic transitions, {out_conf} states with several outputs)")
     return program
 
 
@@ -397,7 +409,7 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
         if isinstance(result, Program):
             programs.append(result)
         else:
-            failures.append(result)
+            failures.append(str(result))
             log.info("synthesis %s: %s", task, result)
     if fsm is not None and fsm.minimal is not None and not any(p.size <= MACHINE_VIEW_ABOVE for p in programs):
         for view, init in machine_views(fsm, data):
@@ -406,7 +418,7 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
             if isinstance(result, Program):
                 programs.append(result)
                 break
-            failures.append(result)
+            failures.append(str(result))
     programs.sort(key=lambda p: p.size)
     return Synthesis(programs=tuple(programs), failures=tuple(failures),
                      seconds=time.perf_counter() - start)

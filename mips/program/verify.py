@@ -23,8 +23,8 @@ import numpy as np
 
 from mips.encodings.base import Encoding
 from mips.errors import ConfigError
+from mips.network.interface import RecurrentNetwork, as_network
 from mips.network.rnn import RNNWeights
-from mips.normalizers.forward import run as run_network
 from mips.program.program import Program, Run, run_program
 from mips.tasks.dataset import Dataset, make_dataset
 from mips.tasks.spec import TaskSpec
@@ -141,16 +141,19 @@ def _wrong(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.any(a != b, axis=tuple(range(1, a.ndim)))
 
 
+Network = RecurrentNetwork | RNNWeights    # the MIPS RNN may be given by its weights
+
+
 def _counterexample(against: str, i: int, x: np.ndarray, expected: np.ndarray, run: Run,
-                    weights: RNNWeights | None, encoding: Encoding | None, program: Program) -> Counterexample:
+                    weights: Network | None, encoding: Encoding | None, program: Program) -> Counterexample:
     xi = x[i:i + 1]
     exp, got = expected[i], run.outputs[i]
     bad = np.flatnonzero(np.any(exp != got, axis=-1))
     first = int(bad[0]) if bad.size else (run.error_step if run.error_sequence == i else 0)
     hidden = net_out = codes = None
     if weights is not None:
-        h, o = run_network(weights, xi)
-        hidden, net_out = h[0], np.round(o[0]).astype(np.int64)
+        ran = as_network(weights).run(xi)
+        hidden, net_out = ran.hidden[0, 1:], np.round(ran.output[0]).astype(np.int64)
         if encoding is not None and encoding.hidden_dim == hidden.shape[-1]:
             steps = np.arange(1, hidden.shape[0] + 1)
             codes = encoding.encode(hidden, steps=steps if encoding.step_offsets is not None else None)
@@ -209,7 +212,7 @@ class Checks:
     length: int
 
 
-def prepare_checks(task: TaskSpec, *, dataset: Dataset | None = None, weights: RNNWeights | None = None,
+def prepare_checks(task: TaskSpec, *, dataset: Dataset | None = None, weights: Network | None = None,
                    length_factor: int = LENGTH_FACTOR, n_length_sequences: int = N_LENGTH_SEQUENCES,
                    seed: int = 0) -> Checks:
     """Build the check sets of :func:`verify_program` (see its parameters)."""
@@ -222,7 +225,7 @@ def prepare_checks(task: TaskSpec, *, dataset: Dataset | None = None, weights: R
         y = task.compute_outputs(x)
     network = None
     if weights is not None:
-        network = np.round(run_network(weights, x)[1]).astype(np.int64)
+        network = as_network(weights).predict(x)
     long_x = long_y = None
     length = 0
     if length_factor:
@@ -235,8 +238,8 @@ def prepare_checks(task: TaskSpec, *, dataset: Dataset | None = None, weights: R
 
 
 def verify_program(program: Program, task: TaskSpec, *, checks: Checks | None = None,
-                   dataset: Dataset | None = None, weights: RNNWeights | None = None,
-                   encoding: Encoding | None = None, trace_weights: RNNWeights | None = None,
+                   dataset: Dataset | None = None, weights: Network | None = None,
+                   encoding: Encoding | None = None, trace_weights: Network | None = None,
                    length_factor: int = LENGTH_FACTOR, n_length_sequences: int = N_LENGTH_SEQUENCES,
                    seed: int = 0) -> Verification:
     """Check a program three ways (see the module docstring).
@@ -250,8 +253,8 @@ def verify_program(program: Program, task: TaskSpec, *, checks: Checks | None = 
     dataset : Dataset, optional
         Its test split is checked when the inputs are too many to enumerate (default: the task's
         standard dataset).
-    weights : RNNWeights, optional
-        The network to compare with (agreement is None without it).
+    weights : RecurrentNetwork or RNNWeights, optional
+        The network to compare with (agreement is None without it), run through its interface.
     encoding : Encoding, optional
         Adds encoded states to the counterexample trace; they are read from the hidden states of
         ``trace_weights`` (default ``weights``), the network the encoding was fitted on.

@@ -37,6 +37,7 @@ from sympy.logic import POSform, SOPform
 from mips.errors import check_float, check_int
 from mips.regression.evaluate import evaluate
 from mips.regression.formula import Formula, expression_size
+from mips.regression.method import Problem, TargetMethod, is_bits
 from mips.regression.symbolic import distinct_rows
 from mips.regression.work import BOOLEAN_PER_SECOND, CALL_COST, Work
 
@@ -440,3 +441,22 @@ def _from_sympy(e: sympy.Basic) -> str:
     if isinstance(e, sympy.And):
         return " and ".join(f"({_from_sympy(a)})" if isinstance(a, sympy.Or) else _from_sympy(a) for a in e.args)
     raise TypeError(f"unexpected sympy node {type(e).__name__}")
+
+
+class BooleanMethod(TargetMethod):
+    """Boolean regression, when every column and the target are bits; each target gets its own
+    work budget (a quarter of the shared one, at least 0.2 nominal seconds), and what it spends
+    is taken from the searches after it."""
+
+    name = "boolean"
+
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
+        if not (problem.bits and is_bits(target)):
+            return None
+        work = Work(int(0.85 * max(0.2, problem.time_budget_seconds / 4) * BOOLEAN_PER_SECOND))
+        formula = fit_boolean(problem.columns, target, budget=work)
+        problem.spend(work.spent, BOOLEAN_PER_SECOND)
+        return formula
+
+
+BOOLEAN = BooleanMethod()

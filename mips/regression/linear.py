@@ -7,13 +7,13 @@ took one input column; here every column given takes part.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
 from mips.errors import ConfigError
-
 from mips.regression.formula import Formula
+from mips.regression.method import Problem, TargetMethod
 
 
 def linear_expression(coefficients: Mapping[str, int], intercept: int) -> str:
@@ -81,3 +81,15 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
         return None
     expr = linear_expression(dict(zip(names, rounded[:-1].tolist())), int(rounded[-1]))
     return Formula(expr=expr, method="linear")
+
+
+class LinearMethod(TargetMethod):
+    """Integer linear regression on every target (up to ``problem.tolerance`` of the weight)."""
+
+    name = "linear"
+
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
+        return fit_linear(problem.columns, target, weights=problem.weights, tolerance=problem.tolerance)
+
+
+LINEAR = LinearMethod()

@@ -8,12 +8,13 @@ vectorised, smallest formula first (fewest non-zero terms, then smallest coeffic
 from __future__ import annotations
 
 import itertools
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
 from mips.regression.formula import Formula
 from mips.regression.linear import linear_expression
+from mips.regression.method import Problem, TargetMethod
 
 MAX_COMBINATIONS = 2_000_000
 
@@ -57,3 +58,16 @@ def fit_modular(columns: Mapping[str, np.ndarray], target: np.ndarray, modulus: 
         if best is not None:
             return best
     return None
+
+
+class ModularMethod(TargetMethod):
+    """Affine formulas modulo N, for the targets that live in Z_N."""
+
+    name = "modular"
+
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
+        modulus = problem.moduli.get(name)
+        return fit_modular(problem.columns, target, modulus) if modulus else None
+
+
+MODULAR = ModularMethod()

@@ -30,6 +30,7 @@ import numpy as np
 from mips.errors import ConfigError, check_float, check_int, did_you_mean
 from mips.regression.evaluate import evaluate
 from mips.regression.formula import Formula
+from mips.regression.method import Problem, RegressionMethod
 from mips.regression.work import SYMBOLIC_PER_SECOND
 
 __all__ = ["DEFAULT_OPERATORS", "OPERATORS", "distinct_rows", "search_formula", "search_formulas"]
@@ -596,3 +597,25 @@ def search_formula(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max
     return search_formulas(columns, {"target": target}, max_size=max_size, time_budget_seconds=time_budget_seconds,
                            constants=constants, operators=operators, max_stored_values=max_stored_values,
                            stats=stats)["target"]
+
+
+class SymbolicMethod(RegressionMethod):
+    """The brute-force search, run once for every target whose best formula so far is missing or
+    larger than ``IMPROVE_ABOVE``, for something shorter, on the budget the others left."""
+
+    name = "symbolic"
+    IMPROVE_ABOVE = 5
+
+    def fit(self, problem: Problem, targets: Mapping[str, np.ndarray],
+            best: Mapping[str, Formula | None]) -> dict[str, Formula]:
+        wanted = {n: t for n, t in targets.items() if best[n] is None or best[n].size > self.IMPROVE_ABOVE}
+        if not wanted:
+            return {}
+        limit = max((best[n].size - 1 if best[n] is not None else problem.max_symbolic_size) for n in wanted)
+        budget = max(0.1, problem.time_budget_seconds - problem.spent_seconds)
+        hits = search_formulas(problem.columns, wanted, max_size=min(limit, problem.max_symbolic_size),
+                               time_budget_seconds=budget, constants=problem.constants)
+        return {n: f for n, f in hits.items() if f is not None}
+
+
+SYMBOLIC = SymbolicMethod()

@@ -8,7 +8,12 @@ from enchelpers import make_trace, random_unimodular, well_conditioned
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mips.encodings import find_lattice, fit_lattice_points, prepare_states
+from mips.encodings import (
+    EncodingFailure,
+    find_lattice,
+    fit_lattice_points,
+    prepare_states,
+)
 from mips.encodings.lattice_algebra import (
     integer_row_basis,
     lattice_from_vectors,
@@ -16,6 +21,7 @@ from mips.encodings.lattice_algebra import (
     size_reduce,
 )
 from mips.errors import ConfigError
+from mips.failure import Failure
 
 
 def same_lattice(b1: np.ndarray, b2: np.ndarray, tol: float = 0.05) -> bool:
@@ -41,7 +47,7 @@ def test_planted_lattice_is_recovered_up_to_unimodular_equivalence(seed, h, extr
     sigma = noise * np.linalg.svd(a, compute_uv=False)[-1]
     points = z @ a + offset + sigma * rng.uniform(-1, 1, size=(z.shape[0], h))
     fit = fit_lattice_points(points[rng.permutation(points.shape[0])], seed=seed)
-    assert not isinstance(fit, str), fit
+    assert not isinstance(fit, Failure), fit
     basis, b = fit
     assert basis.shape == (k, h)
     assert same_lattice(basis, planted) and same_lattice(basis, a)
@@ -56,14 +62,14 @@ def test_lattice_from_vectors_refines_to_the_finer_lattice():
     a = np.array([[1.0, 0.2], [0.3, 1.5]])
     coarse = np.array([[2, 0], [0, 1], [2, 1]]) @ a                     # index-2 sublattice...
     fine = np.array([[1, 0]]) @ a                                       # ...plus a vector off it
-    basis, msg = lattice_from_vectors(np.vstack([coarse, fine]), 2)
-    assert msg == "" and same_lattice(basis, a)
+    basis = lattice_from_vectors(np.vstack([coarse, fine]), 2)
+    assert not isinstance(basis, Failure) and same_lattice(basis, a)
 
 
 def test_lattice_from_vectors_reports_irrational_coordinates():
     v = np.array([[1.0], [np.sqrt(2)]])
-    basis, msg = lattice_from_vectors(v, 1, tol=0.01, max_denominator=5)
-    assert basis is None and "denominator <= 5" in msg
+    found = lattice_from_vectors(v, 1, tol=0.01, max_denominator=5)
+    assert isinstance(found, Failure) and "denominator <= 5" in found.message
 
 
 @settings(max_examples=30, deadline=None)
@@ -155,4 +161,4 @@ def test_find_lattice_rejects_unknown_method_and_single_state():
     with pytest.raises(ConfigError, match="'method' parameter of find_lattice must be one of"):
         find_lattice(data, method="lll")
     fail = find_lattice(data)
-    assert not fail.ok and "fewer than two distinct states" in fail.message
+    assert isinstance(fail, EncodingFailure) and "fewer than two distinct states" in fail.message

@@ -5,7 +5,12 @@ from enchelpers import cycle_trace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mips.encodings import find_modular, prepare_states, single_linkage_cuts
+from mips.encodings import (
+    EncodingFailure,
+    find_modular,
+    prepare_states,
+    single_linkage_cuts,
+)
 
 
 @settings(max_examples=25, deadline=None)
@@ -51,5 +56,5 @@ def test_not_a_cycle_is_a_failure_with_a_reason():
     from enchelpers import make_trace
     tr = make_trace(centres[state], x, state[..., None])
     fail = find_modular(prepare_states(tr))
-    assert not fail.ok and fail.kind == "modular"
+    assert isinstance(fail, EncodingFailure) and fail.kind == "modular" and fail.stage == "encode"
     assert "cycle" in fail.message

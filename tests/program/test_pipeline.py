@@ -33,8 +33,10 @@ def test_sum_all_solved_with_the_right_initial_state(sum_all):
 
 def test_report_has_exactly_the_documented_schema(sum_all):
     rep = sum_all.report()
-    assert set(rep) == {"task", "solved", "program_kind", "program", "method", "rnn", "verification", "readability",
-                        "alternatives", "stages", "seconds"}
+    assert set(rep) == {"task", "solved", "program_kind", "program", "method", "rnn", "network", "verification",
+                        "readability", "alternatives", "stages", "seconds"}
+    assert set(rep["network"]) == {"kind", "description", "hidden_dim", "n_parameters", "input_encoding", "output",
+                                   "normalizers"} and rep["network"]["kind"] == "mips-rnn"
     assert set(rep["readability"]) == {"score", "size", "n_vars", "flags"}
     for alt in rep["alternatives"]:
         assert set(alt) == {"program", "method", "readability"}

@@ -3,6 +3,7 @@
 import numpy as np
 
 from mips.encodings.data import row_keys
+from mips.failure import Failure
 from mips.program.program import run_program
 from mips.program.synthesis import StateView, regress_view, window_view
 
@@ -70,5 +71,6 @@ def test_regress_view_reports_why_it_failed():
     x = rng.integers(0, 2, (200, 10, 1))
     codes = rng.integers(0, 50, (200, 11, 1))                        # no rule at all
     view = StateView(name="cluster", codes=codes, moduli=(None,))
-    msg = regress_view(view, x, x.copy(), task="t", initial=(0,), time_budget_seconds=0.3)
-    assert isinstance(msg, str) and msg.startswith("cluster: ")
+    fail = regress_view(view, x, x.copy(), task="t", initial=(0,), time_budget_seconds=0.3)
+    assert isinstance(fail, Failure) and fail.stage == "regress" and fail.method == "cluster"
+    assert str(fail).startswith("cluster: ") and fail.message

@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import multiprocessing as mp
-import os
-import time
 
 import numpy as np
-import pytest
 
 from mips.regression import fit_formulas
 from mips.regression.boolean import fit_boolean
 from mips.regression.symbolic import search_formulas
 from mips.regression.work import Work
-
-
-def _spin(stop) -> None:
-    while not stop.is_set():
-        sum(i * i for i in range(10_000))
-
-
-@pytest.fixture
-def load():
-    """Every core busy with another process while the test runs."""
-    stop = mp.Event()
-    procs = [mp.Process(target=_spin, args=(stop,), daemon=True) for _ in range(os.cpu_count() or 1)]
-    for p in procs:
-        p.start()
-    time.sleep(0.2)
-    yield
-    stop.set()
-    for p in procs:
-        p.join(5)
 
 
 def _problem():
@@ -50,7 +27,7 @@ def _run():
     return {k: (f.expr if f else None) for k, f in found.items()}, stats
 
 
-def test_the_symbolic_search_stops_at_the_same_candidate_quiet_or_loaded(load) -> None:
+def test_the_symbolic_search_stops_at_the_same_candidate_quiet_or_loaded(cpu_load) -> None:
     quiet = _QUIET
     loaded = _run()
     assert loaded == quiet
@@ -68,7 +45,7 @@ def test_work_is_counted_not_timed() -> None:
     assert w.over and w.left == 0
 
 
-def test_boolean_budget_is_spent_and_deterministic(load) -> None:
+def test_boolean_budget_is_spent_and_deterministic(cpu_load) -> None:
     rng = np.random.default_rng(3)
     rows = rng.integers(0, 2, size=(300, 9))
     t = (rows[:, 0] ^ rows[:, 3]) | (rows[:, 5] & rows[:, 7] & ~rows[:, 1] & 1)
@@ -80,8 +57,9 @@ def test_boolean_budget_is_spent_and_deterministic(load) -> None:
     assert fa is not None and fb is not None and fa.expr == fb.expr
 
 
-def test_fit_formulas_shares_one_budget_the_same_way_twice(load) -> None:
+def test_fit_formulas_shares_one_budget_the_same_way_twice(cpu_load) -> None:
     cols, targets = _problem()
     first = fit_formulas(cols, targets, time_budget_seconds=0.05)
     second = fit_formulas(cols, targets, time_budget_seconds=0.05)
-    assert {k: f and f.expr for k, f in first.items()} == {k: f and f.expr for k, f in second.items()}
+    # a target no method fits is a Failure (equal by value), the others Formulas
+    assert {k: getattr(f, "expr", f) for k, f in first.items()} == {k: getattr(f, "expr", f) for k, f in second.items()}
