@@ -1,5 +1,7 @@
-# Every target bootstraps the virtual environment from requirements.txt on first use
-# and reuses it afterwards (it is rebuilt when requirements.txt changes).
+# Every target bootstraps the virtual environment from requirements.txt on first use, installs
+# this project into it in editable mode (the `mips` command; Dask workers started from
+# .venv/bin/dask import it from any folder) and reuses it afterwards (it is refreshed when
+# requirements.txt or pyproject.toml changes).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,10 +11,11 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 app: $(STAMP)
@@ -32,4 +35,4 @@ bench-train: $(STAMP)
 	$(PY) benchmarks/train_speed.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

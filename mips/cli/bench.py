@@ -19,7 +19,9 @@ def add_parser(sub) -> None:
     b.add_argument("--search-order", choices=ORDERS, default="practical", help="with --train: " + ORDER_HELP)
     b.add_argument("--search-work", type=float, default=None, metavar="UNITS",
                    help="with --train: work budget of the practical search per task (default 250,000 units)")
-    b.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="an existing Dask scheduler, e.g. tcp://host:8786 (workers need `mips` installed; models "
+                        "and task files are sent as bytes, rows come back and are written here)")
     b.add_argument("--workers", type=int, default=None, metavar="N", help="local worker processes (default: cores)")
     b.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="wall-clock limit per task (default 120; 1800 with --train)")
@@ -27,7 +29,9 @@ def add_parser(sub) -> None:
                    help="dataset size per task (default: the paper's 1,000,000)")
     b.add_argument("--regression-budget", type=float, default=None, metavar="SECONDS",
                    help="symbolic-search CPU seconds per formula set (default 3)")
-    b.add_argument("--out", default=None, metavar="DIR", help="results folder (default assets/bench)")
+    b.add_argument("--out", default=None, metavar="DIR",
+                   help="results folder on this machine (default assets/bench in a checkout, "
+                        "./mips-bench when installed)")
 
 
 def run(args: argparse.Namespace) -> int:

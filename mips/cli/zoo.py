@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
     zb.add_argument("--workers", type=int, default=None, metavar="N",
                     help="tasks searched in parallel, one process each (default: the machine's cores)")
     zb.add_argument("--scheduler", metavar="ADDRESS",
-                    help="an existing Dask scheduler, e.g. tcp://host:8786 (its workers must see the zoo folder)")
+                    help="an existing Dask scheduler, e.g. tcp://host:8786 (workers need `mips` installed; "
+                         "checkpoints come back and are written here)")
     zl = zsub.add_parser("list", help="one line per task: architecture, perfect, accuracy, seconds")
     zl.add_argument("--zoo-dir", default=None, metavar="DIR", help="zoo folder (default assets/zoo)")
 

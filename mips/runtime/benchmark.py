@@ -3,8 +3,10 @@
 Each task runs in its own process (``python -m mips.runtime.benchmark --one ...``) under a wall-clock
 limit, so a task that crashes, hangs or runs out of memory is recorded as such and the others
 finish. Tasks are dispatched with Dask ``distributed``: a ``LocalCluster`` sized to the machine by
-default, or any scheduler address. Every task's row is written to ``<out>/tasks/<task>.json``
-atomically as soon as it finishes; a re-run with the same ``out`` skips finished tasks, so a
+default, or any scheduler address. The client sends each task's model and task file to its worker
+as bytes and gets the row back, so a worker needs only the installed package (see "Running on a
+cluster" in the README). The client writes every row to ``<out>/tasks/<task>.json`` atomically as
+soon as it comes back; a re-run with the same ``out`` skips finished tasks, so a
 killed run resumes without losing or corrupting anything. The table is written as CSV, JSON and
 Markdown with the paper's MIPS-solved and GPT-4-solved columns (mips-method.md Table B).
 """
@@ -26,12 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mips.errors import check_float
-from mips.paths import ASSETS, PROJECT_ROOT
+from mips.paths import ASSETS, CHECKOUT, PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
-DEFAULT_OUT = ASSETS / "bench"
+DEFAULT_OUT = ASSETS / "bench" if CHECKOUT else Path("mips-bench")   # installed: under the working folder
 DEFAULT_TIME_LIMIT = 120.0
+SCATTER_BYTES = 1 << 20     # models larger than this are scattered to the cluster
 COLUMNS = ("paper_index", "task", "solved", "program_kind", "method", "network", "network_perfect",
            "encoding", "n_states", "program_size", "program_vars", "readability_flags", "task_accuracy", "rnn_agreement", "length_generalization",
            "exhaustive", "n_sequences", "failed_stage", "status", "message", "seconds", "stage_seconds",
@@ -139,38 +142,85 @@ def failure_row(task: str, status: str, message: str, seconds: float) -> dict:
     return row
 
 
-def run_task(task: str, out_dir: str, *, model: str | None = None, task_file: str | None = None,
-             trust_task_file: bool = False, time_limit: float = DEFAULT_TIME_LIMIT, config: dict | None = None,
-             python: str = sys.executable) -> dict:
-    """Run one task in a child process with a wall-clock limit; write and return its row."""
-    out = Path(out_dir) / "tasks" / f"{task}.json"
-    tmp = out.with_name(f".{task}.child.json")
-    cmd = [python, "-m", "mips.runtime.benchmark", "--one", task, "--out", str(tmp), "--config", json.dumps(config or {})]
-    if model:
-        cmd += ["--model", model]
-    if task_file:
-        cmd += ["--task-file", task_file] + (["--trust-task-file"] if trust_task_file else [])
-    start = time.perf_counter()
+def child_env() -> dict[str, str]:
+    """The environment of a task's child process (also :mod:`mips.runtime.zoo_dispatch`'s)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     # Dask workers set a tiny malloc trim threshold; inherited, it turns every large numpy
     # allocation into page faults and starves the CPU-time budgets of the regression
     env.pop("MALLOC_TRIM_THRESHOLD_", None)
-    root = str(PROJECT_ROOT)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit, env=env, cwd=root)
-        if proc.returncode == 0 and tmp.exists():
-            row = json.loads(tmp.read_text())
-        else:
+    if CHECKOUT:          # a checkout used without installing: the child imports this same ``mips``
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def run_task_bytes(task: str, *, model: bytes | None = None, task_file: tuple[str, bytes] | None = None,
+                   trust_task_file: bool = False, time_limit: float = DEFAULT_TIME_LIMIT,
+                   config: dict | None = None, python: str | None = None) -> dict:
+    """Run one task in a child process with a wall-clock limit and return its row (on a Dask worker).
+
+    Everything travels as bytes, so the worker needs none of the client's files: ``model`` is a
+    checkpoint's bytes (None: the child searches a network), ``task_file`` a custom task file's
+    ``(file name, bytes)``. They are written to a temporary folder that this function creates on
+    the worker and removes afterwards; the child runs there and writes its row there. Nothing
+    else is written on the worker: the client stores the row. ``python``: the interpreter of the
+    child (default: this process's).
+    """
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mips-task-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        out = tmp / "row.json"
+        cmd = [python or sys.executable, "-m", "mips.runtime.benchmark", "--one", task, "--out", str(out),
+               "--config", json.dumps(config or {})]
+        if model is not None:
+            (tmp / "model.pt").write_bytes(model)
+            cmd += ["--model", str(tmp / "model.pt")]
+        if task_file is not None:
+            name, code = task_file
+            path = tmp / "task" / (Path(name).name or "task.py")
+            path.parent.mkdir()
+            path.write_bytes(code)
+            cmd += ["--task-file", str(path)] + (["--trust-task-file"] if trust_task_file else [])
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit, env=child_env(),
+                                  cwd=tmp, check=False)
+            if proc.returncode == 0 and out.exists():
+                return json.loads(out.read_text())
             tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
-            row = failure_row(task, "crashed", f"the task's process exited with {proc.returncode}: {tail[0][:300]}",
-                              time.perf_counter() - start)
-    except subprocess.TimeoutExpired:
-        row = failure_row(task, "timeout", f"exceeded the time limit of {time_limit:g} s",
-                          time.perf_counter() - start)
-    finally:
-        tmp.unlink(missing_ok=True)
-    write_atomic(out, json.dumps(row, indent=1))
+            return failure_row(task, "crashed", f"the task's process exited with {proc.returncode}: {tail[0][:300]}",
+                               time.perf_counter() - start)
+        except subprocess.TimeoutExpired:
+            return failure_row(task, "timeout", f"exceeded the time limit of {time_limit:g} s",
+                               time.perf_counter() - start)
+
+
+def _read_inputs(model: str | None, task_file: str | None) -> dict:
+    """The bytes a task sends to its worker (read on the client); OSError names the file."""
+    payload: dict = {}
+    if model:
+        payload["model"] = Path(model).read_bytes()
+    if task_file:
+        payload["task_file"] = (Path(task_file).name, Path(task_file).read_bytes())
+    return payload
+
+
+def write_row(out_dir: str | os.PathLike, task: str, row: dict) -> None:
+    """Store a finished task's row as ``<out_dir>/tasks/<task>.json`` (atomically)."""
+    write_atomic(Path(out_dir) / "tasks" / f"{task}.json", json.dumps(row, indent=1))
+
+
+def run_task(task: str, out_dir: str, *, model: str | None = None, task_file: str | None = None,
+             trust_task_file: bool = False, time_limit: float = DEFAULT_TIME_LIMIT, config: dict | None = None,
+             python: str | None = None) -> dict:
+    """Run one task here (:func:`run_task_bytes` on the files' bytes); write and return its row."""
+    start = time.perf_counter()
+    try:
+        inputs = _read_inputs(model, task_file)
+    except OSError as exc:
+        row = failure_row(task, "crashed", f"cannot read the task's input: {exc}", time.perf_counter() - start)
+    else:
+        row = run_task_bytes(task, **inputs, trust_task_file=trust_task_file, time_limit=time_limit,
+                             config=config, python=python)
+    write_row(out_dir, task, row)
     return row
 
 
@@ -279,7 +329,7 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
                   models: dict[str, str | None] | None = None, task_files: dict[str, str] | None = None,
                   trust_task_files: bool = False, scheduler: str | None = None, n_workers: int | None = None,
                   time_limit: float = DEFAULT_TIME_LIMIT, config: dict | None = None,
-                  on_progress: Callable[[dict], None] | None = None, python: str = sys.executable) -> BenchResult:
+                  on_progress: Callable[[dict], None] | None = None, python: str | None = None) -> BenchResult:
     """Run (or resume) the benchmark over ``tasks`` and write the tables.
 
     Parameters
@@ -291,7 +341,11 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
     n_workers : LocalCluster worker processes (default: the machine's cores)
     time_limit : wall-clock seconds per task
     config : PipelineConfig fields for every task
-    python : interpreter of the task processes
+    python : interpreter of the task processes (default: each worker's own)
+
+    Models and task files are read here and sent to the workers as bytes; the rows come back and
+    are written here, under ``out_dir``, so the workers need no shared folder and no copy of the
+    client's files (only the ``mips`` package installed).
     """
     from distributed import Client, LocalCluster, as_completed
 
@@ -308,27 +362,39 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
     task_files = task_files or {}
     emit = on_progress or (lambda e: None)
     emit({"event": "start", "n_tasks": len(tasks), "skipped": len(skipped)})
-    if todo:
+    inputs = {}                                       # the bytes each task sends (read here, on the client)
+    for t in todo:
+        try:
+            inputs[t] = _read_inputs(models.get(t), task_files.get(t))
+        except OSError as exc:
+            row = failure_row(t, "crashed", f"cannot read the task's input: {exc}", 0.0)
+            write_row(out, t, row)
+            done[t] = row
+            emit({"event": "task_end", "task": t, "row": row})
+    if inputs:
         cluster = None
         if scheduler:
             client = Client(scheduler, timeout="20s")
         else:
             workers = n_workers or max(1, os.cpu_count() or 1)
-            cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=min(workers, len(inputs)), threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         try:
-            futures = {client.submit(run_task, t, str(out.resolve()), model=models.get(t),
-                                     task_file=task_files.get(t), trust_task_file=trust_task_files,
-                                     time_limit=time_limit, config=config,
-                                     python=python, key=f"mips-task-{t}-{time.time_ns()}", pure=False): t for t in todo}
+            futures = {}
+            for t, payload in inputs.items():
+                if len(payload.get("model", b"")) > SCATTER_BYTES:   # a large model goes to the cluster once
+                    payload = {**payload, "model": client.scatter(payload["model"], direct=False)}
+                futures[client.submit(run_task_bytes, t, **payload, trust_task_file=trust_task_files,
+                                      time_limit=time_limit, config=config, python=python,
+                                      key=f"mips-task-{t}-{time.time_ns()}", pure=False)] = t
             for fut in as_completed(futures):
                 task = futures[fut]
                 try:
                     row = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a worker lost: record it, keep going
                     row = failure_row(task, "crashed", f"{type(exc).__name__}: {exc}", 0.0)
-                    write_atomic(out / "tasks" / f"{task}.json", json.dumps(row, indent=1))
+                write_row(out, task, row)                  # on the client: a resume reads this folder
                 done[task] = row
                 emit({"event": "task_end", "task": task, "row": row})
         finally:

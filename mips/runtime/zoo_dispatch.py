@@ -3,10 +3,12 @@
 Each task's search runs in its own process (``python -m mips.runtime.zoo_dispatch --one TASK ...``), so a
 task that crashes or runs out of memory is reported and the others finish; the processes are
 dispatched with Dask ``distributed``: a ``LocalCluster`` with one worker per core by default, or
-any scheduler address. The child saves ``<task>.pt`` and writes its manifest entry to a file;
-this process adds the entry to ``manifest.json`` (atomically) as soon as the task is done, so a
-killed build resumes where it stopped. Every task's search is independent of the others (its own
-dataset, seeds and work budget), so the zoo is the same whatever the number of workers.
+any scheduler address. The child saves ``<task>.pt`` and its manifest entry in a temporary folder
+on the worker, which sends both back as bytes; this process writes the checkpoint into the zoo
+folder and adds the entry to ``manifest.json`` (atomically) as soon as the task is done, so a
+killed build resumes where it stopped and the workers need no shared folder. Every task's search
+is independent of the others (its own dataset, seeds and work budget), so the zoo is the same
+whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -17,62 +19,88 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from mips.errors import ConfigError, check_float
-from mips.paths import PROJECT_ROOT
 from mips.network.zoo import (DEFAULT_WORK_PER_TASK, BuildResult, EventFn, ZooEntry, manifest, task_end_event,
-                      train_task, write_manifest)
+                              train_task, write_manifest)
+from mips.runtime.benchmark import child_env
 
 log = logging.getLogger(__name__)
-
-ROOT = PROJECT_ROOT
 
 
 def _entry_path(zoo_dir: Path, task: str) -> Path:
     return zoo_dir / f".{task}.entry.json"
 
 
-def run_zoo_task(task: str, zoo_dir: str, *, work_per_task: float, time_budget_per_task: float | None = None,
-                 n_sequences: int | None = None, python: str = sys.executable) -> dict:
-    """Search one task in a child process; return its manifest entry as a dict (or an ``error``)."""
-    out = _entry_path(Path(zoo_dir), task)
-    out.unlink(missing_ok=True)
-    cmd = [python, "-m", "mips.runtime.zoo_dispatch", "--one", task, "--zoo-dir", str(zoo_dir),
-           "--work", repr(float(work_per_task))]
-    if time_budget_per_task is not None:
-        cmd += ["--seconds", repr(float(time_budget_per_task))]
-    if n_sequences is not None:
-        cmd += ["--n-sequences", str(int(n_sequences))]
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    env.pop("MALLOC_TRIM_THRESHOLD_", None)       # see mips.runtime.benchmark.run_task
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+def run_zoo_task(task: str, *, work_per_task: float, time_budget_per_task: float | None = None,
+                 n_sequences: int | None = None, python: str | None = None) -> dict:
+    """Search one task in a child process (on a Dask worker); return what the client stores.
+
+    The child builds into a temporary folder that this function creates on the worker and
+    removes afterwards; the result is ``{"entry": <manifest entry dict>, "checkpoint": <bytes of
+    the .pt file>}`` (or ``{"task", "error", "seconds"}``), so the worker needs no shared folder:
+    the client writes the checkpoint and the manifest. ``python``: the child's interpreter
+    (default: this process's).
+    """
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(ROOT))
-    try:
+    with tempfile.TemporaryDirectory(prefix="mips-zoo-") as tmp_dir:
+        zoo_dir = Path(tmp_dir)
+        out = _entry_path(zoo_dir, task)
+        cmd = [python or sys.executable, "-m", "mips.runtime.zoo_dispatch", "--one", task,
+               "--zoo-dir", str(zoo_dir), "--work", repr(float(work_per_task))]
+        if time_budget_per_task is not None:
+            cmd += ["--seconds", repr(float(time_budget_per_task))]
+        if n_sequences is not None:
+            cmd += ["--n-sequences", str(int(n_sequences))]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env(), cwd=zoo_dir, check=False)
         if proc.returncode == 0 and out.exists():
-            return json.loads(out.read_text())
+            entry = json.loads(out.read_text())
+            try:
+                checkpoint = (zoo_dir / entry["file"]).read_bytes()
+            except (KeyError, TypeError, OSError) as exc:
+                return {"task": task, "error": f"the task's process saved no checkpoint ({exc})",
+                        "seconds": time.perf_counter() - start}
+            return {"entry": entry, "checkpoint": checkpoint}
         tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
         return {"task": task, "error": f"the task's process exited with {proc.returncode}: {tail[0][:300]}",
                 "seconds": time.perf_counter() - start}
-    finally:
-        out.unlink(missing_ok=True)
+
+
+def _write_checkpoint(zoo_dir: Path, file: str, data: bytes) -> str:
+    """Write a checkpoint sent back by a worker into the zoo folder (atomically, readable by all).
+
+    Returns its name in the zoo folder (the manifest's ``file``)."""
+    path = zoo_dir / Path(file).name
+    fd, tmp = tempfile.mkstemp(dir=zoo_dir, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path.name
 
 
 def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.PathLike | None = None, *,
                           work_per_task: float = DEFAULT_WORK_PER_TASK, time_budget_per_task: float | None = None,
                           force: bool = False, scheduler: str | None = None, n_workers: int | None = None,
                           n_sequences: int | None = None, on_event: EventFn | None = None,
-                          python: str = sys.executable) -> BuildResult:
+                          python: str | None = None) -> BuildResult:
     """:func:`mips.network.zoo.build_zoo` with each task in its own process on a Dask cluster.
 
-    ``scheduler``: an existing Dask scheduler's address (its workers must see ``zoo_dir`` and
-    this project at the same paths); default a ``LocalCluster`` of ``n_workers`` processes
-    (default: the machine's cores). ``n_sequences``: dataset size per task (default the task's,
-    1,000,000). Tasks that fail are reported in ``task_end`` events with an
-    ``error`` and left out of the manifest (a later build retries them).
+    ``scheduler``: an existing Dask scheduler's address (its workers need the ``mips`` package
+    installed, nothing else: checkpoints come back as bytes and are written here); default a
+    ``LocalCluster`` of ``n_workers`` processes (default: the machine's cores). ``n_sequences``:
+    dataset size per task (default the task's, 1,000,000). Tasks that fail are reported in
+    ``task_end`` events with an ``error`` and left out of the manifest (a later build retries them).
+    ``python``: the interpreter of the task processes (default: each worker's own).
     """
     from distributed import Client, LocalCluster, as_completed
 
@@ -113,7 +141,7 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
             futures = {}
             for n in todo:
                 emit({"event": "task_start", "task": n, "index": names.index(n), "n_tasks": len(names)})
-                fut = client.submit(run_zoo_task, n, str(zoo), work_per_task=work_per_task,
+                fut = client.submit(run_zoo_task, n, work_per_task=work_per_task,
                                     time_budget_per_task=time_budget_per_task, n_sequences=n_sequences,
                                     python=python,
                                     key=f"mips-zoo-{n}-{time.time_ns()}", pure=False)
@@ -128,7 +156,8 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
                     emit({"event": "task_end", "task": n, "index": names.index(n), "n_tasks": len(names),
                           "error": data["error"], "perfect": False, "seconds": data.get("seconds", 0.0)})
                     continue
-                entry = ZooEntry.from_dict(data)
+                entry = ZooEntry.from_dict(data["entry"])
+                entry = replace(entry, file=_write_checkpoint(zoo, entry.file, data["checkpoint"]))
                 entries[n] = entry
                 write_manifest(entries, zoo)
                 built.append(n)

@@ -2,6 +2,7 @@
 
 import json
 import stat
+import sys
 from pathlib import Path
 
 from mips.cli.main import main
@@ -84,3 +85,53 @@ def test_summary_counts():
 def test_bench_cli_unknown_task_exits_2(capsys):
     assert main(["bench", "--tasks", "Parity_Al"]) == 2
     assert "Did you mean 'Parity_All'" in capsys.readouterr().err
+
+
+RECORD_ARGS = """
+import json, os, sys
+args = sys.argv[1:]
+opt = {a: args[i + 1] for i, a in enumerate(args[:-1]) if a.startswith("--")}
+row = {"task": opt["--one"], "cwd": os.getcwd(), "out": opt["--out"],
+       "model": open(opt["--model"], "rb").read().hex() if "--model" in opt else None,
+       "task_file": ([os.path.basename(opt["--task-file"]), open(opt["--task-file"]).read()]
+                     if "--task-file" in opt else None)}
+open(opt["--out"], "w").write(json.dumps(row))
+"""
+
+
+def recording_python(tmp_path: Path) -> str:
+    """A Python script standing in for the interpreter: its row records what the child was given."""
+    path = tmp_path / "recording-python"
+    path.write_text(f"#!{sys.executable}\n" + RECORD_ARGS)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+def test_models_and_task_files_travel_as_bytes(tmp_path):
+    client = tmp_path / "client"
+    client.mkdir()
+    (client / "net.pt").write_bytes(b"\x00checkpoint bytes\xff")
+    (client / "my_task.py").write_text("NAME = 'My_Task'\n")
+    out = tmp_path / "out"
+    res = benchmark.run_benchmark(["Parity_All", "My_Task"], out_dir=out, n_workers=1, time_limit=60,
+                                  models={"Parity_All": str(client / "net.pt")},
+                                  task_files={"My_Task": str(client / "my_task.py")},
+                                  python=recording_python(tmp_path))
+    rows = {r["task"]: r for r in res.rows}
+    assert rows["Parity_All"]["model"] == b"\x00checkpoint bytes\xff".hex()
+    assert rows["Parity_All"]["task_file"] is None
+    assert rows["My_Task"]["task_file"] == ["my_task.py", "NAME = 'My_Task'\n"] and rows["My_Task"]["model"] is None
+    for row in rows.values():                     # the child ran in a temporary folder of the worker's, now gone
+        cwd = Path(row["cwd"])
+        assert Path(row["out"]).parent == cwd and not cwd.exists() and client not in cwd.parents
+    assert sorted(p.name for p in (out / "tasks").iterdir()) == ["My_Task.json", "Parity_All.json"]   # by the client
+
+
+def test_unreadable_model_is_recorded_on_the_client(tmp_path):
+    res = benchmark.run_benchmark(["Parity_All"], out_dir=tmp_path, n_workers=1, time_limit=60,
+                                  models={"Parity_All": str(tmp_path / "missing.pt")},
+                                  python=fake_python(tmp_path, "exit 3\n"))
+    row = res.rows[0]
+    assert row["status"] == "crashed" and "cannot read the task's input" in row["message"]
+    assert "missing.pt" in row["message"]
+    assert json.loads((tmp_path / "tasks" / "Parity_All.json").read_text())["status"] == "crashed"
