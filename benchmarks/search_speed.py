@@ -43,7 +43,7 @@ def one(task: str, order: str, cap: float, n_sequences: int | None) -> dict:
 
     t0 = time.perf_counter()
     spec = with_label_cache(load_task_file(ROOT / task) if task.endswith(".py") else get_task(task))
-    data = search_dataset(spec, n_sequences=n_sequences, seed=42)
+    data = search_dataset(spec, n_sequences=n_sequences)
     data_seconds = time.perf_counter() - t0
     with cpu_settings(1):
         res = find_network(spec, order=order, dataset=data,

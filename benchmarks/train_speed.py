@@ -53,7 +53,7 @@ def main() -> int:
         cfg = RNNConfig(input_dim=spec.input_dim, output_dim=spec.output_dim, hidden_dim=h, hidden_depth=hd,
                         hidden_width=hw)
         t0 = time.perf_counter()
-        data = make_dataset(spec, seed=42)
+        data = make_dataset(spec)
         gen_seconds = time.perf_counter() - t0
         result = {}
         r = train(spec, cfg, recipe="fast", seeds=seeds, dataset=data, n_threads=args.threads)

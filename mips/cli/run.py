@@ -106,7 +106,7 @@ def search_first(spec, args: argparse.Namespace):
     from mips.tasks.dataset import search_dataset
 
     t0 = time.perf_counter()
-    dataset = search_dataset(spec, n_sequences=args.n_sequences, seed=42)
+    dataset = search_dataset(spec, n_sequences=args.n_sequences)
     print(f"  dataset  {dataset.n_train:,} training and {dataset.n_test:,} test sequences "
           f"({time.perf_counter() - t0:.1f}s)", flush=True)
     print(f"  search   {args.search_order} order"

@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
                           "or --search, not both and not neither.")
     recipe = get_recipe(args.recipe, max_steps=args.steps)
     with label_progress(print_label_progress()):
-        data = (search_dataset(spec, n_sequences=args.n_sequences, seed=42) if args.search
-                else make_dataset(spec, n_sequences=args.n_sequences, seed=42))
+        data = (search_dataset(spec, n_sequences=args.n_sequences) if args.search
+                else make_dataset(spec, n_sequences=args.n_sequences))
 
     if args.search:
         from mips.network.find_network import find_network, trial_line

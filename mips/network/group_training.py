@@ -130,7 +130,7 @@ def train_group(task, members: Sequence[Member], *, recipe: str | Recipe = "fast
     task : TaskSpec or str
     members : the networks, each an architecture and a seed
     recipe : "fast" (default) or a Recipe; its schedule, batch growth, loss and patience are used
-    dataset : Dataset, optional (default ``make_dataset(task, seed=42)``)
+    dataset : Dataset, optional (default ``make_dataset(task)``)
     max_steps : steps of the schedule (default: the recipe's)
     work_limit : stop once this much work (units of :data:`WORK_UNIT`) is done
     time_limit_seconds : an explicit wall-clock limit (None: none)
@@ -167,7 +167,7 @@ def _train_group(task, members, *, recipe, dataset, max_steps, work_limit, time_
         check_float("train_group", "time_limit_seconds", time_limit_seconds, 0.0, 1e9, low_open=True)
     if dataset is None:
         from mips.tasks import make_dataset
-        dataset = make_dataset(spec, seed=42)
+        dataset = make_dataset(spec)
     data = dataset
     total_steps = rec.steps_for(spec.name)
     gen = torch.Generator().manual_seed(zlib.crc32(spec.name.encode()))

@@ -170,7 +170,7 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
     rec = get_recipe(recipe)
     if dataset is None:
         from mips.tasks import make_dataset
-        dataset = make_dataset(spec, seed=42)
+        dataset = make_dataset(spec)
     seeds = tuple(range(first_seed, first_seed + n_seeds))
     emit = on_event or (lambda _e: None)
     start = time.perf_counter()

@@ -246,7 +246,7 @@ def train(task, config: RNNConfig, *, recipe: str | Recipe = "fast", seeds: Sequ
         Trained together as one batched model; each seed's initialisation and result are
         independent of the others (but the batches are shared).
     dataset : Dataset, optional
-        Defaults to ``make_dataset(task, seed=42)`` with the paper's size.
+        Defaults to ``make_dataset(task)`` with the paper's size.
     max_steps : int, optional
         Overrides the recipe's step count.
     time_limit_seconds : float, optional
@@ -290,7 +290,7 @@ def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_second
         check_float("train", "time_limit_seconds", time_limit_seconds, 0.0, 1e9, low_open=True)
     if dataset is None:
         from mips.tasks import make_dataset
-        dataset = make_dataset(spec, seed=42)
+        dataset = make_dataset(spec)
     data = dataset
 
     total_steps = rec.steps_for(spec.name)

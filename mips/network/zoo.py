@@ -201,7 +201,7 @@ def train_task(spec, zoo_dir: str | os.PathLike, *, work_budget: float = DEFAULT
 
     search_fn = search_fn or practical_search
     emit = on_event or (lambda _e: None)
-    data = dataset if dataset is not None else search_dataset(spec, seed=42)
+    data = dataset if dataset is not None else search_dataset(spec)
 
     def relay(e: dict) -> None:
         emit({**e, "task": spec.name})
@@ -263,7 +263,7 @@ def build_zoo(tasks: Sequence[str] | None = None, zoo_dir: str | os.PathLike = Z
     zoo = Path(zoo_dir)
     entries = manifest(zoo)
     emit = on_event or (lambda _e: None)
-    dataset_fn = dataset_fn or (lambda spec: search_dataset(spec, seed=42))
+    dataset_fn = dataset_fn or (lambda spec: search_dataset(spec))
     start = time.perf_counter()
     built, skipped = [], []
     for i, spec in enumerate(specs):

@@ -185,7 +185,7 @@ def _child(argv: Sequence[str]) -> int:
     from mips.network.training import cpu_settings
     spec = get_task(args.one)
     with cpu_settings(1):
-        data = search_dataset(spec, n_sequences=args.n_sequences, seed=42)
+        data = search_dataset(spec, n_sequences=args.n_sequences)
         entry = train_task(spec, Path(args.zoo_dir), work_budget=args.work, time_budget_seconds=args.seconds,
                            dataset=data)
     out = _entry_path(Path(args.zoo_dir), args.one)

@@ -23,6 +23,9 @@ from mips.tasks.spec import TaskSpec
 _OWNER = "make_dataset"
 
 
+#: the seed of every dataset unless a caller chooses another (the shipped zoo and benchmark use it)
+DATA_SEED = 42
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dataset:
     """Train and test splits of one task; all arrays int64 and read-only.
@@ -96,7 +99,7 @@ def input_space_size(task: TaskSpec, seq_len: int | None = None) -> int:
     return len(task.input_values) ** (task.input_dim * length)
 
 
-def search_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int = 42) -> Dataset:
+def search_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int = DATA_SEED) -> Dataset:
     """The dataset a network search trains on: :func:`make_dataset`, de-duplicated when the task
     has at most :data:`SMALL_INPUT_SPACE` distinct input sequences (train and test then disjoint)."""
     spec = get_task(task) if isinstance(task, str) else task
@@ -104,7 +107,7 @@ def search_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: i
     return make_dataset(spec, n_sequences=n_sequences, seed=seed, deduplicate=True if small else None)
 
 
-def make_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int = 42,
+def make_dataset(task: TaskSpec | str, n_sequences: int | None = None, seed: int = DATA_SEED,
                  seq_len: int | None = None, deduplicate: bool | None = None) -> Dataset:
     """Generate a task's dataset and split it into train and test.
 

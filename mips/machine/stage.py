@@ -1,0 +1,52 @@
+"""The machine stage: the chosen encoding's machine, or a cleaner one when it has conflicts.
+
+A machine has a conflict when one state and input lead to two successors, or one state shows two
+outputs. Then the runner-up encodings are tried, and the network's own behaviour (states grouped
+by what the network outputs after short probe sequences, :mod:`mips.encodings.behaviour`), short
+probes first (long ones leave the lengths the network was trained on). The machine with the fewest
+conflicts wins; the message says what was tried.
+"""
+
+from __future__ import annotations
+
+from mips.encodings.base import Encoding
+from mips.encodings.behaviour import find_behavioural
+from mips.encodings.choose import EncodingChoice
+from mips.machine.extract import FSMResult, extract_fsm
+from mips.network.interface import RecurrentNetwork
+
+MAX_FSM_CANDIDATES = 6                  # runner-up encodings tried
+BEHAVIOUR_PROBE_LENGTHS = (2, 3, 4)
+
+
+def conflicts(fsm: FSMResult) -> int:
+    """Transitions with two successors plus states with two outputs."""
+    return len(fsm.transition_conflicts) + len(fsm.output_conflicts)
+
+
+def machine_stage(choice: EncodingChoice, network: RecurrentNetwork | None, *, seed: int = 0
+                  ) -> tuple[FSMResult, str]:
+    """The machine with the fewest conflicts and a one-line account of it."""
+    result = best = extract_fsm(choice)
+    if conflicts(result):
+        others = [c for c in choice.candidates if c is not choice.chosen and not c.output_exceptions]
+        for enc in others[:MAX_FSM_CANDIDATES]:
+            alt = extract_fsm(choice, enc)
+            if conflicts(alt) < conflicts(best):
+                best = alt
+            if not conflicts(best):
+                break
+        for length in BEHAVIOUR_PROBE_LENGTHS:
+            if not conflicts(best) or network is None:
+                break
+            found = find_behavioural(choice.data, network, length=length, seed=seed)
+            if isinstance(found, Encoding):
+                alt = extract_fsm(choice, found)
+                if conflicts(alt) < conflicts(best):
+                    best = alt
+    note = ""
+    if best is not result:
+        note = (f" (the chosen encoding's machine had {conflicts(result)} conflicts; "
+                f"using the {best.encoding.kind} encoding ({best.encoding.method}), "
+                f"{best.encoding.n_states} states)")
+    return best, f"{best.status}: {best.message}{note}"
