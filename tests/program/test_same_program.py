@@ -20,10 +20,10 @@ def _program(task: str) -> tuple[bool, str | None, list[str]]:
 
 @pytest.fixture(scope="module")
 def quiet():
-    return _program("Max_Seen")
+    return _program("Parity_Last2")
 
 
-def test_max_seen_same_program_under_load(quiet, cpu_load):
-    loaded = _program("Max_Seen")
-    assert quiet[0], "Max_Seen is solved from its zoo network"
+def test_parity_last2_same_program_under_load(quiet, cpu_load):
+    loaded = _program("Parity_Last2")
+    assert quiet[0], "Parity_Last2 is solved from its zoo network"
     assert loaded == quiet
