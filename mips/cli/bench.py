@@ -28,7 +28,8 @@ def add_parser(sub) -> None:
     b.add_argument("--n-sequences", type=int, default=None, metavar="N",
                    help="dataset size per task (default: the paper's 1,000,000)")
     b.add_argument("--regression-budget", type=float, default=None, metavar="SECONDS",
-                   help="symbolic-search CPU seconds per formula set (default 3)")
+                   help="formula-search budget per formula set, in nominal seconds counted as work "
+                        "(25 M candidates each; default 3)")
     b.add_argument("--out", default=None, metavar="DIR",
                    help="results folder on this machine (default assets/bench in a checkout, "
                         "./mips-bench when installed)")
