@@ -106,6 +106,11 @@ def _to_sympy(node: ast.expr, symbols: dict[str, sympy.Symbol]) -> Any:
             return sympy.Mod(a, b)
         fn = {ast.BitXor: "xor", ast.BitAnd: "and", ast.BitOr: "or"}[op]
         return sympy.Function(fn)(a, b)
+    if isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+        left = _to_sympy(node.left, symbols)
+        inside = sympy.Contains(left, sympy.FiniteSet(*(int(e.value) for e in node.comparators[0].elts)),
+                                evaluate=False)
+        return sympy.Piecewise((1, inside if isinstance(node.ops[0], ast.In) else sympy.Not(inside)), (0, True))
     if isinstance(node, ast.Compare):
         rel = {ast.Eq: sympy.Eq, ast.NotEq: sympy.Ne, ast.Lt: sympy.Lt, ast.LtE: sympy.Le,
                ast.Gt: sympy.Gt, ast.GtE: sympy.Ge}

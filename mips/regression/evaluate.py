@@ -47,6 +47,7 @@ _CMPOPS = {
     ast.Eq: np.equal, ast.NotEq: np.not_equal, ast.Lt: np.less, ast.LtE: np.less_equal,
     ast.Gt: np.greater, ast.GtE: np.greater_equal,
 }
+MAX_SET_SIZE = 64                # constants in one membership test ``p in (c1, c2, ...)``
 _SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%", ast.BitXor: "^",
            ast.BitAnd: "&", ast.BitOr: "|", ast.Div: "/", ast.Pow: "**", ast.LShift: "<<",
            ast.RShift: ">>", ast.MatMult: "@"}
@@ -79,6 +80,7 @@ def check_expression(node: ast.AST, names: set[str] | None = None) -> None:
         Names the expression may read (None: any plain name except dunders).
     """
     callees: set[int] = set()           # ast.walk meets a call before its callee
+    value_sets: set[int] = set()        # the tuples of constants of ``x in (...)``, met after their test
     for sub in ast.walk(node):
         line = getattr(sub, "lineno", None)
         where = f" (line {line})" if line else ""
@@ -90,11 +92,22 @@ def check_expression(node: ast.AST, names: set[str] | None = None) -> None:
             if not isinstance(sub.op, (ast.USub, ast.UAdd, ast.Not)):
                 raise ExpressionError(f"the unary operator '~' is not allowed{where}; use 'not' or '-'.",
                                       line=line)
+        elif isinstance(sub, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in sub.ops):
+            values = sub.comparators[0]
+            if (len(sub.ops) != 1 or not isinstance(values, ast.Tuple) or not values.elts
+                    or len(values.elts) > MAX_SET_SIZE
+                    or not all(isinstance(e, ast.Constant) and type(e.value) is int and abs(e.value) <= LIMIT
+                               for e in values.elts)):
+                raise ExpressionError(f"a membership test must read 'p in (c1, c2, ...)' with 1 to {MAX_SET_SIZE} "
+                                      f"integer constants{where}.", line=line)
+            value_sets.add(id(values))
+        elif isinstance(sub, ast.Tuple) and id(sub) in value_sets:
+            continue
         elif isinstance(sub, ast.Compare):
             bad = [op for op in sub.ops if type(op) not in _CMPOPS]
             if bad:
                 raise ExpressionError(f"the comparison '{type(bad[0]).__name__}' is not allowed{where}; "
-                                      "use == != < <= > >=.", line=line)
+                                      "use == != < <= > >=, or 'p in (c1, c2, ...)'.", line=line)
         elif isinstance(sub, ast.Call):
             callee = sub.func.id if isinstance(sub.func, ast.Name) else None
             arity = len(sub.args) == 1 if callee == "abs" else len(sub.args) >= 2     # min(p) fails in Python
@@ -203,6 +216,10 @@ def _eval(node: ast.expr, env: Mapping[str, np.ndarray], shape: tuple[int, ...],
             # int64; elsewhere ``out`` is exact and its bound is checked exactly.
             wrapped = np.abs(op(a.astype(np.float64), b)) > _WRAP
         return _bounded(node, out, live, wrapped)
+    if isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+        left = _eval(node.left, env, shape, live)
+        inside = np.isin(left, [e.value for e in node.comparators[0].elts])
+        return (inside if isinstance(node.ops[0], ast.In) else ~inside).astype(np.int64)
     if isinstance(node, ast.Compare):
         left = _eval(node.left, env, shape, live)
         result = np.ones(shape, dtype=bool)

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from mips.regression.boolean import BOOLEAN
 from mips.regression.linear import LINEAR
+from mips.regression.membership import MEMBERSHIP
 from mips.regression.method import RegressionMethod
 from mips.regression.modular import MODULAR
 from mips.regression.symbolic import SYMBOLIC
@@ -19,6 +20,7 @@ REGRESSIONS: MappingProxyType[str, RegressionMethod] = MappingProxyType({method.
     LINEAR,
     MODULAR,
     BOOLEAN,
+    MEMBERSHIP,
     SYMBOLIC,
 )})
 METHODS: tuple[str, ...] = tuple(REGRESSIONS)

@@ -17,8 +17,8 @@ from mips.regression import fit as fit_module
 from mips.regression.method import TargetMethod
 
 
-def test_registry_holds_the_four_methods_in_order():
-    assert METHODS == ("linear", "modular", "boolean", "symbolic") == tuple(REGRESSIONS)
+def test_registry_holds_the_methods_in_order():
+    assert METHODS == ("linear", "modular", "boolean", "membership", "symbolic") == tuple(REGRESSIONS)
     assert all(isinstance(m, RegressionMethod) and m.name == n for n, m in REGRESSIONS.items())
 
 

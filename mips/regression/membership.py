@@ -1,0 +1,60 @@
+"""Regression stage: set membership, ``v in (c1, c2, ...)`` (beyond the paper).
+
+A 0/1 target that is a function of one integer variable is the indicator of a set of its values:
+Perfect_Square_Detector is ``x in (0, 1, 4, 9, 16)``, which no comparison, Boolean form or small
+arithmetic formula states as plainly. For each variable that determines the target on every row,
+the method writes the smaller of ``v in (values giving 1)`` and ``v not in (values giving 0)``;
+values the rows never show are don't-cares (verification then checks every input). Smaller
+formulas from the other methods win (a threshold is ``x >= 5``, not a list).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mips.regression.evaluate import MAX_SET_SIZE
+from mips.regression.formula import Formula
+from mips.regression.method import Problem, TargetMethod, is_bits
+
+
+def fit_membership(columns: dict[str, np.ndarray], target: np.ndarray) -> Formula | None:
+    """The shortest membership test equal to ``target`` on every row, or None.
+
+    >>> import numpy as np
+    >>> x = np.arange(20)
+    >>> fit_membership({"x": x}, np.isin(x, (0, 1, 4, 9, 16)).astype(int)).expr
+    'x in (0, 1, 4, 9, 16)'
+    """
+    target = np.asarray(target, dtype=np.int64)
+    if not is_bits(target):
+        return None
+    best: Formula | None = None
+    for name, values in columns.items():
+        vals, inverse = np.unique(np.asarray(values, dtype=np.int64), return_inverse=True)
+        ones = np.zeros(len(vals), dtype=bool)
+        zeros = np.zeros(len(vals), dtype=bool)
+        np.logical_or.at(ones, inverse.reshape(-1), target == 1)
+        np.logical_or.at(zeros, inverse.reshape(-1), target == 0)
+        if np.any(ones & zeros) or not ones.any() or not zeros.any():
+            continue                       # not a function of this variable, or constant
+        inside, outside = vals[ones], vals[zeros]
+        chosen, op = (inside, "in") if len(inside) <= len(outside) else (outside, "not in")
+        if len(chosen) > MAX_SET_SIZE:
+            continue
+        cand = Formula(expr=f"{name} {op} ({', '.join(str(int(v)) for v in chosen)}{',' if len(chosen) == 1 else ''})",
+                       method="membership")
+        if best is None or cand.size < best.size:
+            best = cand
+    return best
+
+
+class MembershipMethod(TargetMethod):
+    """``v in (...)`` for 0/1 targets determined by one variable."""
+
+    name = "membership"
+
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
+        return fit_membership(dict(problem.columns), target)
+
+
+MEMBERSHIP = MembershipMethod()
