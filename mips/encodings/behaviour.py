@@ -46,7 +46,8 @@ def probe_signatures(network: RecurrentNetwork, points: np.ndarray, inputs: np.n
 
 
 def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *, length: int | None = None, max_clusters: int = 256,
-                     max_points: int = 20_000, eps: float = DEFAULT_EPS, seed: int = 0) -> Encoding | EncodingFailure:
+                     max_points: int = 20_000, eps: float = DEFAULT_EPS, seed: int = 0,
+                     within_length: bool = False) -> Encoding | EncodingFailure:
     """Group the traced hidden states by the network's outputs on all probe sequences.
 
     Parameters
@@ -64,6 +65,11 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
     max_points : int
         Distinct states probed (a random sample beyond it; the others take the group of their
         nearest probed state).
+    within_length : bool
+        Probe only states reached early enough that the probe ends within the traced length (the
+        length the network was trained on); later states take the group of their nearest probed
+        state. For networks whose states never collapse (Div_3: every prefix its own point), the
+        late states' long probes are where the network's outputs stop being right.
     """
     owner = "find_behavioural"
     check_int(owner, "max_clusters", max_clusters, 2)
@@ -81,15 +87,18 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
     n_probes = m ** length
     width = max(network.step_width, 1)
     budget = max(100, int(MAX_WORK // max(1, n_probes * length * width)))
-    n_sample = min(max_points, budget, data.n_points)
+    pool = np.arange(data.n_points)
+    if within_length:
+        pool = np.unique(data.index[:, : max(1, data.index.shape[1] - length)])
+    n_sample = min(max_points, budget, pool.size)
     rng = np.random.default_rng(seed)
-    if n_sample < data.n_points:
+    if n_sample < pool.size:
         # weight by visits so that common states are always probed; keep the initial state
-        p = data.counts / data.counts.sum()
-        sample = rng.choice(data.n_points, size=n_sample, replace=False, p=p)
+        p = data.counts[pool] / data.counts[pool].sum()
+        sample = rng.choice(pool, size=n_sample, replace=False, p=p)
         sample = np.union1d(sample, [data.initial])
     else:
-        sample = np.arange(data.n_points)
+        sample = pool
     keys = probe_signatures(network, data.points[sample], inputs, length)
     uniq, groups = np.unique(keys, return_inverse=True)
     n_groups = uniq.size
@@ -118,5 +127,6 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
                    prototypes=data.points[sample], prototype_clusters=rank[groups],
                    params={"probe_length": length, "n_probes": n_probes, "n_probed_points": int(sample.size)})
     note = (f"{n_groups} behaviours of {sample.size} probed states on all {n_probes} input sequences "
-            f"of length {length}")
+            f"of length {length}" + (", states probed only where the probe stays within the traced length"
+                                      if within_length else ""))
     return finish(enc, data, eps=eps, summary=note)

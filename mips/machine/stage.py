@@ -3,7 +3,8 @@
 A machine has a conflict when one state and input lead to two successors, or one state shows two
 outputs. Then the runner-up encodings are tried, and the network's own behaviour (states grouped
 by what the network outputs after short probe sequences, :mod:`mips.encodings.behaviour`), short
-probes first (long ones leave the lengths the network was trained on). The machine with the fewest
+probes first (long ones leave the lengths the network was trained on), then probing only states
+early enough that the probes stay within the traced length. The machine with the fewest
 conflicts wins; the message says what was tried.
 """
 
@@ -36,14 +37,15 @@ def machine_stage(choice: EncodingChoice, network: RecurrentNetwork | None, *, s
                 best = alt
             if not conflicts(best):
                 break
-        for length in BEHAVIOUR_PROBE_LENGTHS:
-            if not conflicts(best) or network is None:
-                break
-            found = find_behavioural(choice.data, network, length=length, seed=seed)
-            if isinstance(found, Encoding):
-                alt = extract_fsm(choice, found)
-                if conflicts(alt) < conflicts(best):
-                    best = alt
+        for within in (False, True):
+            for length in BEHAVIOUR_PROBE_LENGTHS:
+                if not conflicts(best) or network is None:
+                    break
+                found = find_behavioural(choice.data, network, length=length, seed=seed, within_length=within)
+                if isinstance(found, Encoding):
+                    alt = extract_fsm(choice, found)
+                    if conflicts(alt) < conflicts(best):
+                        best = alt
     note = ""
     if best is not result:
         note = (f" (the chosen encoding's machine had {conflicts(result)} conflicts; "
