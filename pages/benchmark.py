@@ -6,10 +6,11 @@ from workbench import presentation, session
 from workbench.bench import (BenchResultsError, filter_rows, filter_summary, load_results, overlap_counts,
                              results_path, shown_counts, solved_counts, table_frame, table_rows)
 from workbench.figures import solved_counts_figure
+from workbench.page_table import heading
 
 session.ensure_routed()
 
-st.title("Benchmark")
+st.title(heading("benchmark"))
 st.write("The whole pipeline run on every task's zoo network: a task counts as solved when a symbolic program is "
          "right on every checked sequence. The paper's MIPS and GPT-4 columns are the results reported in the paper. "
          "Click a task's link to open its program in the workbench.")

@@ -4,12 +4,13 @@ import streamlit as st
 
 from mips.runtime.sandbox import isolation
 from workbench import session
+from workbench.page_table import heading, tour
 from workbench.plain_text import escape_markdown
 from workbench.tasks_view import spec_samples, spec_summary, task_names
 
 session.ensure_routed()
 
-st.title("MIPS workbench")
+st.title(heading("home"))
 st.write("Turn a trained recurrent network into a readable, verified Python program. "
          "Pick one of the 62 benchmark tasks (or upload your own) to see its definition, example sequences "
          "and the network that the other pages take apart.")
@@ -19,8 +20,8 @@ chosen = session.chosen_task_name()
 left, right = st.columns([2, 1])
 with left:
     name = st.selectbox("Benchmark task", names, index=names.index(chosen) if chosen in names else 0,
-                        key="task_name", help="The 62 tasks of the paper, in its order.")
-    if name != chosen or st.session_state.get(session.K_TASK_SOURCE) is None:
+                        key=session.TASK_SELECTBOX, help="The 62 tasks of the paper, in its order.")
+    if name != chosen or not session.task_chosen():
         session.set_builtin_task(name)
 with right:
     with st.expander("Upload a task file or a checkpoint"):
@@ -46,16 +47,13 @@ with right:
                    "does not bring them back.")
 
 # -- a task file is checked in the background: the page stays usable, and Cancel stops it at once
-seen = st.session_state.setdefault(session.K_SEEN_UPLOADS, set())
 if task_file is not None:
     data = task_file.getvalue()
-    tag = ("task", session._sha(data), trust)
-    if tag not in seen:
-        seen.add(tag)
+    if session.first_sight(session.task_upload_tag(data, trust)):
         session.start_task_file(task_file.name, data, trust=trust)
 else:
-    seen.difference_update({t for t in seen if t[0] == "task"})   # the same file may be uploaded again
-    if st.session_state.get(session.K_TASK_SOURCE) == "file":
+    session.forget_uploads("task")                                # the same file may be uploaded again
+    if session.active_task_file() is not None:
         if st.button("Back to the benchmark task", key="back_to_builtin"):
             session.set_builtin_task(name)
 
@@ -77,14 +75,14 @@ def task_file_progress() -> None:
 
 if job is not None:
     task_file_progress()
-outcome = st.session_state.get(session.K_TASK_LOAD_OUTCOME)
-if outcome and job is None:
-    if outcome["ok"]:
-        st.success(escape_markdown(outcome["message"]))
-    elif outcome.get("cancelled"):
-        st.info(escape_markdown(outcome["message"]))
+outcome = session.task_load_outcome()
+if outcome is not None and job is None:
+    if outcome.ok:
+        st.success(escape_markdown(outcome.message))
+    elif outcome.cancelled:
+        st.info(escape_markdown(outcome.message))
     else:
-        st.error(escape_markdown(outcome["message"]))   # may quote the file
+        st.error(escape_markdown(outcome.message))   # may quote the file
 
 # -- a checkpoint is validated now; one trained for another task waits for a confirmation
 task = session.current_task()
@@ -92,33 +90,27 @@ if ckpt is not None:
     data = ckpt.getvalue()
     description = described.getvalue() if described is not None else None
     tag = session.upload_tag(task, data, description)
-    if tag not in seen:
-        seen.add(tag)
+    if session.first_sight(tag):
         error = (session.use_uploaded_network(task, ckpt.name, data, described.name, description) if described
                  else session.use_uploaded_checkpoint(task, ckpt.name, data))
-        st.session_state[session.K_CHECKPOINT_MESSAGE] = (tag, error)
-    last = st.session_state.get(session.K_CHECKPOINT_MESSAGE)
-    if last and last[0] == tag and last[1] and session.pending_checkpoint(task) is None:
-        st.error(escape_markdown(last[1]))
+        session.remember_upload_error(tag, error)
+    error = session.upload_error(tag)
+    if error and session.pending_checkpoint(task) is None:
+        st.error(escape_markdown(error))
 else:
-    seen.difference_update({t for t in seen if t[0] == "ckpt"})
+    session.forget_uploads("ckpt")
 
 pending = session.pending_checkpoint(task)
 if pending is not None:
-    other = pending["checkpoint_task"]
-
-    def switch_task() -> None:
-        session.set_builtin_task(other)
-        st.session_state["task_name"] = other
-        session.use_uploaded_checkpoint(session.current_task(), pending["filename"], pending["bytes"])
-
-    st.error(escape_markdown(f"Not used: the checkpoint '{session.shown_name(pending['filename'])}' was trained for "
+    other = pending.checkpoint_task
+    st.error(escape_markdown(f"Not used: the checkpoint '{pending.shown_name}' was trained for "
                              f"task '{other}', not {task.spec.name}. Checked against {task.spec.name}, its program "
                              f"would be wrong. Switch to its task, or confirm that you want it for "
                              f"{task.spec.name}."))
     choices = st.container(horizontal=True)
     if other in names and other != task.spec.name:
-        choices.button(f"Switch to {other} and use it", key="checkpoint_switch", on_click=switch_task, type="primary")
+        choices.button(f"Switch to {other} and use it", key="checkpoint_switch", type="primary",
+                       on_click=session.use_pending_for_its_task, args=(task,))
     choices.button(f"Use it for {task.spec.name} anyway", key="checkpoint_confirm",
               on_click=session.confirm_pending_checkpoint, args=(task,))
     choices.button("Discard it", key="checkpoint_discard", on_click=session.discard_pending_checkpoint)
@@ -127,10 +119,8 @@ spec = task.spec
 summary = spec_summary(spec)
 st.subheader(spec.name)
 st.write(escape_markdown(summary["description"]))  # a task file's docstring is not Markdown
-st.caption(summary["facts"] + (" Custom task from "
-                               + escape_markdown(session.shown_name(st.session_state[session.K_TASK_FILE]["filename"]))
-                               + "."
-                               if task.source == "file" else ""))
+custom = session.active_task_file() if task.source == "file" else None
+st.caption(summary["facts"] + (f" Custom task from {escape_markdown(custom.shown_name)}." if custom else ""))
 st.markdown("**Sample sequences** (test split)")
 st.dataframe(spec_samples(spec, 5), hide_index=True)
 
@@ -153,22 +143,9 @@ st.divider()
 st.subheader("How MIPS works")
 st.write("MIPS reads an algorithm out of a trained RNN in a few steps; each page of this workbench shows one of "
          "them for the task above.")
-TOUR = (
-    ("pages/train.py", "1. Train", "train or search a small network that is 100% right on the task "
-                                   "(optional: the zoo already has one for most tasks)."),
-    ("pages/hidden_states.py", "2. Hidden states", "look at every hidden state of the network: they form clusters "
-                                                   "or a grid."),
-    ("pages/normalizers.py", "3. Normalizers", "simplify the weights (whitening, Jordan form, Toeplitz, "
-                                               "de-biasing, quantization) without changing any output."),
-    ("pages/lattice.py", "4. Lattice", "find integer coordinates for the hidden states (a lattice, bits, a "
-                                       "cycle) by minimum description length."),
-    ("pages/state_machine.py", "5. State machine", "read the finite-state machine the network runs, minimised."),
-    ("pages/program.py", "6. Program", "regress the machine into a Python program, verify it, edit it, download it."),
-    ("pages/benchmark.py", "7. Benchmark", "how many of the 62 tasks are solved, next to the paper's MIPS and GPT-4."),
-)
-for path, label, text in TOUR:
+for step, label in tour():
     c1, c2 = st.columns([1, 4])
     with c1:
-        st.page_link(path, label=label)
+        st.page_link(step.path, label=label)
     with c2:
-        st.write(text)
+        st.write(step.tour)

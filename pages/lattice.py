@@ -8,11 +8,12 @@ import streamlit as st
 from workbench import session, view_cache
 from workbench.figures import description_length_figure
 from workbench.lattice_view import hidden_figure, integer_figure, lattice_grid
-from workbench.state_numbering import ROLE_MACHINE, describe_encoding, description_rows
+from workbench.page_table import heading
+from workbench.state_numbering import ROLE_MACHINE, cycle_modulus, describe_encoding, description_rows, is_lattice
 
 session.ensure_routed()
 
-st.title("Lattice")
+st.title(heading("lattice"))
 st.write("The hidden states are given integer coordinates, their code: a point of a lattice (state = offset + an "
          "integer combination of basis vectors), a residue on a cycle, bits, or a cluster number. Left: every state "
          "at its code. Right: the hidden states themselves with the encoding drawn through them. Every encoding "
@@ -51,7 +52,7 @@ if result is not None:
         right.markdown("**The hidden states, with the encoding drawn through them**")
         right.plotly_chart(hidden_figure(proj, enc, hidden_dim=result.trace.hidden_dim), key="lat_figure",
                            theme=None)
-        if enc.kind == "lattice":
+        if is_lattice(enc):
             grid = lattice_grid(proj, enc)
             steps = ", ".join(f"{int(s)} in {v}" for s, v in zip(grid["steps"], enc.variables))
             st.caption(f"Grid lines every {steps}; the arrows are the basis vectors b1 … b{enc.n_vars} at that "
@@ -63,7 +64,7 @@ if result is not None:
                     for j, b in enumerate(enc.basis)]
             rows.append({"vector": "offset", **{f"h{k + 1}": round(float(v), 4) for k, v in enumerate(enc.offset)}})
             st.dataframe(rows, hide_index=True, key="lat_basis")
-        elif enc.kind == "modular":
+        elif cycle_modulus(enc):
             st.caption("Left: the residues on a circle, +1 clockwise. Right: each residue written at its hidden "
                        "states, the arrows joining 0 → 1 → … in the order the update moves them.")
         else:

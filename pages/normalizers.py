@@ -6,11 +6,12 @@ import streamlit as st
 
 from workbench import session, view_cache
 from workbench.normalizer_view import step_title
+from workbench.page_table import heading
 from workbench.tables import normalizer_rows
 
 session.ensure_routed()
 
-st.title("Normalizers")
+st.title(heading("normalizers"))
 st.write("The normalizers rewrite the network's weights into a simpler form, so that its hidden states line up "
          "with integer coordinates. A step is kept only if the network still gets every test answer right; the raw "
          "outputs may move a little (quantization rounds weights and may change outputs within its tolerance), "
@@ -22,7 +23,9 @@ session.context_caption(task, model)
 if result is not None:
     report = result.normalization
     problem = session.stage_problem(result, "normalize")
-    if problem:
+    if problem and session.stage_skipped(result, "normalize"):
+        st.info(problem)              # the stage does not apply to this network: not an error
+    elif problem:
         st.error(problem)
     elif report is None or not report.steps:
         st.info("The normalizers were switched off for this run.")

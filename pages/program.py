@@ -6,7 +6,7 @@ import streamlit as st
 from mips.program.codegen import to_source
 from mips.program.program import input_names
 from workbench import presentation, session
-from workbench.code_editor import code_editor, set_text
+from workbench.page_table import heading
 from workbench.program_accept import acceptable, accepted_record, download_choice
 from workbench.program_edit import check_edited_program, program_latex, report_json
 from workbench.verification_view import check_rows, counterexample_table, readability_caption
@@ -18,7 +18,7 @@ COUNTEREXAMPLE_COLUMNS = {"ok": "right?", "program_state": "program state", "pro
                           "network_output": "network output", "encoded_state": "encoded state",
                           "hidden": "hidden state"}
 
-st.title("Program")
+st.title(heading("program"))
 st.write("The state machine regressed into a short Python program, checked three ways: against the task, against "
          "the network, and on sequences five times longer (the table under each program says on how many "
          "sequences). Accept it, or edit it and re-verify: the edited program is parsed and interpreted, never "
@@ -61,21 +61,10 @@ if result is not None:
             st.warning(problem)
     program, verification = result.program, result.verification
     n_generated = int(result.dataset.x_train.shape[0] + result.dataset.x_test.shape[0]) if result.dataset else None
-    owner = f"{task.key}|{model.fingerprint}"
     generated = to_source(program) if program is not None else ""
     editable = generated if program is not None and program.kind == "symbolic" else template(task.spec.input_dim)
-    if st.session_state.get(session.K_PROGRAM_OWNER) != owner:
-        st.session_state[session.K_PROGRAM_OWNER] = owner
-        set_text(session.K_PROGRAM_TEXT, editable)
-        st.session_state.pop(session.K_PROGRAM_CHECK, None)
-    accepted_all = st.session_state.get(session.K_PROGRAM_ACCEPTED, {})
-    accepted = accepted_all.get(owner)
-
-    def accept(record: dict) -> None:
-        st.session_state[session.K_PROGRAM_ACCEPTED] = {**accepted_all, owner: record}
-
-    def withdraw() -> None:
-        st.session_state[session.K_PROGRAM_ACCEPTED] = {k: v for k, v in accepted_all.items() if k != owner}
+    workspace = session.program_workspace(task, model, editable)
+    accepted = workspace.accepted
 
     if program is None:
         st.error("No program was produced for this network (see the warnings above).")
@@ -97,10 +86,10 @@ if result is not None:
         ok, why = acceptable(program, verification)
         if accepted is not None and accepted["origin"] == "generated":
             st.success("You accepted the generated program: it is in the download and in the report.")
-            st.button("Withdraw the acceptance", key="withdraw_generated", on_click=withdraw)
+            st.button("Withdraw the acceptance", key="withdraw_generated", on_click=workspace.withdraw)
         elif ok:
             st.button("Accept this program", key="accept_program", type="primary",
-                      on_click=accept, args=(accepted_record(program, verification, origin="generated"),),
+                      on_click=workspace.accept, args=(accepted_record(program, verification, origin="generated"),),
                       help="Record it as the accepted program: the .py download and the JSON report then hold it.")
         else:
             st.caption(why)
@@ -119,25 +108,21 @@ if result is not None:
     if program is not None and program.kind == "table":
         st.caption("A state table cannot be edited here: write a symbolic program in the template below instead.")
 
-    def reset() -> None:
-        set_text(session.K_PROGRAM_TEXT, editable)
-        st.session_state.pop(session.K_PROGRAM_CHECK, None)
-
     editor_slot = st.empty()          # drawn after the buttons are handled, so a new error line shows at once
-    source = st.session_state.get(session.K_PROGRAM_TEXT, editable)
+    source = workspace.text
     buttons = st.container(horizontal=True)
     if buttons.button("Verify edited program", type="primary", key="verify_edit"):
         with st.spinner("Verifying (task, network, longer sequences)..."):
-            st.session_state[session.K_PROGRAM_CHECK] = {"owner": owner, "check": check_edited_program(source, result)}
-    buttons.button("Reset", key="reset_edit", on_click=reset, help="Put the generated program back in the editor.")
+            workspace.set_check(check_edited_program(source, result))
+    buttons.button("Reset", key="reset_edit", on_click=workspace.reset,
+                   help="Put the generated program back in the editor.")
 
-    record = st.session_state.get(session.K_PROGRAM_CHECK)
-    check = record["check"] if record and record["owner"] == owner else None
+    check = workspace.check
     error_line = check.line if check is not None and check.outcome == "syntax_error" and check.source == source \
         else None
     with editor_slot.container():
-        code_editor(session.K_PROGRAM_TEXT, label="Program source", key=EDITOR, error_line=error_line,
-                    min_lines=max(8, editable.count("\n") + 1), font_size=presentation.code_font_size())
+        workspace.editor(label="Program source", key=EDITOR, error_line=error_line,
+                         min_lines=max(8, editable.count("\n") + 1), font_size=presentation.code_font_size())
 
     if check is not None:
         if check.source != source:
@@ -159,9 +144,9 @@ if result is not None:
         if check.ok and check.source == source:
             if accepted is not None and accepted["origin"] == "edited" and accepted["program"] == to_source(check.program):
                 st.success("You accepted this edited program: it is in the download and in the report.")
-                st.button("Withdraw the acceptance", key="withdraw_edited", on_click=withdraw)
+                st.button("Withdraw the acceptance", key="withdraw_edited", on_click=workspace.withdraw)
             else:
-                st.button("Accept the edited program", key="accept_edit", type="primary", on_click=accept,
+                st.button("Accept the edited program", key="accept_edit", type="primary", on_click=workspace.accept,
                           args=(accepted_record(check.program, check.verification, origin="edited"),),
                           help="Record it as the accepted program (replacing any accepted before).")
 

@@ -6,7 +6,8 @@ from workbench import session, view_cache
 from workbench.figures import states_by_step_figure
 from workbench.machine_layout import (GRAPH_CSS, default_inputs, layout_positions, machine_dot, max_window_steps,
                                       window_inputs)
-from workbench.state_numbering import input_label, machine_encoding, machine_state_labels, sorted_inputs
+from workbench.page_table import heading
+from workbench.state_numbering import cycle_modulus, input_label, machine_encoding, machine_state_labels, sorted_inputs
 from workbench.tables import machine_rows, minimisation_summary, transition_rows
 
 session.ensure_routed()
@@ -17,7 +18,7 @@ LAYOUTS = {"cycle": "States on a cycle in residue order (0 on top, +1 clockwise)
            "outputs": "One column per output value, states in code order.",
            "steps": "Left to right by the step at which a state is first reached."}
 
-st.title("State machine")
+st.title(heading("state_machine"))
 st.write("Every step of every sequence is a transition between encoded states, labelled by the input; each state "
          "carries the output the network gives there. States are named by their code, as on the Hidden states and "
          "Lattice pages. Merging states that behave the same (minimisation) leaves the machine the network runs.")
@@ -50,7 +51,7 @@ if result is not None:
             col.metric(k, "-" if summary[k] is None else summary[k])
         m = fsm.minimal
         if m is not None and m.n_states <= MAX_GRAPH_STATES:
-            modulus = enc.moduli[0] if enc.kind == "modular" else None
+            modulus = cycle_modulus(enc)
             layout, _ = layout_positions(m, enc.kind, modulus)
             graph, side = st.columns([3, 2])
             picked = side.multiselect("Inputs drawn", [m.inputs[j] for j in sorted_inputs(m.inputs)],

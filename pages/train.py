@@ -8,12 +8,13 @@ from mips.errors import MipsError
 from mips.tasks.dataset import Dataset, search_dataset
 from workbench import session
 from workbench.figures import training_curves
+from workbench.page_table import heading
 from workbench.training_run import (DEFAULT_ARCHITECTURE, BackgroundRun, TrainingLog, config_from, run_search,
                                    run_training)
 
 session.ensure_routed()
 
-st.title("Train")
+st.title(heading("train"))
 st.write("Train a recurrent network on the chosen task, or let the smallest-network search pick the architecture. "
          "The curves show the training loss and the accuracy on checked test sequences per seed; a network that "
          "is 100% right replaces the zoo network for this session only.")
@@ -73,23 +74,13 @@ if mode.startswith("Search"):
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _search_dataset(task_key: str, n_sequences: int, _spec) -> Dataset:
     """A search's dataset: de-duplicated when the task's input space is small (train and test disjoint)."""
-    return search_dataset(_spec, n_sequences=n_sequences, seed=42)
+    return search_dataset(_spec, n_sequences=n_sequences)
 
 
 b1, b2, _ = st.columns([1, 1, 4])
 start = b1.button("Start", type="primary", key="train_start")
-
-
-def cancel() -> None:
-    """Runs first thing in the rerun that the click starts (the running loop is stopped separately)."""
-    st.session_state[session.K_TRAIN_CANCEL] = True
-    rec = st.session_state.get(session.K_TRAIN_HISTORY)
-    if rec and rec.get("run") is not None:
-        rec["run"].cancel()
-        rec["cancelled"] = True
-
-
-b2.button("Cancel", key="train_cancel", on_click=cancel)
+# the callback runs first thing in the rerun that the click starts (the running loop is stopped separately)
+b2.button("Cancel", key="train_cancel", on_click=session.cancel_training)
 
 bar_slot, status_slot, chart_slot, table_slot = st.empty(), st.empty(), st.empty(), st.empty()
 
@@ -110,18 +101,15 @@ def draw(log: TrainingLog, final: bool = False, fraction: float | None = None) -
 
 
 if start:
-    st.session_state[session.K_TRAIN_CANCEL] = False
-    log = TrainingLog()
-    record = {"task": task.key, "log": log, "outcome": None, "bytes": None, "cancelled": False, "error": None,
-              "run": None}
-    st.session_state[session.K_TRAIN_HISTORY] = record
+    record = session.start_training_record(task)
+    log = record.log
     is_train = mode.startswith("Train")
     try:
         dataset = (session.task_dataset(task.key, int(n_sequences), spec) if is_train
                    else _search_dataset(task.key, int(n_sequences), spec))
         config = config_from(spec, fields) if is_train else None
     except MipsError as exc:
-        record["error"] = str(exc)
+        record.error = str(exc)
         config = dataset = None
     if dataset is not None:
         if is_train:
@@ -132,7 +120,7 @@ if start:
             run = BackgroundRun(lambda stop: run_search(spec, dataset, log, recipe=recipe, n_seeds=int(n_seeds),
                                                         order=order, work_budget=work_budget,
                                                         time_budget_seconds=float(limit), should_stop=stop))
-        record["run"] = run
+        record.run = run
         t0 = time.perf_counter()
         try:
             # the page polls the worker; a rerun (Cancel, or leaving the page) interrupts this loop at its
@@ -145,32 +133,30 @@ if start:
                 draw(log, fraction=fraction)
         except BaseException:
             # no st.* call in here: touching st.session_state would re-raise the stop at once
-            run.cancel()
-            record["cancelled"] = True
+            record.cancel()
             raise
         if run.error is not None:
-            record["error"] = f"{type(run.error).__name__}: {run.error}"
+            record.error = f"{type(run.error).__name__}: {run.error}"
         else:
             outcome = run.outcome
-            record["outcome"] = outcome
+            record.outcome = outcome
             if outcome.model is not None:
                 data = session.checkpoint_bytes(task, outcome.model, outcome.training, outcome.seed)
-                record["bytes"] = data
+                record.data = data
                 if outcome.perfect:
                     session.use_trained_model(task, data,
                                               f"trained in this session ({outcome.model.config.describe()})")
 
-record = st.session_state.get(session.K_TRAIN_HISTORY)
-if record and record["task"] == task.key:
-    log, outcome = record["log"], record["outcome"]
-    if outcome is None and not record.get("error") and record.get("run") is not None:
+record = session.training_record(task)
+if record is not None:
+    log, outcome = record.log, record.outcome
+    if record.interrupted:
         # this run interrupted the one that was polling the worker (Cancel, or another widget): stop it
-        record["run"].cancel()
-        record["cancelled"] = True
+        record.cancel()
     draw(log, final=True, fraction=1.0 if outcome is not None else None)
-    if record.get("error"):
-        status_slot.error(record["error"])
-    elif record["cancelled"] or (outcome is not None and outcome.stopped == "cancelled"):
+    if record.error:
+        status_slot.error(record.error)
+    elif record.cancelled or (outcome is not None and outcome.stopped == "cancelled"):
         done = f"{log.steps[-1]:,} steps" if log.steps else f"{len(log.trials)} trial(s)"
         status_slot.warning(f"Cancelled after {done}; the network in use did not change.")
     elif outcome is not None:
@@ -179,13 +165,13 @@ if record and record["task"] == task.key:
                                 f"now analyse it.")
         else:
             status_slot.warning(f"{outcome.summary} It was not put in use because it is not 100% right.")
-            if record["bytes"] is not None and st.button("Use it anyway", key="train_use_anyway"):
-                session.use_trained_model(task, record["bytes"], f"trained in this session "
+            if record.data is not None and st.button("Use it anyway", key="train_use_anyway"):
+                session.use_trained_model(task, record.data, f"trained in this session "
                                           f"({outcome.model.config.describe()}, not perfect)",
                                           note="This network is not 100% right on the test split.")
                 st.rerun()
-        if record["bytes"] is not None:
-            st.download_button("Download the checkpoint (.pt)", record["bytes"], file_name=f"{spec.name}.pt",
+        if record.data is not None:
+            st.download_button("Download the checkpoint (.pt)", record.data, file_name=f"{spec.name}.pt",
                                key="train_download")
 elif not start:
     st.info("Set the architecture and press Start. Training stops as soon as one seed is 100% right on the "

@@ -112,7 +112,9 @@ def filter_summary(*, ours: str = "all", paper: str = "all", gpt4: str = "all", 
 def task_link(task: str, page: str = "program") -> str:
     """A link that opens ``task`` on a workbench page (relative, so it works under any base URL)."""
     from urllib.parse import quote
-    return f"./{page}?task={quote(str(task), safe='')}"
+
+    from workbench.page_table import page as page_info
+    return f"./{page_info(page).url_path}?task={quote(str(task), safe='')}"
 
 
 def table_frame(rows: list[dict]):

@@ -28,7 +28,7 @@ from mips.encodings.base import Encoding
 from mips.encodings.projection import Projection
 from workbench.figures import NO_OUTPUT, axis_names, colouring, scatter_traces
 from workbench.palette import TEMPLATE, FONT, MAX_CATEGORIES, NONE_COLOR, SEQUENTIAL, category_colors
-from workbench.state_numbering import code_label, start_code
+from workbench.state_numbering import code_label, cycle_modulus, is_lattice, start_code
 
 HEIGHT = 620
 MAX_GRID_LINES = 150          # per figure, all directions together
@@ -142,7 +142,7 @@ def integer_figure(proj: Projection, enc: Encoding, *, dims: int = 2, axes: Sequ
     axes : which code variables to draw (default the first ``dims``)
     """
     states = distinct_states(proj, enc)
-    if enc.kind == "modular":
+    if cycle_modulus(enc):
         return cycle_figure(states, enc)
     k = states.codes.shape[1]
     axes = list(axes) if axes is not None else list(range(min(k, dims)))
@@ -210,7 +210,7 @@ def integer_figure(proj: Projection, enc: Encoding, *, dims: int = 2, axes: Sequ
 
 def cycle_figure(states: States, enc: Encoding) -> go.Figure:
     """The residues 0 … N−1 of a modular encoding on a circle, each labelled, with arrows z → z+1."""
-    n = int(enc.moduli[0])
+    n = cycle_modulus(enc)
     angle = np.pi / 2 - 2 * np.pi * np.arange(n) / n          # 0 on top, +1 clockwise
     xy = np.c_[np.cos(angle), np.sin(angle)]
     labels = [str(r) for r in range(n)]
@@ -370,7 +370,7 @@ def _draw_lattice(fig: go.Figure, proj: Projection, enc: Encoding) -> None:
 
 def _draw_cycle(fig: go.Figure, proj: Projection, states: States, enc: Encoding) -> None:
     """The residues' states joined 0 → 1 → … → N−1 → 0 with arrows: the way the update turns."""
-    n = int(enc.moduli[0])
+    n = cycle_modulus(enc)
     where = {lab: c for lab, c in zip(states.labels, states.centres)}
     pts = [where.get(str(r)) for r in range(n)]
     three = proj.n_components == 3
@@ -432,9 +432,9 @@ def hidden_figure(proj: Projection, enc: Encoding, *, resolution: int | None = 3
     colour_by = "state" if len(states.labels) <= MAX_CATEGORIES else "output"
     col = colouring(proj, colour_by, variables=enc.variables)
     fig = go.Figure(scatter_traces(proj, col, resolution, opacity=0.55, start_label=states.start))
-    if enc.kind == "lattice":
+    if is_lattice(enc):
         _draw_lattice(fig, proj, enc)
-    elif enc.kind == "modular":
+    elif cycle_modulus(enc):
         _draw_cycle(fig, proj, states, enc)
     _draw_codes(fig, proj, states)
     _draw_start(fig, proj)
@@ -444,7 +444,7 @@ def hidden_figure(proj: Projection, enc: Encoding, *, resolution: int | None = 3
     else:
         fig.update_xaxes(title=names[0])
         fig.update_yaxes(title=names[1])
-        if enc.kind == "lattice":                 # a grid must not be sheared by unequal axes
+        if is_lattice(enc):                       # a grid must not be sheared by unequal axes
             fig.update_yaxes(scaleanchor="x", scaleratio=1)
     _legend_layout(fig, col.title + ":" if col.categorical else "")
     return fig

@@ -85,7 +85,7 @@ def output_positions(machine: MooreMachine, max_states: int = 12) -> dict[int, t
 def layout_positions(machine: MooreMachine, kind: str | None, modulus: int | None
                      ) -> tuple[str, dict[int, tuple[float, float]] | None]:
     """The layout a machine is drawn with and its pinned positions (None: left to right by steps)."""
-    if kind == "modular" and modulus:
+    if modulus:
         pos = cycle_positions(machine, modulus)
         if pos is not None:
             return "cycle", pos

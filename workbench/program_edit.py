@@ -28,7 +28,7 @@ import numpy as np
 from mips.program.codegen import ProgramSyntaxError, parse_program, to_latex, to_source
 from mips.encodings.base import Encoding
 from mips.errors import MipsError, SandboxError
-from mips.network.rnn import RNNWeights
+from mips.network.interface import RecurrentNetwork
 from mips.pipeline import PipelineResult
 from mips.program.program import Program
 from mips.runtime.sandbox import SandboxLimits, run_sandboxed
@@ -102,14 +102,16 @@ def _task_in_child(ref: tuple) -> TaskSpec:
 
 
 def _check(source: str, spec: TaskSpec, *, checks: Checks | None, dataset: Dataset | None,
-           weights: RNNWeights | None, encoding: Encoding | None, length_factor: int, seed: int) -> EditCheck:
-    """Parse and verify (the body of the sandboxed check)."""
+           network: RecurrentNetwork | None, traced: RecurrentNetwork | None, encoding: Encoding | None,
+           length_factor: int, seed: int) -> EditCheck:
+    """Parse and verify (the body of the sandboxed check): against ``network`` (the given one), with the
+    encoded states of a counterexample read from ``traced`` (the network the encoding was fitted on)."""
     program = _parse(source, spec.name, spec.input_dim)
     if isinstance(program, EditCheck):
         return program
     try:
-        v = verify_program(program, spec, checks=checks, dataset=dataset, weights=weights, encoding=encoding,
-                           trace_weights=weights, length_factor=length_factor, seed=seed)
+        v = verify_program(program, spec, checks=checks, dataset=dataset, weights=network, encoding=encoding,
+                           trace_weights=traced, length_factor=length_factor, seed=seed)
     except MipsError as exc:
         return EditCheck(outcome="error", message=str(exc), source=source, program=program)
     if v.passed:
@@ -126,11 +128,11 @@ def _check(source: str, spec: TaskSpec, *, checks: Checks | None, dataset: Datas
 
 
 def _check_in_child(source: str, task_ref: tuple, checks: Checks | None, dataset: Dataset | None,
-                    weights: RNNWeights | None, encoding: Encoding | None, length_factor: int,
-                    seed: int) -> dict:
+                    network: RecurrentNetwork | None, traced: RecurrentNetwork | None, encoding: Encoding | None,
+                    length_factor: int, seed: int) -> dict:
     """Sandboxed: rebuild the task, parse and verify; reply with plain data only (see ``_from_reply``)."""
     spec = _task_in_child(task_ref)
-    check = _check(source, spec, checks=checks, dataset=dataset, weights=weights, encoding=encoding,
+    check = _check(source, spec, checks=checks, dataset=dataset, network=network, traced=traced, encoding=encoding,
                    length_factor=length_factor, seed=seed)
     v = check.verification
     reply: dict = {"outcome": check.outcome, "message": check.message, "line": check.line, "verification": None}
@@ -209,7 +211,7 @@ def _task_ref(spec: TaskSpec, result: PipelineResult, factor: int) -> tuple[tupl
     # a custom task: its labels are computed here (in their own sandboxed children) before the check
     fields = {f: getattr(spec, f) for f in ("name", "description", "family", "input_dim", "input_values",
                                              "seq_len", "output_dim", "train_fraction")}
-    checks = prepare_checks(spec, dataset=result.dataset, weights=result.weights, length_factor=factor,
+    checks = prepare_checks(spec, dataset=result.dataset, weights=result.network, length_factor=factor,
                             seed=result.config.seed)
     return ("shape", fields), checks
 
@@ -250,15 +252,20 @@ def check_edited_program(source: str, result: PipelineResult, *, length_factor: 
     first = _parse(source, spec.name, spec.input_dim)  # first line of defence, cheap and bounded
     if isinstance(first, EditCheck):
         return first
-    encoding = None
-    if result.encoding is not None and result.normalization is None and _picklable(result.encoding.chosen):
-        encoding = result.encoding.chosen
+    # the network the pipeline verified against (the MIPS RNN or an uploaded GRU / LSTM / nn.RNN), and the
+    # encoding the machine was read with, applied to the states of the network it was fitted on
+    # (normalized when the normalizers ran), as the pipeline's own verification does
+    encoding = result.fsm.encoding if result.fsm is not None else (
+        result.encoding.chosen if result.encoding is not None else None)
+    if encoding is not None and not _picklable(encoding):
+        encoding = None
     factor = result.config.length_factor if length_factor is None else length_factor
     limits = EDIT_LIMITS if limits is None else limits
     try:
         task_ref, checks = _task_ref(spec, result, factor)
         reply = run_sandboxed(_check_in_child, source, task_ref, checks, result.dataset if checks is None else None,
-                              result.weights, encoding, factor, result.config.seed, limits=limits,
+                              result.network, result.traced_network, encoding, factor, result.config.seed,
+                              limits=limits,
                               what="Checking the edited program", require_isolation=False)
     except MipsError as exc:
         return EditCheck(outcome="error", message=str(exc), source=source, program=first)

@@ -1,11 +1,13 @@
-"""Session state and cached loaders of the workbench (the only workbench module besides the pages that
-uses streamlit).
+"""Session state and cached loaders of the workbench.
 
 What survives page changes lives in ``st.session_state`` under the ``mips_*`` keys below: the chosen
 task (a benchmark name or an uploaded task file), per task the network that replaces the zoo model
-for this session (uploaded or trained here, kept as checkpoint bytes), and the Program page's editor.
-Live objects are cached with ``st.cache_resource`` (models, task specs, datasets, pipeline results);
-arrays for plots with ``st.cache_data``.
+for this session (uploaded or trained here, kept as checkpoint bytes), the Train page's last run and
+the Program page's editor. Only this module reads or writes those keys: the pages call the typed
+accessors below (:func:`current_task`, :func:`current_model`, :func:`analysis`,
+:func:`training_record`, :func:`program_workspace`, ...), and the tests of ``tests/app`` check that
+no page touches ``st.session_state`` itself. Live objects are cached with ``st.cache_resource``
+(models, task specs, datasets, pipeline results); arrays for plots with ``st.cache_data``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -31,32 +34,77 @@ from mips.tasks import get_task, make_dataset
 from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
 from mips.tasks.taskfile import load_task_source
+from workbench.code_editor import code_editor, set_text
 from workbench.plain_text import escape_markdown
 from workbench.task_upload import TaskFileLoad
+from workbench.training_run import TrainingRecord
 from workbench.user_messages import clean, for_browser
 
-# -- session keys (everything the app keeps per session) ------------------------------------
+if TYPE_CHECKING:
+    from workbench.program_edit import EditCheck
+
+# -- session keys (everything the app keeps per session; only this module and the tests use them) ---
 K_TASK = "mips_task"                # benchmark task name chosen on the Home page
 K_TASK_SOURCE = "mips_task_source"  # "builtin" or "file"
-K_TASK_FILE = "mips_task_file"      # {"sha", "filename", "bytes", "name", "trust"} of the uploaded task file
+K_TASK_FILE = "mips_task_file"      # the TaskFile uploaded in this session
 K_MODELS = "mips_models"            # task key -> {"source", "label", "bytes", "sha", "note"[, "description"]}
-K_SEEN_UPLOADS = "mips_seen_uploads"  # upload hashes already handled (the uploader keeps its file)
+K_SEEN_UPLOADS = "mips_seen_uploads"  # upload tags already handled (the uploader keeps its file)
 K_TASK_LOAD = "mips_task_load"      # the TaskFileLoad of an upload being checked (background thread)
-K_TASK_LOAD_OUTCOME = "mips_task_load_outcome"  # {"ok": bool, "message": str} of the last finished check
-K_PENDING_CHECKPOINT = "mips_pending_checkpoint"  # an upload trained for another task, waiting for a confirmation
+K_TASK_LOAD_OUTCOME = "mips_task_load_outcome"  # the TaskLoadOutcome of the last finished check
+K_PENDING_CHECKPOINT = "mips_pending_checkpoint"  # a PendingCheckpoint trained for another task
 K_CHECKPOINT_MESSAGE = "mips_checkpoint_message"  # (upload tag, error or None) of the last checkpoint upload
-K_PROGRAM_OWNER = "mips_program_owner"
-K_PROGRAM_TEXT = "mips_program_text"
-K_PROGRAM_CHECK = "mips_program_check"
-K_PROGRAM_ACCEPTED = "mips_program_accepted"
-K_TRAIN_CANCEL = "mips_train_cancel"
-K_TRAIN_HISTORY = "mips_train_history"
+K_PROGRAM_OWNER = "mips_program_owner"  # the ProgramWorkspace.owner the editor's text belongs to
+K_PROGRAM_TEXT = "mips_program_text"    # the editor's text (the code editor component writes it)
+K_PROGRAM_CHECK = "mips_program_check"  # {owner: EditCheck} of the last "Verify edited program"
+K_PROGRAM_ACCEPTED = "mips_program_accepted"  # owner -> accepted record (workbench.program_accept)
+K_TRAIN_HISTORY = "mips_train_history"  # the TrainingRecord of the Train page's last run
+#: The Home page's task selectbox (switching to a checkpoint's own task moves it too).
+TASK_SELECTBOX = "task_name"
 
 DEFAULT_TASK = "Parity_All"
 #: The app's pipeline settings: a 20k-sequence dataset keeps a first run to seconds on a zoo model.
 APP_CONFIG = PipelineConfig(n_sequences=20_000, n_trace_sequences=4096, regression_seconds=2.0)
 PROJECTION_SEQUENCES = 400
 MAX_STORED_RESULTS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFile:
+    """A task file uploaded in this session (its task is the current one while it is active)."""
+
+    sha: str
+    filename: str
+    data: bytes = field(repr=False)
+    name: str                        # the task's NAME
+    trust: bool = False
+
+    @property
+    def shown_name(self) -> str:
+        return shown_name(self.filename)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskLoadOutcome:
+    """How the last background check of a task file ended (the Home page shows it once it finished)."""
+
+    ok: bool
+    message: str
+    cancelled: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingCheckpoint:
+    """An uploaded checkpoint trained for another task, refused until the user confirms it."""
+
+    task_key: str                    # the task it was uploaded for
+    filename: str
+    data: bytes = field(repr=False)
+    checkpoint_task: str             # the task it was trained for
+    label: str
+
+    @property
+    def shown_name(self) -> str:
+        return shown_name(self.filename)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,15 +224,25 @@ def set_builtin_task(name: str) -> None:
 
 def _write_url() -> None:
     """The task is part of the URL (``?task=NAME``): keep it there as soon as it changes."""
-    from workbench import url_state    # url_state reads this module's keys
+    from workbench import url_state    # url_state calls this module: imported here, not at the top
     url_state.write_url()
+
+
+def task_chosen() -> bool:
+    """Whether this session has chosen its task yet (a benchmark task or a task file)."""
+    return st.session_state.get(K_TASK_SOURCE) is not None
+
+
+def active_task_file() -> TaskFile | None:
+    """The uploaded task file when it is the current task (None on a benchmark task)."""
+    file = st.session_state.get(K_TASK_FILE)
+    return file if st.session_state.get(K_TASK_SOURCE) == "file" and isinstance(file, TaskFile) else None
 
 
 def _adopt_task_file(filename: str, data: bytes, trust: bool, spec: TaskSpec) -> None:
     sha = _sha(data)
     _spec_store().put((sha, trust), spec)
-    st.session_state[K_TASK_FILE] = {"sha": sha, "filename": filename, "bytes": data, "name": spec.name,
-                                     "trust": trust}
+    st.session_state[K_TASK_FILE] = TaskFile(sha=sha, filename=filename, data=data, name=spec.name, trust=trust)
     st.session_state[K_TASK_SOURCE] = "file"
     _write_url()
 
@@ -211,6 +269,27 @@ def start_task_file(filename: str, data: bytes, trust: bool = False) -> TaskFile
     return job
 
 
+def task_upload_tag(data: bytes, trust: bool) -> tuple:
+    """What identifies a task-file upload (the uploader keeps its file across reruns)."""
+    return ("task", _sha(data), trust)
+
+
+def first_sight(tag: tuple) -> bool:
+    """True the first time this session sees the upload ``tag`` (then it counts as handled)."""
+    seen = st.session_state.setdefault(K_SEEN_UPLOADS, set())
+    if tag in seen:
+        return False
+    seen.add(tag)
+    return True
+
+
+def forget_uploads(kind: str) -> None:
+    """Forget the handled uploads of ``kind`` ("task" or "ckpt"): the same file may be uploaded again."""
+    seen = st.session_state.get(K_SEEN_UPLOADS)
+    if seen:
+        seen.difference_update({t for t in seen if t[0] == kind})
+
+
 def task_file_job() -> TaskFileLoad | None:
     """The upload being checked in this session, if any."""
     job = st.session_state.get(K_TASK_LOAD)
@@ -222,12 +301,19 @@ def finish_task_file(job: TaskFileLoad, filename: str | None = None) -> str | No
     st.session_state.pop(K_TASK_LOAD, None)
     if job.spec is not None:
         _adopt_task_file(filename or job.filename, job.data, job.trust, job.spec)
-        st.session_state[K_TASK_LOAD_OUTCOME] = {"ok": True, "message": f"Task file '{job.filename}' loaded: "
-                                                                        f"task {job.spec.name}."}
+        st.session_state[K_TASK_LOAD_OUTCOME] = TaskLoadOutcome(
+            ok=True, message=f"Task file '{job.filename}' loaded: task {job.spec.name}.")
         return None
     message = job.error or f"Task file '{job.filename}' could not be loaded."
-    st.session_state[K_TASK_LOAD_OUTCOME] = {"ok": False, "message": message, "cancelled": job.cancelled}
+    st.session_state[K_TASK_LOAD_OUTCOME] = TaskLoadOutcome(ok=False, message=message, cancelled=job.cancelled)
     return message
+
+
+def task_load_outcome() -> TaskLoadOutcome | None:
+    """How the last finished check of a task file ended (None when none finished, or after another task was
+    chosen)."""
+    outcome = st.session_state.get(K_TASK_LOAD_OUTCOME)
+    return outcome if isinstance(outcome, TaskLoadOutcome) else None
 
 
 def current_task() -> TaskContext:
@@ -235,11 +321,10 @@ def current_task() -> TaskContext:
     job = task_file_job()
     if job is not None and job.done:      # checked in the background while the user was elsewhere
         finish_task_file(job)
-    if st.session_state.get(K_TASK_SOURCE) == "file" and st.session_state.get(K_TASK_FILE):
-        f = st.session_state[K_TASK_FILE]
+    f = active_task_file()
+    if f is not None:
         try:
-            return TaskContext(spec=_task_from_file(f["sha"], f["filename"], f.get("trust", False), f["bytes"]),
-                               key=f"file:{f['sha']}",
+            return TaskContext(spec=_task_from_file(f.sha, f.filename, f.trust, f.data), key=f"file:{f.sha}",
                                source="file")
         except Exception:  # noqa: BLE001 - fall back to the benchmark task below
             st.session_state[K_TASK_SOURCE] = "builtin"
@@ -346,6 +431,17 @@ def upload_tag(task: TaskContext, data: bytes, description: bytes | None) -> tup
     return ("ckpt", task.key, _sha(data), _sha(description) if description is not None else None)
 
 
+def remember_upload_error(tag: tuple, error: str | None) -> None:
+    """Keep the outcome of the network upload ``tag`` (shown while the uploader holds that file)."""
+    st.session_state[K_CHECKPOINT_MESSAGE] = (tag, error)
+
+
+def upload_error(tag: tuple) -> str | None:
+    """Why the network upload ``tag`` was not used (None when it was, or when it is not the last upload)."""
+    last = st.session_state.get(K_CHECKPOINT_MESSAGE)
+    return last[1] if last and last[0] == tag else None
+
+
 def use_uploaded_network(task: TaskContext, filename: str, data: bytes, description_name: str,
                          description: bytes) -> str | None:
     """Validate a PyTorch state dict with its JSON description and use it for ``task``; returns an error
@@ -383,8 +479,8 @@ def use_uploaded_checkpoint(task: TaskContext, filename: str, data: bytes, *, co
                 f"it was trained for ({ck.task}) first.")
     label = f"uploaded {shown_name(filename)} ({cfg.describe()})"
     if ck.task != spec.name and not confirmed:
-        st.session_state[K_PENDING_CHECKPOINT] = {"task_key": task.key, "filename": filename, "bytes": data,
-                                                  "checkpoint_task": ck.task, "label": label}
+        st.session_state[K_PENDING_CHECKPOINT] = PendingCheckpoint(task_key=task.key, filename=filename, data=data,
+                                                                   checkpoint_task=ck.task, label=label)
         return (f"Not used: the checkpoint '{shown_name(filename)}' was trained for task '{ck.task}', not "
                 f"{spec.name}. Its program would be checked against {spec.name} and fail. Choose its task, or "
                 f"confirm that you want it for {spec.name}.")
@@ -395,10 +491,10 @@ def use_uploaded_checkpoint(task: TaskContext, filename: str, data: bytes, *, co
     return None
 
 
-def pending_checkpoint(task: TaskContext) -> dict | None:
+def pending_checkpoint(task: TaskContext) -> PendingCheckpoint | None:
     """The refused checkpoint of another task waiting for a confirmation for ``task`` (None if none)."""
     pending = st.session_state.get(K_PENDING_CHECKPOINT)
-    return pending if pending and pending.get("task_key") == task.key else None
+    return pending if isinstance(pending, PendingCheckpoint) and pending.task_key == task.key else None
 
 
 def confirm_pending_checkpoint(task: TaskContext) -> str | None:
@@ -406,7 +502,18 @@ def confirm_pending_checkpoint(task: TaskContext) -> str | None:
     pending = pending_checkpoint(task)
     if pending is None:
         return "There is no checkpoint waiting for a confirmation."
-    return use_uploaded_checkpoint(task, pending["filename"], pending["bytes"], confirmed=True)
+    return use_uploaded_checkpoint(task, pending.filename, pending.data, confirmed=True)
+
+
+def use_pending_for_its_task(task: TaskContext) -> str | None:
+    """Switch to the benchmark task the pending checkpoint was trained for (the Home page's task selectbox
+    too) and use it there; returns an error message or None."""
+    pending = pending_checkpoint(task)
+    if pending is None:
+        return "There is no checkpoint waiting for a confirmation."
+    set_builtin_task(pending.checkpoint_task)
+    st.session_state[TASK_SELECTBOX] = pending.checkpoint_task
+    return use_uploaded_checkpoint(current_task(), pending.filename, pending.data)
 
 
 def discard_pending_checkpoint() -> None:
@@ -432,10 +539,91 @@ def forget_override(task: TaskContext) -> None:
     st.session_state[K_MODELS] = models
 
 
+# -- the Train page's run ----------------------------------------------------------------------------
+def start_training_record(task: TaskContext) -> TrainingRecord:
+    """A new record for a run about to start for ``task`` (it replaces the last one)."""
+    record = TrainingRecord(task_key=task.key)
+    st.session_state[K_TRAIN_HISTORY] = record
+    return record
+
+
+def training_record(task: TaskContext) -> TrainingRecord | None:
+    """The last run of the Train page in this session when it was for ``task`` (None otherwise)."""
+    record = st.session_state.get(K_TRAIN_HISTORY)
+    return record if isinstance(record, TrainingRecord) and record.task_key == task.key else None
+
+
+def cancel_training() -> None:
+    """Stop the running training or search, if any (the Cancel button's callback)."""
+    record = st.session_state.get(K_TRAIN_HISTORY)
+    if isinstance(record, TrainingRecord):
+        record.cancel()
+
+
+# -- the Program page's editor and accepted program -------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ProgramWorkspace:
+    """The Program page's state for one analysis (a task and its network): the editor's text, the last
+    check of an edited program and the accepted program. Obtain it with :func:`program_workspace`.
+
+    Attributes
+    ----------
+    owner : the analysis it belongs to (``"<task key>|<network fingerprint>"``)
+    start : what the editor starts with, and what Reset puts back
+    """
+
+    owner: str
+    start: str
+
+    @property
+    def text(self) -> str:
+        """The editor's text (what the user typed, once the editor sent it)."""
+        return st.session_state.get(K_PROGRAM_TEXT, self.start)
+
+    def reset(self) -> None:
+        """Put :attr:`start` back in the editor and forget the last check."""
+        set_text(K_PROGRAM_TEXT, self.start)
+        st.session_state.pop(K_PROGRAM_CHECK, None)
+
+    def editor(self, **kwargs) -> str:
+        """Draw the code editor on the text (keyword arguments: :func:`workbench.code_editor.code_editor`)."""
+        return code_editor(K_PROGRAM_TEXT, **kwargs)
+
+    @property
+    def check(self) -> EditCheck | None:
+        """The last check of an edited program of this analysis."""
+        return st.session_state.get(K_PROGRAM_CHECK, {}).get(self.owner)
+
+    def set_check(self, check: EditCheck) -> None:
+        st.session_state[K_PROGRAM_CHECK] = {self.owner: check}
+
+    @property
+    def accepted(self) -> dict | None:
+        """The accepted program's record (:func:`workbench.program_accept.accepted_record`), or None."""
+        return st.session_state.get(K_PROGRAM_ACCEPTED, {}).get(self.owner)
+
+    def accept(self, record: dict) -> None:
+        st.session_state[K_PROGRAM_ACCEPTED] = {**st.session_state.get(K_PROGRAM_ACCEPTED, {}), self.owner: record}
+
+    def withdraw(self) -> None:
+        st.session_state[K_PROGRAM_ACCEPTED] = {k: v for k, v in st.session_state.get(K_PROGRAM_ACCEPTED, {}).items()
+                                                if k != self.owner}
+
+
+def program_workspace(task: TaskContext, model: ModelChoice, start: str) -> ProgramWorkspace:
+    """The Program page's state for ``task`` analysed on ``model``; the editor starts over with ``start``
+    when the task or the network changed since the page last showed it."""
+    workspace = ProgramWorkspace(owner=f"{task.key}|{model.fingerprint}", start=start)
+    if st.session_state.get(K_PROGRAM_OWNER) != workspace.owner:
+        st.session_state[K_PROGRAM_OWNER] = workspace.owner
+        workspace.reset()
+    return workspace
+
+
 # -- datasets and pipeline results ---------------------------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=8)
 def task_dataset(task_key: str, n_sequences: int, _spec: TaskSpec) -> Dataset:
-    return make_dataset(_spec, n_sequences=n_sequences, seed=42)
+    return make_dataset(_spec, n_sequences=n_sequences)
 
 
 class _ResultStore:
@@ -513,7 +701,16 @@ def stage_problem(result: PipelineResult, stage: str) -> str | None:
     s = result.stages.get(stage)
     if s is None or s.status == "ok":
         return None
-    return f"Stage '{stage}' {s.status}: " + escape_markdown(clean(s.message))  # may quote a task file
+    message = s.message
+    if message.startswith(f"{s.status}: "):       # "Stage 'normalize' skipped: skipped: ..." says it twice
+        message = message[len(s.status) + 2:]
+    return f"Stage '{stage}' {s.status}: " + escape_markdown(clean(message))  # may quote a task file
+
+
+def stage_skipped(result: PipelineResult, stage: str) -> bool:
+    """Whether ``stage`` was skipped on purpose (it does not apply to this network): not an error."""
+    s = result.stages.get(stage)
+    return s is not None and s.status == "skipped"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -40,6 +40,16 @@ def input_label(inp: Sequence[int] | np.ndarray) -> str:
     return "(" + ",".join(str(v) for v in values) + ")"
 
 
+def is_lattice(enc: Encoding) -> bool:
+    """Whether the states are integer points of a lattice h ≈ z·A + b (the encoding has a basis A)."""
+    return enc.basis is not None
+
+
+def cycle_modulus(enc: Encoding) -> int | None:
+    """N when the states lie on one cycle (a single state variable in Z_N), else None."""
+    return int(enc.moduli[0]) if enc.n_vars == 1 and enc.moduli[0] else None
+
+
 def machine_encoding(result: PipelineResult) -> Encoding | None:
     """The encoding behind the state machine and the program: the FSM stage's (which may be a
     runner-up or a behavioural one when the shortest description gave a machine with conflicts),
@@ -57,7 +67,7 @@ def encode_states(enc: Encoding, hidden: np.ndarray) -> np.ndarray:
     Returns int64 array (n_sequences, n_steps, k). Lattices with per-step offsets use the step.
     """
     hidden = np.asarray(hidden, dtype=np.float64)
-    if enc.kind == "lattice" and enc.step_offsets is not None:
+    if enc.step_offsets is not None:             # a lattice whose offset drifts during the first steps
         steps = np.broadcast_to(np.arange(hidden.shape[1]), hidden.shape[:2])
         return enc.encode(hidden, steps=steps)
     return enc.encode(hidden)
@@ -151,13 +161,14 @@ def describe_encoding(enc: Encoding) -> str:
     n = enc.n_states
     start = code_label(start_code(enc))
     variables = ", ".join(enc.variables)
-    if enc.kind == "lattice":
+    modulus = cycle_modulus(enc)
+    if is_lattice(enc):
         text = (f"{n} states at integer points z = ({variables}) of a {enc.n_vars}-dimensional lattice: "
                 f"h ≈ z·A + b")
         if enc.step_offsets is not None:
             text += " (plus a small offset during the first steps)"
-    elif enc.kind == "modular":
-        text = f"{n} states on a cycle, numbered by their residue z = 0 … {enc.moduli[0] - 1}"
+    elif modulus:
+        text = f"{n} states on a cycle, numbered by their residue z = 0 … {modulus - 1}"
     elif enc.kind == "boolean":
         text = f"{n} states with a bit code ({variables})"
     else:

@@ -110,6 +110,41 @@ class RunOutcome:
     summary: str
 
 
+@dataclass(slots=True, kw_only=True)
+class TrainingRecord:
+    """The Train page's last run in this session (mutable: filled while the run goes on).
+
+    Attributes
+    ----------
+    task_key : the task it trains for (:attr:`workbench.session.TaskContext.key`)
+    log : what the run reported so far
+    run : the worker running it (None until it started, or when it could not start)
+    outcome : the finished run's outcome (None while it runs, or when it was cancelled or failed)
+    data : the trained network as checkpoint bytes (None without a network)
+    cancelled : the user cancelled it (or left the page while it ran)
+    error : why it failed (None when it did not)
+    """
+
+    task_key: str
+    log: TrainingLog = field(default_factory=TrainingLog)
+    run: BackgroundRun | None = None
+    outcome: RunOutcome | None = None
+    data: bytes | None = None
+    cancelled: bool = False
+    error: str | None = None
+
+    def cancel(self) -> None:
+        """Tell the worker to stop at its next evaluation (pure: safe while the page is being stopped)."""
+        if self.run is not None:
+            self.run.cancel()
+            self.cancelled = True
+
+    @property
+    def interrupted(self) -> bool:
+        """Started, not finished, not failed: the rerun that polled it was interrupted."""
+        return self.outcome is None and self.error is None and self.run is not None
+
+
 def config_from(spec: TaskSpec, arch: dict[str, int]) -> RNNConfig:
     """An RNNConfig for ``spec`` from the page's architecture fields (raises ConfigError when invalid)."""
     return RNNConfig(input_dim=spec.input_dim, output_dim=spec.output_dim, hidden_dim=int(arch["hidden_dim"]),

@@ -60,8 +60,7 @@ def apply_url() -> None:
         else:
             st.session_state[K_NOTICE] = problem
     upload = params.get(P_UPLOAD)
-    if (upload is not None and upload != written.get(P_UPLOAD)
-            and st.session_state.get(session.K_TASK_SOURCE) != "file"):
+    if upload is not None and upload != written.get(P_UPLOAD) and session.active_task_file() is None:
         st.session_state[K_NOTICE] = (
             f"This link was made while the uploaded task file '{upload[:64]}' was open. Uploads stay in the "
             f"browser tab that made them: a link or a reload does not bring them back. Upload the file again on "
@@ -75,9 +74,9 @@ def apply_url() -> None:
 def wanted_params() -> dict[str, str]:
     """The query parameters that describe this session's view now."""
     want: dict[str, str] = {}
-    file = st.session_state.get(session.K_TASK_FILE)
-    if st.session_state.get(session.K_TASK_SOURCE) == "file" and file:
-        want[P_UPLOAD] = str(file.get("name", "task"))
+    file = session.active_task_file()
+    if file is not None:
+        want[P_UPLOAD] = file.name or "task"
     else:
         want[P_TASK] = session.chosen_task_name()
     if st.session_state.get(K_PRESENT):

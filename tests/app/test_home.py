@@ -124,9 +124,9 @@ def test_markdown_in_a_checkpoints_task_name_is_shown_as_plain_text(tmp_path: Pa
     at.session_state["mips_task_source"] = "builtin"
     at.run()
     from workbench import session
-    at.session_state[session.K_PENDING_CHECKPOINT] = {"task_key": "builtin:Parity_All", "filename": "evil.pt",
-                                                      "bytes": (tmp_path / "evil.pt").read_bytes(),
-                                                      "checkpoint_task": evil, "label": "x"}
+    at.session_state[session.K_PENDING_CHECKPOINT] = session.PendingCheckpoint(
+        task_key="builtin:Parity_All", filename="evil.pt", data=(tmp_path / "evil.pt").read_bytes(),
+        checkpoint_task=evil, label="x")
     at.run()
     refusals = [e for e in texts(at.error) if "was trained for task" in e]
     assert len(refusals) == 1 and not re.search(r"(?<!\\)[*_\[\]()`<>$:]", refusals[0].split("task '", 1)[1]

@@ -15,8 +15,8 @@ TEXT = "mips_program_text"
 
 def _report(at) -> dict:
     from workbench.program_edit import report_json
-    check = at.session_state["mips_program_check"]["check"] if "mips_program_check" in at.session_state else None
     owner = at.session_state["mips_program_owner"]
+    check = at.session_state["mips_program_check"].get(owner) if "mips_program_check" in at.session_state else None
     accepted = at.session_state["mips_program_accepted"].get(owner) if "mips_program_accepted" in at.session_state \
         else None
     return json.loads(report_json(_result(), check, accepted))

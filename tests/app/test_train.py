@@ -18,8 +18,9 @@ def test_training_replaces_the_zoo_network_for_this_session():
     at.button(key="train_start").click().run()
     assert not at.exception, at.exception
     record = at.session_state["mips_train_history"]
-    assert record["log"].steps, "no evaluation point was recorded"
-    outcome = record["outcome"]
+    assert record.task_key == "builtin:Parity_All" and record.error is None
+    assert record.log.steps, "no evaluation point was recorded"
+    outcome = record.outcome
     assert outcome is not None and outcome.kind == "train"
     if outcome.perfect:
         assert any("replaces the zoo network" in t for t in texts(at.success))
@@ -50,7 +51,7 @@ def test_search_runs_and_lists_every_trial():
     at.button(key="train_start").click().run()
     assert not at.exception, at.exception
     record = at.session_state["mips_train_history"]
-    outcome, log = record["outcome"], record["log"]
+    outcome, log = record.outcome, record.log
     assert outcome is not None and outcome.kind == "search"
     assert log.trials and {"architecture", "seeds", "steps", "test_accuracy", "seconds"} <= set(log.trials[0])
     assert outcome.perfect and "practical order" in outcome.summary

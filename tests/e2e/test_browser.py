@@ -9,12 +9,13 @@ import time
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, shot
+from workbench.page_table import PAGES as PAGE_TABLE
 
 TASK = "Binary_Addition"
-PAGES = (("Home / Task", "MIPS workbench", "home"), ("Train", "Train", "train"),
-         ("Hidden states", "Hidden states", "hidden_states"), ("Normalizers", "Normalizers", "normalizers"),
-         ("Lattice", "Lattice", "lattice"), ("State machine", "State machine", "state_machine"),
-         ("Program", "Program", "program"), ("Benchmark", "Benchmark", "benchmark"))
+#: (navigation entry, heading, name) of every page, in the navigation's order; the default page first
+PAGES = tuple((p.title, p.heading, p.name) for p in PAGE_TABLE)
+#: the pages with an address of their own (the default page is the root)
+OWN_URL = tuple((p.title, p.heading, p.url_path) for p in PAGE_TABLE if not p.default)
 HANG_SECONDS = 30.0       # a cached page not drawn by then hangs; speed is recorded, not asserted
 # a page has rendered: the script finished, its title is shown, and every chart has drawn
 RENDERED = """([title]) => {
@@ -140,7 +141,7 @@ def test_training_shows_live_curves_and_can_be_cancelled(page, app_url):
     _shot(page, "train_cancelled")
 
 
-@pytest.mark.parametrize("nav,title,name", PAGES[1:], ids=[p[2] for p in PAGES[1:]])
+@pytest.mark.parametrize("nav,title,name", OWN_URL, ids=[p[2] for p in OWN_URL])
 def test_every_page_opens_on_its_own_url(page, app_url, nav, title, name):
     """A fresh session opened on a page's own address renders that page without an exception."""
     page.goto(f"{app_url}/{name}")
