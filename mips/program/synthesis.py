@@ -319,7 +319,9 @@ def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
     order = np.argsort(state_keys)
     pos = np.clip(np.searchsorted(state_keys[order], keys), 0, max(len(order) - 1, 0))
     obs = 1 + order[pos]
-    if not np.array_equal(state_keys[order][pos], keys):
+    # every state after the initial one is an observed machine state (the initial state is its own
+    # node, 0, whether or not its code is also reached later)
+    if not np.array_equal(state_keys[order][pos].reshape(n, steps)[:, 1:], keys.reshape(n, steps)[:, 1:]):
         return []
     obs = obs.reshape(n, steps)
     obs[:, 0] = 0
