@@ -55,8 +55,8 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo(name="hidden_states", title="Hidden states", heading="Hidden states", icon=":material/scatter_plot:",
              tour="look at every hidden state of the network: they form clusters or a grid."),
     PageInfo(name="normalizers", title="Normalizers", heading="Normalizers", icon=":material/tune:",
-             tour="simplify the weights (whitening, Jordan form, Toeplitz, de-biasing, quantization) without "
-                  "changing any output."),
+             tour="simplify the weights (whitening, Jordan form, Toeplitz, de-biasing, quantization); a "
+                  "step is kept only if the network stays right on every test output."),
     PageInfo(name="lattice", title="Lattice", heading="Lattice", icon=":material/grid_on:",
              tour="find integer coordinates for the hidden states (a lattice, bits, a cycle) by minimum description "
                   "length."),
