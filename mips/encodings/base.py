@@ -12,7 +12,7 @@ Finders return an ``Encoding`` or an :class:`EncodingFailure`, the encode stage'
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -181,6 +181,13 @@ class Encoding:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
         object.__setattr__(self, "initial_code", tuple(int(v) for v in self.initial_code))
 
+    def __reduce__(self):
+        """Pickled as its constructor's fields (``params`` as a plain dict; caches are rebuilt), so an
+        encoding can travel to a child process (the sandboxed check of an edited program)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.init and f.name != "_tree"}
+        values["params"] = dict(self.params)
+        return (_rebuild_encoding, (values,))
+
     @property
     def kind_type(self) -> EncodingKind:
         """The registered kind named ``kind``: its geometry, description-length terms and finder."""
@@ -243,3 +250,7 @@ class Encoding:
                 else self.description_length.as_dict(),
                 "max_residual": self.max_residual, "rms_residual": self.rms_residual,
                 "n_states": self.n_states, "output_exceptions": self.output_exceptions, "summary": self.summary, "params": dict(self.params)}
+
+
+def _rebuild_encoding(values: dict) -> Encoding:
+    return Encoding(**values)

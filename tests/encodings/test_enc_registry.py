@@ -68,3 +68,20 @@ def test_a_new_kind_is_one_class_and_one_registry_entry(monkeypatch):
     assert choice.chosen.kind == "modular"                             # one state cannot tell the outputs apart
     shown = project(tr, one[0])
     assert shown.centres.shape == (1, 2) and np.all(shown.cluster == 0)
+
+
+def test_an_encoding_survives_pickling_for_the_sandboxed_edit_check():
+    """The check of an edited program runs in a child process, which receives the encoding pickled
+    (parent to child only; replies are never pickles): params travel as a plain dict."""
+    import pickle
+
+    import numpy as np
+
+    from mips.encodings.base import Encoding
+
+    enc = Encoding(kind="cluster", method="test", hidden_dim=2, variables=("c",), moduli=(None,),
+                   centres=np.array([[0.0, 0.0], [1.0, 1.0]]), centre_codes=np.array([[0], [1]]),
+                   params={"n_clusters": 2})
+    back = pickle.loads(pickle.dumps(enc))
+    h = np.array([[0.1, -0.1], [0.9, 1.2]])
+    assert np.array_equal(back.encode(h), enc.encode(h)) and dict(back.params) == {"n_clusters": 2}
