@@ -196,20 +196,6 @@ def _train_group(task, members, *, recipe, dataset, max_steps, work_limit, time_
     halving_steps = sorted({max(rec.eval_every, int(total_steps * f) // rec.eval_every * rec.eval_every)
                             for f in HALVING_AT}) if halving else []
 
-    def lr_at(step: int) -> float:
-        if step < rec.warmup_steps:
-            return rec.lr * (step + 1) / rec.warmup_steps
-        if rec.schedule == "constant":
-            return rec.lr
-        progress = (step - rec.warmup_steps) / max(1, total_steps - rec.warmup_steps)
-        return rec.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-
-    def batch_at(step: int) -> int:
-        if rec.final_batch_size == rec.batch_size:
-            return rec.batch_size
-        frac = min(step / max(1, total_steps), 1.0)
-        return int(round(rec.batch_size * (rec.final_batch_size / rec.batch_size) ** frac))
-
     def folded() -> RNN:
         if not rec.standardize:
             return model
@@ -268,12 +254,12 @@ def _train_group(task, members, *, recipe, dataset, max_steps, work_limit, time_
     step = 0
     stopped = "max_steps"
     while step < total_steps and alive:
-        bsz = batch_at(step)
+        bsz = rec.batch_at(step, total_steps)
         idx = torch.randint(n_train, (bsz,), generator=gen).numpy()
         xb = (torch.from_numpy(x_train[idx]).float() - xm) / xs
         yb = (torch.from_numpy(y_train[idx]).float() - ym) / ys
         for group in opt.param_groups:
-            group["lr"] = lr_at(step)
+            group["lr"] = rec.lr_at(step, total_steps)
         pred = model(xb)
         per_elem = _loss(pred, yb.unsqueeze(0), rec.loss) * (ys * ys if rec.loss == "mse" else 1.0)
         per_member = per_elem.mean(dim=(1, 2, 3))

@@ -82,6 +82,23 @@ class Recipe:
         check_int(owner, "quick_eval_size", self.quick_eval_size, 0, 10_000_000)
         check_int(owner, "patience", self.patience, 0, 10_000_000)
 
+    def lr_at(self, step: int, total_steps: int) -> float:
+        """Learning rate at ``step`` of ``total_steps``: linear warm-up, then constant or cosine decay
+        to 2% of the peak."""
+        if step < self.warmup_steps:
+            return self.lr * (step + 1) / self.warmup_steps
+        if self.schedule == "constant":
+            return self.lr
+        progress = (step - self.warmup_steps) / max(1, total_steps - self.warmup_steps)
+        return self.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+    def batch_at(self, step: int, total_steps: int) -> int:
+        """Batch size at ``step``: geometric growth from ``batch_size`` to ``final_batch_size``."""
+        if self.final_batch_size == self.batch_size:
+            return self.batch_size
+        frac = min(step / max(1, total_steps), 1.0)
+        return int(round(self.batch_size * (self.final_batch_size / self.batch_size) ** frac))
+
     def steps_for(self, task_name: str) -> int:
         if self.max_steps is not None:
             return self.max_steps
@@ -316,20 +333,6 @@ def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_second
     else:
         x_check, y_check = data.x_test, data.y_test
 
-    def lr_at(step: int) -> float:
-        if step < rec.warmup_steps:
-            return rec.lr * (step + 1) / rec.warmup_steps
-        if rec.schedule == "constant":
-            return rec.lr
-        progress = (step - rec.warmup_steps) / max(1, total_steps - rec.warmup_steps)
-        return rec.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-
-    def batch_at(step: int) -> int:
-        if rec.final_batch_size == rec.batch_size:
-            return rec.batch_size
-        frac = min(step / max(1, total_steps), 1.0)  # geometric growth of the batch
-        return int(round(rec.batch_size * (rec.final_batch_size / rec.batch_size) ** frac))
-
     def folded_copy() -> RNN:
         """The networks acting on raw integers (the live model itself when nothing is folded)."""
         if not rec.standardize:
@@ -346,14 +349,14 @@ def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_second
     last_loss = torch.zeros(len(seeds))
     best_acc, best_loss, since_best = -1.0, math.inf, 0
     while step < total_steps:
-        bsz = batch_at(step)
+        bsz = rec.batch_at(step, total_steps)
         # uniform with replacement (the paper cycled shuffled epochs; with ~10^6 sequences the
         # difference is immaterial, and a permutation of the whole split costs more than a step)
         idx = torch.randint(n_train, (bsz,), generator=gen).numpy()
         xb = (torch.from_numpy(x_train[idx]).float() - xm) / xs    # (B, T, I)
         yb = (torch.from_numpy(y_train[idx]).float() - ym) / ys    # (B, T, O)
         for group in opt.param_groups:
-            group["lr"] = lr_at(step)
+            group["lr"] = rec.lr_at(step, total_steps)
         pred = model(xb)                                           # (S, B, T, O)
         per_elem = _loss(pred, yb.unsqueeze(0), rec.loss) * (ys * ys if rec.loss == "mse" else 1.0)
         per_seed = per_elem.mean(dim=(1, 2, 3))                    # (S,)
