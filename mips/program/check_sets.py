@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 
 from mips.errors import SandboxError, TaskFileError
-from mips.network.interface import as_network
-from mips.tasks.dataset import Dataset, make_dataset
+from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
-from mips.program.verify import LENGTH_FACTOR, N_LENGTH_SEQUENCES, Checks, Network, all_sequences
+from mips.program.verify import LENGTH_FACTOR, N_LENGTH_SEQUENCES, Checks, Network, prepare_checks
 
 log = logging.getLogger(__name__)
 
@@ -41,36 +39,9 @@ def prepare_checks_or_skip(task: TaskSpec, *, dataset: Dataset | None = None,
         One sentence per check left out or replaced, naming the set and the reason.
     """
     skipped: list[str] = []
-    x = all_sequences(task)
-    y = None
-    if x is not None:
-        try:
-            y = task.compute_outputs(x)
-        except LABEL_ERRORS as exc:
-            skipped.append(f"check on all {x.shape[0]:,} possible sequences replaced by the test split: "
-                           f"labelling them failed ({exc})")
-            x = None
-    exhaustive = x is not None
-    if x is None:
-        data = dataset if dataset is not None else make_dataset(task)
-        x, y = data.x_test, data.y_test
-    network = None
-    if weights is not None:
-        network = as_network(weights).predict(x)
-    long_x = long_y = None
-    length = 0
-    if length_factor:
-        length = task.seq_len * int(length_factor)
-        try:
-            long = make_dataset(task, n_sequences=max(2, int(n_length_sequences)), seed=seed + 1,
-                                seq_len=length)
-            long_x = np.concatenate([long.x_train, long.x_test])
-            long_y = np.concatenate([long.y_train, long.y_test])
-        except LABEL_ERRORS as exc:
-            skipped.append(f"check on {n_length_sequences:,} sequences of length {length} skipped: "
-                           f"labelling them failed ({exc})")
-            length = 0
+    checks = prepare_checks(task, dataset=dataset, weights=weights, length_factor=length_factor,
+                            n_length_sequences=n_length_sequences, seed=seed, skip_errors=LABEL_ERRORS,
+                            skipped=skipped)
     for reason in skipped:
         log.warning("%s: %s", task.name, reason)
-    return (Checks(x=x, y=y, exhaustive=exhaustive, network=network, long_x=long_x, long_y=long_y,
-                   length=length), tuple(skipped))
+    return checks, tuple(skipped)

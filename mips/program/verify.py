@@ -214,15 +214,29 @@ class Checks:
 
 def prepare_checks(task: TaskSpec, *, dataset: Dataset | None = None, weights: Network | None = None,
                    length_factor: int = LENGTH_FACTOR, n_length_sequences: int = N_LENGTH_SEQUENCES,
-                   seed: int = 0) -> Checks:
-    """Build the check sets of :func:`verify_program` (see its parameters)."""
+                   seed: int = 0, skip_errors: tuple[type[BaseException], ...] = (),
+                   skipped: list[str] | None = None) -> Checks:
+    """Build the check sets of :func:`verify_program` (see its parameters).
+
+    With ``skip_errors``, a set whose labels fail with one of those errors is left out instead of
+    failing the whole check (the exhaustive set is replaced by the test split, the longer
+    sequences are skipped), and one sentence naming the set and the reason is appended to
+    ``skipped`` (see :func:`mips.program.check_sets.prepare_checks_or_skip`).
+    """
+    notes = skipped if skipped is not None else []
     x = all_sequences(task)
+    y = None
+    if x is not None:
+        try:
+            y = task.compute_outputs(x)
+        except skip_errors as exc:
+            notes.append(f"check on all {x.shape[0]:,} possible sequences replaced by the test split: "
+                         f"labelling them failed ({exc})")
+            x = None
     exhaustive = x is not None
     if x is None:
         data = dataset if dataset is not None else make_dataset(task)
         x, y = data.x_test, data.y_test
-    else:
-        y = task.compute_outputs(x)
     network = None
     if weights is not None:
         network = as_network(weights).predict(x)
@@ -230,9 +244,15 @@ def prepare_checks(task: TaskSpec, *, dataset: Dataset | None = None, weights: N
     length = 0
     if length_factor:
         length = task.seq_len * int(length_factor)
-        long = make_dataset(task, n_sequences=max(2, int(n_length_sequences)), seed=seed + 1, seq_len=length)
-        long_x = np.concatenate([long.x_train, long.x_test])
-        long_y = np.concatenate([long.y_train, long.y_test])
+        try:
+            long = make_dataset(task, n_sequences=max(2, int(n_length_sequences)), seed=seed + 1,
+                                seq_len=length)
+            long_x = np.concatenate([long.x_train, long.x_test])
+            long_y = np.concatenate([long.y_train, long.y_test])
+        except skip_errors as exc:
+            notes.append(f"check on {n_length_sequences:,} sequences of length {length} skipped: "
+                         f"labelling them failed ({exc})")
+            length = 0
     return Checks(x=x, y=y, exhaustive=exhaustive, network=network, long_x=long_x, long_y=long_y,
                   length=length)
 
