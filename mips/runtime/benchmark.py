@@ -347,7 +347,9 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
     are written here, under ``out_dir``, so the workers need no shared folder and no copy of the
     client's files (only the ``mips`` package installed).
     """
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
+
+    from mips.runtime.dask_client import dask_client
 
     for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "dask")]:
         if logging.getLogger(name).level < logging.WARNING:      # dask's config sets INFO on import
@@ -372,15 +374,7 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
             done[t] = row
             emit({"event": "task_end", "task": t, "row": row})
     if inputs:
-        cluster = None
-        if scheduler:
-            client = Client(scheduler, timeout="20s")
-        else:
-            workers = n_workers or max(1, os.cpu_count() or 1)
-            cluster = LocalCluster(n_workers=min(workers, len(inputs)), threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster)
-        try:
+        with dask_client(scheduler, n_workers, len(inputs)) as client:
             futures = {}
             for t, payload in inputs.items():
                 if len(payload.get("model", b"")) > SCATTER_BYTES:   # a large model goes to the cluster once
@@ -397,10 +391,6 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
                 write_row(out, task, row)                  # on the client: a resume reads this folder
                 done[task] = row
                 emit({"event": "task_end", "task": task, "row": row})
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
     rows = [done[t] for t in tasks if t in done]
     summary = write_tables(rows, out)
     return BenchResult(rows=rows, summary=summary, out_dir=out, ran=todo, skipped=skipped,

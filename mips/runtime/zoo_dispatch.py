@@ -102,7 +102,9 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
     ``task_end`` events with an ``error`` and left out of the manifest (a later build retries them).
     ``python``: the interpreter of the task processes (default: each worker's own).
     """
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
+
+    from mips.runtime.dask_client import dask_client
 
     from mips.tasks import get_task
     from mips.tasks.paper import BENCHMARK_TASKS
@@ -129,15 +131,7 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
     start = time.perf_counter()
     built: list[str] = []
     if todo:
-        cluster = None
-        if scheduler:
-            client = Client(scheduler, timeout="20s")
-        else:
-            workers = n_workers or max(1, os.cpu_count() or 1)
-            cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            client = Client(cluster)
-        try:
+        with dask_client(scheduler, n_workers, len(todo)) as client:
             futures = {}
             for n in todo:
                 emit({"event": "task_start", "task": n, "index": names.index(n), "n_tasks": len(names)})
@@ -162,10 +156,6 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
                 write_manifest(entries, zoo)
                 built.append(n)
                 emit(task_end_event(entry, names.index(n), len(names), entry.training_seconds))
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
     order = {n: i for i, n in enumerate(names)}
     return BuildResult(entries=entries, built=tuple(sorted(built, key=order.get)), skipped=tuple(skipped),
                        seconds=time.perf_counter() - start)
