@@ -317,6 +317,12 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
         return f"{stem}{k}", f"{inputs[i]} of {ago} (on every traced step)"
     if len(inputs) == 1 and np.array_equal(after, before + x[:, :, 0]):
         return "total", f"running sum of {inputs[0]} (on every traced step)"
+    if len(inputs) == 1:
+        start = int(states[0, 0, j])
+        for stem, fold, bound in (("smallest", np.minimum, "largest"), ("largest", np.maximum, "smallest")):
+            if np.array_equal(after, fold(before, x[:, :, 0])):
+                return stem, (f"the {stem} {inputs[0]} so far (on every traced step); it starts at {start}, "
+                              f"the {bound} value {inputs[0]} takes")
     values = np.unique(after)
     if set(values.tolist()) <= {0, 1} and base > 1 and np.array_equal(after, (total_in + before) // base):
         return "carry", f"({' + '.join(inputs)} + carry) // {base} (on every traced step)"
@@ -389,6 +395,17 @@ def polish(program: Program, x: np.ndarray, input_values: tuple[int, ...]) -> Pr
     return named
 
 
+# -- score -----
+def _running_extreme(program: Program, j: int, start: int, allowed: frozenset[int]) -> bool:
+    """Variable j is ``min(v, ...)`` or ``max(v, ...)`` of itself and starts at a value the task names
+    (a running minimum starts at the largest input): a non-zero start that needs no explanation."""
+    tree = _tree(program.updates[j].expr)
+    name = program.state[j]
+    return (start in allowed and isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)
+            and tree.func.id in ("min", "max")
+            and any(isinstance(a, ast.Name) and a.id == name for a in tree.args))
+
+
 # -- score -----------------------------------------------------------------------------------------
 def readability(program: Program, allowed: frozenset[int]) -> Readability:
     """Score ``program`` (lower reads better); ``allowed``: constants that need no explanation."""
@@ -404,7 +421,7 @@ def readability(program: Program, allowed: frozenset[int]) -> Readability:
                     and not isinstance(n.value, bool) and int(n.value) not in allowed | moduli})
     if magic:
         flags.append("magic constant")
-    if any(program.initial):
+    if any(v and not _running_extreme(program, j, v, allowed) for j, v in enumerate(program.initial)):
         flags.append("non-zero initial state")
     if _needed(program) != set(program.state):
         flags.append("unused variable")

@@ -76,6 +76,18 @@ def test_names_come_from_evidence_with_a_comment():
     assert carry.state == ("a", "b")          # planted programs keep their names until named
 
 
+def test_a_running_minimum_starts_at_the_largest_input_and_is_not_flagged():
+    allowed = task_constants(tuple(range(10)))
+    raw = _program(["min(a, x)"], ["a"], (9,))                     # the shipped Min_Seen
+    named = name_variables(raw, DIGITS, tuple(range(10)))
+    assert named.state == ("smallest",) and "starts at 9, the largest value x takes" in named.comments["smallest"]
+    assert "non-zero initial state" not in readability(named, allowed).flags
+    assert name_variables(_program(["max(a, x)"], ["a"], (0,)), DIGITS, tuple(range(10))).state == ("largest",)
+    # a start the task does not name, or a variable that is not a running extreme, is still flagged
+    assert "non-zero initial state" in readability(_program(["min(a, x)"], ["a"], (12,)), allowed).flags
+    assert "non-zero initial state" in readability(_program(["a + x"], ["a"], (9,)), allowed).flags
+
+
 def test_renaming_swapped_names_is_safe():
     p = _program(["b", "x"], ["a + b"], (0, 0))                   # a is two back, b one back
     q = polish(p, DIGITS, tuple(range(10)))
