@@ -96,6 +96,12 @@ def test_a_step_that_breaks_accuracy_is_rejected(sum_last2, binary_addition):
         assert step.accuracy_after == 1.0 and step.candidate_accuracy < 1.0
         assert step.candidate is not step.before and step.max_output_change > 0.5
         assert step.metrics_after == step.metrics_before
+    # an imperfect network may not lose accuracy either (the rule once checked only 100% networks)
+    worse = quantize(binary_addition.weights, binary_addition.dataset, tolerance=0.1)
+    assert 0.99 < worse.candidate_accuracy < 1.0
+    step = quantize(worse.candidate, binary_addition.dataset, tolerance=0.5)
+    assert not step.accepted and step.after is step.before
+    assert step.message.startswith(f"rejected: test accuracy would drop from {100 * worse.candidate_accuracy:.4f}% to ")
     # inside a chain the rejected step passes its input on
     report = normalize(sum_last2.weights, sum_last2.dataset, steps=("quantize", "whiten"),
                        params={"quantize": {"tolerance": 0.5}})
