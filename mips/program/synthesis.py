@@ -11,7 +11,8 @@ and keeps every view that yields a complete program:
 ``window``
     When the network's state is a function of its last k inputs (the machine is k-definite, which
     is checked on every step of every traced sequence, with most windows seen more than once so
-    that the claim is not vacuous), the state is re-expressed as those k inputs, a shift register
+    that the claim is not vacuous; or the hidden vector is an affine function of those inputs,
+    :mod:`mips.program.window`), the state is re-expressed as those k inputs, a shift register
     ``a, b, c = x, a, b``. This is a change of variables of the network's own machine, not a
     guess from the task: the outputs come from the network's states.
 ``machine``
@@ -53,46 +54,18 @@ from mips.program.program import (
     run_program,
     state_names,
 )
+from mips.program.state_view import StateView
+from mips.program.window import MAX_WINDOW, linear_window_view, window_view
 from mips.regression.fit import fit_formulas
 
 log = logging.getLogger(__name__)
 
-MAX_WINDOW = 8
 MAX_STATE_VARS = 12
-MIN_WINDOW_EVIDENCE = 0.5
 TOLERANCE = 0.001                 # fraction of traced steps allowed to disagree
 SEQUENCE_TOLERANCE = 0.01         # fraction of traced sequences a program may differ from the network on
 MIN_VALID_SEQUENCES = 0.9       # sequences through states the minimal machine kept
 MAX_MACHINE_STATES = 64
 MACHINE_VIEW_ABOVE = 10          # try machine views unless a program this small was found
-
-
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class StateView:
-    """Integer state variables over a traced set of sequences.
-
-    Attributes
-    ----------
-    name : str
-        ``"lattice"``, ``"modular"``, ``"boolean"``, ``"cluster"`` or ``"last k inputs"``.
-    codes : int64 array of shape (n_sequences, seq_len + 1, k)
-        ``codes[:, 0]`` is the initial state.
-    moduli : tuple of (int or None)
-    comments : tuple of str
-        What each variable holds.
-    valid : bool array of shape (n_sequences,) or None
-        Sequences the view describes (None: all).
-    """
-
-    name: str
-    codes: np.ndarray
-    moduli: tuple[int | None, ...]
-    comments: tuple[str, ...] = ()
-    valid: np.ndarray | None = None
-
-    @property
-    def n_vars(self) -> int:
-        return int(self.codes.shape[2])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,49 +233,6 @@ def encoding_views(choice: EncodingChoice | None, data: StateData, max_views: in
     return views
 
 
-def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WINDOW) -> StateView | None:
-    """The last-k-inputs view for the smallest k that determines the network's state, if any.
-
-    Parameters
-    ----------
-    state_keys : int array of shape (n_sequences, seq_len + 1)
-        An identifier of the network's state at each step (e.g. a hash of its code).
-    x : int array of shape (n_sequences, seq_len, input_dim)
-    """
-    n, t_len, n_in = x.shape
-    padded = np.concatenate([np.zeros((n, max_window, n_in), dtype=np.int64), x], axis=1)
-    later = state_keys[:, 1:].reshape(-1)
-    for k in range(1, max_window + 1):
-        if k * n_in > MAX_STATE_VARS:
-            break
-        # window w[t] = (x_t, x_{t-1}, ..., x_{t-k+1}), zeros before the start
-        win = np.stack([padded[:, max_window - j: max_window - j + t_len] for j in range(k)], axis=2)
-        win = win.reshape(n, t_len, k * n_in)
-        wkeys = row_keys(win.reshape(-1, k * n_in))
-        order = np.argsort(wkeys, kind="stable")
-        wk = wkeys[order]
-        same = wk[1:] == wk[:-1]
-        # the state must be a function of the window, up to rare glitches of the encoding
-        # (every program is verified on the whole test split afterwards)
-        sk = later[order]
-        if np.count_nonzero(same & (sk[1:] != sk[:-1])) > TOLERANCE * wk.size:
-            continue
-        # evidence: most steps must share their window with another step, else "a function of the
-        # window" holds vacuously (every window seen once)
-        repeated = np.zeros(wk.size, dtype=bool)
-        repeated[1:] |= same
-        repeated[:-1] |= same
-        if repeated.mean() < MIN_WINDOW_EVIDENCE:
-            return None
-        codes = np.concatenate([np.zeros((n, 1, k * n_in), dtype=np.int64), win], axis=1)
-        ins = input_names(n_in)
-        comments = tuple(f"{nm} of {j} step{'s' if j > 1 else ''} ago" if j else f"current {nm}"
-                         for j in range(k) for nm in ins)
-        return StateView(name=f"last {k} input{'s' if k > 1 else ''}", codes=codes,
-                         moduli=(None,) * (k * n_in), comments=comments)
-    return None
-
-
 def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
                   ) -> list[tuple[StateView, tuple[int, ...]]]:
     """The minimised machine's states written as (output, memory): the state's own output value(s)
@@ -401,11 +331,13 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
     state_ids = (row_keys(views[0][0].codes.reshape(-1, views[0][0].n_vars)).reshape(data.index.shape)
                  if views else data.index)
     window = window_view(state_ids.astype(np.int64), x)
+    if window is None:
+        window = linear_window_view(data.points[data.index], x)
     if window is not None:
         views.append((window, (0,) * window.n_vars))
     else:
         failures.append(f"last k inputs: the network's state is not a function of its last "
-                        f"{MAX_WINDOW} inputs")
+                        f"{MAX_WINDOW} inputs (neither its code nor, linearly, its hidden vector)")
     for view, init in views:
         result = regress_view(view, x, y, task=task, initial=init, time_budget_seconds=time_budget_seconds)
         if isinstance(result, Program):

@@ -5,7 +5,8 @@ import numpy as np
 from mips.encodings.data import row_keys
 from mips.failure import Failure
 from mips.program.program import run_program
-from mips.program.synthesis import StateView, regress_view, window_view
+from mips.program.synthesis import StateView, regress_view
+from mips.program.window import window_view
 
 
 def windows(x: np.ndarray, k: int) -> np.ndarray:

@@ -1,0 +1,114 @@
+"""The last-k-inputs views: the network's state re-expressed as its last k inputs.
+
+Two tests decide that the state is a function of the last k inputs, the smallest such k wins:
+
+``window_view``
+    Exactly, on the encoding's codes: every traced step with the same last k inputs has the same
+    code (up to ``TOLERANCE`` of glitches), and most windows are seen more than once, so that the
+    claim is not vacuous.
+``linear_window_view``
+    Linearly, on the hidden vectors themselves: h_t = W (x_t, ..., x_{t-k+1}) + b up to a residual
+    below ``LINEAR_RESIDUAL`` of the hidden states' spread. A linear network computing a sum of
+    the last k inputs is such a network, even when no lattice fits its states well (a trained
+    Sum_Last5 network: residual rms 14 of a spread of 30 with k = 4, 0.15 with k = 5); the
+    lattice finder needs exact integer structure, this needs only the k-dimensional affine image.
+
+Either way the state becomes a shift register ``a, b, c = x, a, b``: a change of variables of the
+network's own states, not a guess from the task.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mips.encodings.data import row_keys
+from mips.program.program import input_names
+from mips.program.state_view import StateView
+
+MAX_WINDOW = 8
+MAX_STATE_VARS = 12
+MIN_WINDOW_EVIDENCE = 0.5
+TOLERANCE = 0.001                 # fraction of traced steps whose code may disagree with the window
+LINEAR_RESIDUAL = 0.02            # rms residual of the linear fit, relative to the states' rms spread
+
+
+def _windows(x: np.ndarray, k: int) -> np.ndarray:
+    """w[:, t] = (x_t, x_{t-1}, ..., x_{t-k+1}) with zeros before the start, shape (n, T, k * input_dim)."""
+    n, t_len, n_in = x.shape
+    padded = np.concatenate([np.zeros((n, k, n_in), dtype=np.int64), np.asarray(x, dtype=np.int64)], axis=1)
+    win = np.stack([padded[:, k - j: k - j + t_len] for j in range(k)], axis=2)
+    return win.reshape(n, t_len, k * n_in)
+
+
+def _view(win: np.ndarray, k: int, n_in: int, how: str = "") -> StateView:
+    n = win.shape[0]
+    codes = np.concatenate([np.zeros((n, 1, k * n_in), dtype=np.int64), win], axis=1)
+    ins = input_names(n_in)
+    comments = tuple(f"{nm} of {j} step{'s' if j > 1 else ''} ago" if j else f"current {nm}"
+                     for j in range(k) for nm in ins)
+    return StateView(name=f"last {k} input{'s' if k > 1 else ''}{how}", codes=codes,
+                     moduli=(None,) * (k * n_in), comments=comments)
+
+
+def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WINDOW) -> StateView | None:
+    """The last-k-inputs view for the smallest k that determines the network's state, if any.
+
+    Parameters
+    ----------
+    state_keys : int array of shape (n_sequences, seq_len + 1)
+        An identifier of the network's state at each step (e.g. a hash of its code).
+    x : int array of shape (n_sequences, seq_len, input_dim)
+    """
+    n, t_len, n_in = x.shape
+    later = state_keys[:, 1:].reshape(-1)
+    for k in range(1, max_window + 1):
+        if k * n_in > MAX_STATE_VARS:
+            break
+        win = _windows(x, k)
+        wkeys = row_keys(win.reshape(-1, k * n_in))
+        order = np.argsort(wkeys, kind="stable")
+        wk = wkeys[order]
+        same = wk[1:] == wk[:-1]
+        # the state must be a function of the window, up to rare glitches of the encoding
+        # (every program is verified on the whole test split afterwards)
+        sk = later[order]
+        if np.count_nonzero(same & (sk[1:] != sk[:-1])) > TOLERANCE * wk.size:
+            continue
+        # evidence: most steps must share their window with another step, else "a function of the
+        # window" holds vacuously (every window seen once)
+        repeated = np.zeros(wk.size, dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        if repeated.mean() < MIN_WINDOW_EVIDENCE:
+            return None
+        return _view(win, k, n_in)
+    return None
+
+
+def linear_window_view(hidden: np.ndarray, x: np.ndarray, max_window: int = MAX_WINDOW,
+                       max_rows: int = 200_000) -> StateView | None:
+    """The last-k-inputs view for the smallest k of which the hidden states are an affine function.
+
+    Parameters
+    ----------
+    hidden : float array of shape (n_sequences, seq_len + 1, hidden_dim)
+        The traced hidden states (``hidden[:, 0]`` is h_{-1}).
+    x : int array of shape (n_sequences, seq_len, input_dim)
+    """
+    n, t_len, n_in = x.shape
+    states = np.asarray(hidden[:, 1:], dtype=np.float64).reshape(n * t_len, -1)
+    rows = np.arange(n * t_len)[:max_rows]            # the first sequences, in trace order
+    target = states[rows]
+    spread = float(np.sqrt(np.mean((target - target.mean(axis=0)) ** 2)))
+    if not np.isfinite(spread) or spread == 0.0:
+        return None
+    for k in range(1, max_window + 1):
+        if k * n_in > MAX_STATE_VARS:
+            break
+        win = _windows(x, k)
+        design = np.column_stack([win.reshape(n * t_len, -1)[rows].astype(np.float64), np.ones(rows.size)])
+        coef, *_ = np.linalg.lstsq(design, target, rcond=None)
+        residual = float(np.sqrt(np.mean((target - design @ coef) ** 2)))
+        if residual <= LINEAR_RESIDUAL * spread:
+            return _view(win, k, n_in, how=" (hidden state affine in them)")
+    return None

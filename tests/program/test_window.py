@@ -1,0 +1,34 @@
+"""The linear last-k-inputs view: hidden vectors that are an affine image of the last k inputs."""
+
+import numpy as np
+
+from mips.program.window import linear_window_view
+
+
+def _hidden(x, k, noise, seed=0):
+    rng = np.random.default_rng(seed)
+    n, t_len, _ = x.shape
+    padded = np.concatenate([np.zeros((n, k, 1)), x], axis=1)
+    win = np.stack([padded[:, k - j: k - j + t_len, 0] for j in range(k)], axis=2)
+    mix = rng.normal(size=(k, k + 1))                       # into a hidden space of one more dimension
+    h = win @ mix + rng.normal(size=k + 1) + noise * rng.normal(size=(n, t_len, k + 1))
+    return np.concatenate([np.zeros((n, 1, k + 1)), h], axis=1)
+
+
+def test_a_noisy_affine_image_of_the_last_five_inputs_is_a_five_register_window():
+    x = np.random.default_rng(1).integers(0, 100, (400, 20, 1))
+    view = linear_window_view(_hidden(x, 5, noise=0.2), x)
+    assert view is not None and view.n_vars == 5 and view.name.startswith("last 5 inputs")
+    np.testing.assert_array_equal(view.codes[:, 1:, 0], x[:, :, 0])          # current x
+    np.testing.assert_array_equal(view.codes[:, 3:, 2], x[:, :-2, 0])        # x two steps ago
+    assert np.all(view.codes[:, 0] == 0)
+
+
+def test_a_running_sum_or_a_nonlinear_state_is_no_window():
+    x = np.random.default_rng(2).integers(0, 10, (400, 10, 1))
+    total = np.cumsum(x, axis=1).astype(float)
+    hidden = np.concatenate([np.zeros((400, 1, 1)), total], axis=1)
+    assert linear_window_view(hidden, x) is None
+    square = np.concatenate([np.zeros((400, 1, 1)), (x * np.roll(x, 1, axis=1)).astype(float)], axis=1)
+    assert linear_window_view(square, x, max_window=3) is None
+    assert linear_window_view(np.zeros((400, 11, 2)), x) is None                # no spread at all
