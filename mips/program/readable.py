@@ -330,6 +330,9 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
         n = int(values.max()) + 1
         if n > 1 and np.array_equal(after, (before + x[:, :, 0]) % n):
             return "residue", f"(residue + {inputs[0]}) % {n} (on every traced step)"
+        for mult in range(2, n):
+            if np.array_equal(after, (mult * before + x[:, :, 0]) % n):
+                return "remainder", f"({mult} * remainder + {inputs[0]}) % {n} (on every traced step)"
     step = np.unique(after - before)
     if set(step.tolist()) <= {0, 1} and step.size == 2 and values.size > 2:
         return "count", "goes up by 0 or 1 each step (on every traced step)"

@@ -18,7 +18,9 @@ and keeps every view that yields a complete program:
 ``machine``
     The minimised machine's states written as (output, memory): the state's own output value,
     plus, when several states share an output, the index of its class under Mealy equivalence
-    (what it remembers beyond its output: a carry, a remainder), under a few labelings.
+    (what it remembers beyond its output: a carry), under a few labelings; or as (remainder,
+    output): a residue the machine carries, ``r <- (a*r + b*x + c) % N`` on every transition
+    (:mod:`mips.program.remainder`: long division's remainder).
 
 Updates are fitted on the steps after the first and outputs on the states after the first step
 (the first step starts from the special zero state, and some networks settle onto their lattice
@@ -54,6 +56,7 @@ from mips.program.program import (
     run_program,
     state_names,
 )
+from mips.program.remainder import remainder_tables
 from mips.program.state_view import StateView
 from mips.program.window import MAX_WINDOW, linear_window_view, window_view
 from mips.regression.fit import fit_formulas
@@ -233,14 +236,12 @@ def encoding_views(choice: EncodingChoice | None, data: StateData, max_views: in
     return views
 
 
-def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
-                  ) -> list[tuple[StateView, tuple[int, ...]]]:
-    """The minimised machine's states written as (output, memory): the state's own output value(s)
-    plus, when several states share an output, the index of its class under Mealy equivalence (what
-    the state remembers beyond its output: a carry, a remainder). Small memories are tried under
-    several labelings, since the index order is arbitrary."""
+def _machine_steps(fsm: FSMResult | None, data: StateData):
+    """The minimised machine's state at every traced step, shape (n_sequences, seq_len + 1), which
+    sequences it describes, and each state's outputs as an (n_states, output_dim) array; None when
+    the machine cannot describe the trace."""
     if fsm is None or fsm.minimal is None or fsm.machine is None or fsm.minimal.n_states > MAX_MACHINE_STATES:
-        return []
+        return None
     m, observed = fsm.minimal, fsm.machine
     codes = encode_grid(fsm.encoding, data)
     n, steps, k = codes.shape
@@ -252,21 +253,35 @@ def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
     # every state after the initial one is an observed machine state (the initial state is its own
     # node, 0, whether or not its code is also reached later)
     if not np.array_equal(state_keys[order][pos].reshape(n, steps)[:, 1:], keys.reshape(n, steps)[:, 1:]):
-        return []
+        return None
     obs = obs.reshape(n, steps)
     obs[:, 0] = 0
     minimal = fsm.state_map[obs]
     # sequences through states the minimal machine dropped (reached only by a minority transition)
     valid = np.all(minimal >= 0, axis=1)
     if valid.mean() < MIN_VALID_SEQUENCES:
-        return []
-    minimal = np.maximum(minimal, 0)
+        return None
     known = [o for o in m.outputs if o is not None]
     if not known:
-        return []
+        return None
     o_dim = len(known[0])
     outputs = np.array([o if o is not None else (0,) * o_dim for o in m.outputs], dtype=np.int64)
-    varying = [j for j in range(o_dim) if len(np.unique(outputs[:, j])) > 1]
+    return np.maximum(minimal, 0), valid, outputs
+
+
+def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
+                  ) -> list[tuple[StateView, tuple[int, ...]]]:
+    """The minimised machine's states written as (output, memory): the state's own output value(s)
+    plus, when several states share an output, the index of its class under Mealy equivalence (what
+    the state remembers beyond its output: a carry, a remainder). Small memories are tried under
+    several labelings, since the index order is arbitrary. Then the machine's remainders
+    (:mod:`mips.program.remainder`), when it carries one."""
+    steps = _machine_steps(fsm, data)
+    if steps is None:
+        return []
+    minimal, valid, outputs = steps
+    m = fsm.minimal
+    varying = [j for j in range(outputs.shape[1]) if len(np.unique(outputs[:, j])) > 1]
     reachable = sorted(m.reachable())
     injective = len({tuple(outputs[q]) for q in reachable}) == len(reachable)
     mealy = np.zeros(m.n_states, dtype=np.int64) if injective else mealy_classes(m)
@@ -281,18 +296,20 @@ def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
     labelings = [base] if n_classes == 1 else [
         np.array(perm, dtype=np.int64)[base]
         for perm in itertools.islice(itertools.permutations(range(n_classes)), max_labelings)]
-    views = []
+    tables = []
     for label in labelings:
         cols = [outputs[:, j] for j in varying] + ([label[mealy]] if n_classes > 1 else [])
-        if not cols:
-            continue
-        table = np.stack(cols, axis=1)                       # (n_minimal_states, k)
-        comments = tuple(["output of the state"] * len(varying) + (["memory"] if n_classes > 1 else []))
-        view = StateView(name="machine (output, memory)" if n_classes > 1 else "machine (output)",
-                         codes=table[minimal], moduli=(None,) * table.shape[1], comments=comments,
-                         valid=None if valid.all() else valid)
-        views.append((view, tuple(int(v) for v in table[m.initial])))
-    return views
+        if cols:
+            tables.append((np.stack(cols, axis=1),
+                           "machine (output, memory)" if n_classes > 1 else "machine (output)",
+                           (None,) * len(cols),
+                           tuple(["output of the state"] * len(varying) + (["memory"] if n_classes > 1 else []))))
+    if not injective:
+        tables += [(table, "machine (remainder)", moduli, comments)
+                   for table, moduli, comments in remainder_tables(m, outputs[:, varying])]
+    return [(StateView(name=name, codes=table[minimal], moduli=moduli, comments=comments,
+                       valid=None if valid.all() else valid), tuple(int(v) for v in table[m.initial]))
+            for table, name, moduli, comments in tables]
 
 
 def table_program(fsm: FSMResult, task: str, input_dim: int) -> Program | None:
@@ -346,13 +363,17 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
             failures.append(str(result))
             log.info("synthesis %s: %s", task, result)
     if fsm is not None and fsm.minimal is not None and not any(p.size <= MACHINE_VIEW_ABOVE for p in programs):
+        # the first (output, memory) labeling that works; every remainder view (the readability
+        # score chooses among them: a remainder mod 6 may need one variable fewer than mod 3)
         for view, init in machine_views(fsm, data):
+            if view.name != "machine (remainder)" and any(p.method.startswith("machine (output") for p in programs):
+                continue
             result = regress_view(view, x, y, task=task, initial=init,
                                   time_budget_seconds=time_budget_seconds / 2)
             if isinstance(result, Program):
                 programs.append(result)
-                break
-            failures.append(str(result))
+            else:
+                failures.append(str(result))
     programs.sort(key=lambda p: p.size)
     return Synthesis(programs=tuple(programs), failures=tuple(failures),
                      seconds=time.perf_counter() - start)

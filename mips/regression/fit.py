@@ -22,6 +22,13 @@ from mips.regression.registry import METHODS, REGRESSIONS
 MAX_SYMBOLIC_SIZE = 9
 
 
+def _kept(formula: Formula, target: str, problem: Problem) -> bool:
+    """A variable that lives in Z_N (N > 2) keeps its affine update modulo N even when another method
+    writes the same values more briefly: ``(2 * r + x) % 3`` says what long division does, the
+    shorter ``(x - r) % 3`` hides it. (For bits, ``a ^ x`` reads better than ``(a + x) % 2``.)"""
+    return formula.method == "modular" and (problem.moduli.get(target) or 0) > 2
+
+
 def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.ndarray], *,
                  moduli: Mapping[str, int | None] | None = None, constants: Sequence[int] = (0, 1, 2, 3),
                  methods: Sequence[str] = METHODS, time_budget_seconds: float = 3.0,
@@ -60,7 +67,7 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
     used = [name for name in REGRESSIONS if name in methods]
     for name in used:
         for target, formula in REGRESSIONS[name].fit(problem, wanted, best).items():
-            if best[target] is None or formula.size < best[target].size:
+            if best[target] is None or (formula.size < best[target].size and not _kept(best[target], target, problem)):
                 best[target] = formula
     tried = " / ".join(used) or "no method"
     return {target: f if f is not None else Failure(stage="regress", method=tried,

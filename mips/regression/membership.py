@@ -4,8 +4,9 @@ A 0/1 target that is a function of one integer variable is the indicator of a se
 Perfect_Square_Detector is ``x in (0, 1, 4, 9, 16)``, which no comparison, Boolean form or small
 arithmetic formula states as plainly. For each variable that determines the target on every row,
 the method writes the smaller of ``v in (values giving 1)`` and ``v not in (values giving 0)``;
-values the rows never show are don't-cares (verification then checks every input). Smaller
-formulas from the other methods win (a threshold is ``x >= 5``, not a list).
+values the rows never show are don't-cares (verification then checks every input). A set above
+(or below) every other observed value is written as the threshold it is (``r > 2``, not
+``r in (3, 4, 5)``); smaller formulas from the other methods win.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ def fit_membership(columns: dict[str, np.ndarray], target: np.ndarray) -> Formul
         if np.any(ones & zeros) or not ones.any() or not zeros.any():
             continue                       # not a function of this variable, or constant
         inside, outside = vals[ones], vals[zeros]
+        # a set on one side of every other observed value is a threshold: `r > 2`, not `r in (3, 4, 5)`
+        if inside.min() > outside.max() or inside.max() < outside.min():
+            above = inside.min() > outside.max()
+            cand = Formula(expr=f"{name} > {int(outside.max())}" if above else f"{name} < {int(outside.min())}",
+                           method="membership")
+            if best is None or cand.size < best.size:
+                best = cand
+            continue
         chosen, op = (inside, "in") if len(inside) <= len(outside) else (outside, "not in")
         if len(chosen) > MAX_SET_SIZE:
             continue

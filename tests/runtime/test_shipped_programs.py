@@ -1,5 +1,11 @@
 """The shipped benchmark table reproduces: the same code, zoo network and settings give exactly the
-program written in ``assets/bench`` (budgets count work, so this holds on any machine)."""
+program written in ``assets/bench`` (budgets count work, not seconds).
+
+The docstring line names the state view that found the program; it is left out of the comparison.
+Linear algebra on another processor (a different BLAS kernel) moves the last bits of the
+normalized weights, and that can change which of two equivalent encodings has the shorter
+description (Max_Seen: a lattice of 10 points on one machine, 10 clusters on another), while the
+program, its variables, names, formulas and initial state, stay the same."""
 
 from __future__ import annotations
 
@@ -19,4 +25,8 @@ def test_program_is_the_shipped_one(task: str) -> None:
     shipped = json.loads((ASSETS / "bench" / "tasks" / f"{task}.json").read_text())
     r = run_pipeline(task, PipelineConfig(), model=ASSETS / "zoo" / f"{task}.pt")
     assert r.solved == shipped["solved"]
-    assert to_source(r.program) == shipped["program"]
+    assert _body(to_source(r.program)) == _body(shipped["program"])
+
+
+def _body(source: str) -> list[str]:
+    return [line for line in source.splitlines() if not line.strip().startswith('"""')]
