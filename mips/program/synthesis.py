@@ -11,8 +11,8 @@ and keeps every view that yields a complete program:
 ``window``
     When the network's state is a function of its last k inputs (the machine is k-definite, which
     is checked on every step of every traced sequence, with most windows seen more than once so
-    that the claim is not vacuous; or the hidden vector is an affine function of those inputs,
-    :mod:`mips.program.window`), the state is re-expressed as those k inputs, a shift register
+    that the claim is not vacuous; or the hidden vector is an affine function of those inputs; or,
+    behaviourally, the network's output is, :mod:`mips.program.window`), the state is re-expressed as those k inputs, a shift register
     ``a, b, c = x, a, b``. This is a change of variables of the network's own machine, not a
     guess from the task: the outputs come from the network's states.
 ``machine``
@@ -58,7 +58,7 @@ from mips.program.program import (
 )
 from mips.program.remainder import remainder_tables
 from mips.program.state_view import StateView
-from mips.program.window import MAX_WINDOW, linear_window_view, window_view
+from mips.program.window import MAX_WINDOW, linear_window_view, output_window_view, window_view
 from mips.regression.fit import fit_formulas
 
 log = logging.getLogger(__name__)
@@ -350,6 +350,8 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
     window = window_view(state_ids.astype(np.int64), x)
     if window is None:
         window = linear_window_view(data.points[data.index], x)
+    if window is None:
+        window = output_window_view(y, x)
     if window is not None:
         views.append((window, (0,) * window.n_vars))
     else:

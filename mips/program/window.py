@@ -13,6 +13,13 @@ Two tests decide that the state is a function of the last k inputs, the smallest
     Sum_Last5 network: residual rms 14 of a spread of 30 with k = 4, 0.15 with k = 5); the
     lattice finder needs exact integer structure, this needs only the k-dimensional affine image.
 
+``output_window_view``
+    Behaviourally: the network's output at every traced step is a function of its last k inputs
+    (same evidence rules as ``window_view``). A nonlinear network whose states neither lie on a
+    lattice nor repeat exactly (Diff_Abs_Values: |x_t| - |x_{t-1}|) still has a k-definite
+    behaviour; the program is then checked against the network on the whole test split and on
+    longer sequences, like every other.
+
 Either way the state becomes a shift register ``a, b, c = x, a, b``: a change of variables of the
 network's own states, not a guess from the task.
 """
@@ -50,7 +57,8 @@ def _view(win: np.ndarray, k: int, n_in: int, how: str = "") -> StateView:
                      moduli=(None,) * (k * n_in), comments=comments)
 
 
-def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WINDOW) -> StateView | None:
+def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WINDOW, how: str = ""
+                ) -> StateView | None:
     """The last-k-inputs view for the smallest k that determines the network's state, if any.
 
     Parameters
@@ -58,6 +66,8 @@ def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WIN
     state_keys : int array of shape (n_sequences, seq_len + 1)
         An identifier of the network's state at each step (e.g. a hash of its code).
     x : int array of shape (n_sequences, seq_len, input_dim)
+    how : str
+        Appended to the view's name (what ``state_keys`` identify, when not the state's code).
     """
     n, t_len, n_in = x.shape
     later = state_keys[:, 1:].reshape(-1)
@@ -81,7 +91,7 @@ def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WIN
         repeated[:-1] |= same
         if repeated.mean() < MIN_WINDOW_EVIDENCE:
             return None
-        return _view(win, k, n_in)
+        return _view(win, k, n_in, how)
     return None
 
 
@@ -112,3 +122,14 @@ def linear_window_view(hidden: np.ndarray, x: np.ndarray, max_window: int = MAX_
         if residual <= LINEAR_RESIDUAL * spread:
             return _view(win, k, n_in, how=" (hidden state affine in them)")
     return None
+
+
+def output_window_view(outputs: np.ndarray, x: np.ndarray, max_window: int = MAX_WINDOW) -> StateView | None:
+    """The last-k-inputs view for the smallest k that determines the network's output at every step.
+
+    ``outputs``: int array of shape (n_sequences, seq_len, output_dim), the network's rounded outputs.
+    """
+    n, t_len, _ = x.shape
+    keys = row_keys(np.asarray(outputs, dtype=np.int64).reshape(n * t_len, -1)).reshape(n, t_len)
+    keys = np.concatenate([np.zeros((n, 1), dtype=keys.dtype), keys], axis=1)   # column 0 is never read
+    return window_view(keys, x, max_window=max_window, how=" (outputs a function of them)")

@@ -32,3 +32,12 @@ def test_a_running_sum_or_a_nonlinear_state_is_no_window():
     square = np.concatenate([np.zeros((400, 1, 1)), (x * np.roll(x, 1, axis=1)).astype(float)], axis=1)
     assert linear_window_view(square, x, max_window=3) is None
     assert linear_window_view(np.zeros((400, 11, 2)), x) is None                # no spread at all
+
+
+def test_outputs_that_are_a_function_of_the_last_two_inputs_give_a_two_register_window():
+    from mips.program.window import output_window_view
+    x = np.random.default_rng(3).integers(-20, 20, (3000, 10, 1))
+    prev = np.concatenate([np.zeros((3000, 1, 1), dtype=np.int64), x[:, :-1]], axis=1)
+    view = output_window_view(np.abs(x) - np.abs(prev), x)
+    assert view is not None and view.n_vars == 2 and "outputs a function of them" in view.name
+    assert output_window_view(np.cumsum(x, axis=1) % 7, x, max_window=3) is None     # a running state
