@@ -45,6 +45,31 @@ def probe_signatures(network: RecurrentNetwork, points: np.ndarray, inputs: np.n
     return keys
 
 
+def _follow_the_machine(data: StateData, position: np.ndarray) -> int:
+    """Give each unprobed traced state (``position`` -1) the group the probed states' machine leads
+    to: the most frequent successor group of (its predecessor's group, its input) among probed
+    transitions, step by step along the trace. Returns how many points were assigned."""
+    index, xi = data.index, data.x_index
+    n_in = data.inputs.shape[0]
+    n_groups = int(position.max()) + 1
+    src, dst = position[index[:, :-1]], position[index[:, 1:]]
+    known = (src >= 0) & (dst >= 0)
+    counts = np.zeros((n_groups, n_in, n_groups), dtype=np.int64)
+    np.add.at(counts, (src[known], xi[known], dst[known]), 1)
+    delta = np.where(counts.sum(axis=2) > 0, counts.argmax(axis=2), -1)          # (group, input)
+    assigned = 0
+    for t in range(1, index.shape[1]):
+        prev, here = position[index[:, t - 1]], index[:, t]
+        todo = (position[here] < 0) & (prev >= 0)
+        if todo.any():
+            nxt = delta[prev[todo], xi[todo, t - 1]]
+            ok = nxt >= 0
+            pts = here[todo][ok]
+            position[pts] = nxt[ok]
+            assigned += int(np.unique(pts).size)
+    return assigned
+
+
 def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *, length: int | None = None, max_clusters: int = 256,
                      max_points: int = 20_000, eps: float = DEFAULT_EPS, seed: int = 0,
                      within_length: bool = False) -> Encoding | EncodingFailure:
@@ -69,7 +94,10 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
         Probe only states reached early enough that the probe ends within the traced length (the
         length the network was trained on); later states take the group of their nearest probed
         state. For networks whose states never collapse (Div_3: every prefix its own point), the
-        late states' long probes are where the network's outputs stop being right.
+        late states' long probes are where the network's outputs stop being right. A later state
+        takes the group that the machine of the probed states leads to from its predecessor's
+        group on its input (the majority successor), else the group of its nearest probed state;
+        the program found from it is checked against the network on every step later.
     """
     owner = "find_behavioural"
     check_int(owner, "max_clusters", max_clusters, 2)
@@ -106,9 +134,13 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
         return EncodingFailure(kind="cluster", method="behaviour",
                                message=f"{n_groups} distinct behaviours on {n_probes} probes of length {length} "
                                        f"(more than {max_clusters}): not a small finite machine")
-    # codes by first visit (initial state's group first), centres = group means
     position = np.full(data.n_points, -1, dtype=np.int64)
     position[sample] = groups
+    if within_length:
+        n_late = _follow_the_machine(data, position)
+        sample = np.flatnonzero(position >= 0)
+        groups = position[sample]
+    # codes by first visit (initial state's group first), centres = group means
     order = []
     for idx in data.index.reshape(-1):           # first visits along the trace
         g = position[idx]
@@ -127,6 +159,7 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
                    prototypes=data.points[sample], prototype_clusters=rank[groups],
                    params={"probe_length": length, "n_probes": n_probes, "n_probed_points": int(sample.size)})
     note = (f"{n_groups} behaviours of {sample.size} probed states on all {n_probes} input sequences "
-            f"of length {length}" + (", states probed only where the probe stays within the traced length"
+            f"of length {length}" + (f", states probed only where the probe stays within the traced length "
+                                      f"({n_late} later states given the group the probed machine leads to)"
                                       if within_length else ""))
     return finish(enc, data, eps=eps, summary=note)

@@ -5,7 +5,8 @@ outputs. Then the runner-up encodings are tried, and the network's own behaviour
 by what the network outputs after short probe sequences, :mod:`mips.encodings.behaviour`), short
 probes first (long ones leave the lengths the network was trained on), then probing only states
 early enough that the probes stay within the traced length. The machine with the fewest
-conflicts wins; the message says what was tried.
+conflicts wins, and among those a machine the data covers wins over an "unsaturated" one (states
+that keep growing while the variables stay bounded); the message says what was tried.
 """
 
 from __future__ import annotations
@@ -25,26 +26,32 @@ def conflicts(fsm: FSMResult) -> int:
     return len(fsm.transition_conflicts) + len(fsm.output_conflicts)
 
 
+def _rank(fsm: FSMResult) -> tuple[int, bool]:
+    """Fewer conflicts first; then a machine the data covers before an "unsaturated" one (bounded
+    variables, ever more distinct states: every prefix of Div_7 its own point)."""
+    return conflicts(fsm), fsm.status == "unsaturated"
+
+
 def machine_stage(choice: EncodingChoice, network: RecurrentNetwork | None, *, seed: int = 0
                   ) -> tuple[FSMResult, str]:
     """The machine with the fewest conflicts and a one-line account of it."""
     result = best = extract_fsm(choice)
-    if conflicts(result):
+    if any(_rank(best)):
         others = [c for c in choice.candidates if c is not choice.chosen and not c.output_exceptions]
         for enc in others[:MAX_FSM_CANDIDATES]:
             alt = extract_fsm(choice, enc)
-            if conflicts(alt) < conflicts(best):
+            if _rank(alt) < _rank(best):
                 best = alt
-            if not conflicts(best):
+            if not any(_rank(best)):
                 break
         for within in (False, True):
             for length in BEHAVIOUR_PROBE_LENGTHS:
-                if not conflicts(best) or network is None:
+                if not any(_rank(best)) or network is None:
                     break
                 found = find_behavioural(choice.data, network, length=length, seed=seed, within_length=within)
                 if isinstance(found, Encoding):
                     alt = extract_fsm(choice, found)
-                    if conflicts(alt) < conflicts(best):
+                    if _rank(alt) < _rank(best):
                         best = alt
     note = ""
     if best is not result:

@@ -336,6 +336,8 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
     step = np.unique(after - before)
     if set(step.tolist()) <= {0, 1} and step.size == 2 and values.size > 2:
         return "count", "goes up by 0 or 1 each step (on every traced step)"
+    if set(step.tolist()) == {-1, 1} and values.size > 2:
+        return "balance", "goes up or down by 1 each step (on every traced step)"
     if set(values.tolist()) <= {0, 1} and values.size == 2:
         return "flag", "0 or 1"
     return None

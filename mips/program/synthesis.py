@@ -58,7 +58,13 @@ from mips.program.program import (
 )
 from mips.program.remainder import remainder_tables
 from mips.program.state_view import StateView
-from mips.program.window import MAX_WINDOW, linear_window_view, output_window_view, window_view
+from mips.program.window import (
+    MAX_WINDOW,
+    linear_window_view,
+    output_counter_view,
+    output_window_view,
+    window_view,
+)
 from mips.regression.fit import fit_formulas
 
 log = logging.getLogger(__name__)
@@ -352,6 +358,8 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
         window = linear_window_view(data.points[data.index], x)
     if window is None:
         window = output_window_view(y, x)
+    if window is None:
+        window = output_counter_view(y, x)
     if window is not None:
         views.append((window, (0,) * window.n_vars))
     else:

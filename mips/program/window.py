@@ -133,3 +133,42 @@ def output_window_view(outputs: np.ndarray, x: np.ndarray, max_window: int = MAX
     keys = row_keys(np.asarray(outputs, dtype=np.int64).reshape(n * t_len, -1)).reshape(n, t_len)
     keys = np.concatenate([np.zeros((n, 1), dtype=keys.dtype), keys], axis=1)   # column 0 is never read
     return window_view(keys, x, max_window=max_window, how=" (outputs a function of them)")
+
+
+MAX_STEP_COEF = 2
+
+
+def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
+    """A running count ``d <- d + b * x + c`` (b != 0, |b|, |c| <= 2) of which the network's output
+    is a function at every traced step, smallest |b| + |c| first; None when there is none.
+
+    Majority_0_1's output is the sign of (ones - zeros) = sum(2 * x - 1): a nonlinear network may
+    hold that count on a curve, or merge its large values, so that no encoding shows it; its
+    behaviour still does. The same evidence rules as the window views apply (at most
+    ``TOLERANCE`` of the steps disagree; most counts are seen more than once). One input only.
+    """
+    n, t_len, n_in = x.shape
+    if n_in != 1:
+        return None
+    later = row_keys(np.asarray(outputs, dtype=np.int64).reshape(n * t_len, -1))
+    xs = np.asarray(x[:, :, 0], dtype=np.int64)
+    pairs = sorted(((b, c) for b in range(-MAX_STEP_COEF, MAX_STEP_COEF + 1) if b
+                    for c in range(-MAX_STEP_COEF, MAX_STEP_COEF + 1)),
+                   key=lambda bc: (abs(bc[0]) + abs(bc[1]), bc[0] < 0, bc[1] < 0, abs(bc[0])))
+    for b, c in pairs:
+        count = np.cumsum(b * xs + c, axis=1)                         # (n, T): the count after step t
+        flat = count.reshape(-1)
+        order = np.argsort(flat, kind="stable")
+        same = flat[order][1:] == flat[order][:-1]
+        if np.count_nonzero(same & (later[order][1:] != later[order][:-1])) > TOLERANCE * flat.size:
+            continue
+        repeated = np.zeros(flat.size, dtype=bool)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+        if repeated.mean() < MIN_WINDOW_EVIDENCE or np.unique(flat).size < 3:
+            continue
+        codes = np.concatenate([np.zeros((n, 1, 1), dtype=np.int64), count[:, :, None]], axis=1)
+        step = (f"{b} * x" if b not in (1, -1) else "x" if b == 1 else "-x") + (f" {'+-'[c < 0]} {abs(c)}" if c else "")
+        return StateView(name="running count (outputs a function of it)", codes=codes, moduli=(None,),
+                         comments=(f"the running sum of {step}",))
+    return None

@@ -41,3 +41,14 @@ def test_outputs_that_are_a_function_of_the_last_two_inputs_give_a_two_register_
     view = output_window_view(np.abs(x) - np.abs(prev), x)
     assert view is not None and view.n_vars == 2 and "outputs a function of them" in view.name
     assert output_window_view(np.cumsum(x, axis=1) % 7, x, max_window=3) is None     # a running state
+
+
+def test_an_output_that_is_the_sign_of_a_running_count_gives_the_count():
+    from mips.program.window import output_counter_view
+    x = np.random.default_rng(4).integers(0, 2, (2000, 10, 1))
+    count = np.cumsum(2 * x - 1, axis=1)
+    view = output_counter_view((count > 0).astype(np.int64), x)
+    assert view is not None and view.n_vars == 1 and view.comments == ("the running sum of 2 * x - 1",)
+    np.testing.assert_array_equal(view.codes[:, 1:, 0], count[:, :, 0])
+    every_third_step = np.broadcast_to((np.arange(10) % 3 == 0)[None, :, None], x.shape).astype(np.int64)
+    assert output_counter_view(every_third_step, x) is None         # a clock, not a count of the inputs
