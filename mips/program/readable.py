@@ -401,6 +401,26 @@ def polish(program: Program, x: np.ndarray, input_values: tuple[int, ...]) -> Pr
 
 
 # -- score -----
+def _residue_thresholds(program: Program) -> set[int]:
+    """Constants compared with a variable whose update is ``(...) % N`` and that lie in 0 .. N - 1:
+    a threshold on a residue's own values (``remainder > 4`` for a remainder mod 10), not a
+    constant from nowhere."""
+    ranges = {}
+    for name, update in zip(program.state, program.updates):
+        tree = _tree(update.expr)
+        if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Mod) and isinstance(tree.right, ast.Constant):
+            ranges[name] = int(tree.right.value)
+    found = set()
+    for f in list(program.updates) + list(program.outputs):
+        for node in ast.walk(_tree(f.expr)):
+            if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Name)
+                    and node.left.id in ranges and isinstance(node.comparators[0], ast.Constant)):
+                value = node.comparators[0].value
+                if not isinstance(value, bool) and 0 <= int(value) < ranges[node.left.id]:
+                    found.add(int(value))
+    return found
+
+
 def _running_extreme(program: Program, j: int, start: int, allowed: frozenset[int]) -> bool:
     """Variable j is ``min(v, ...)`` or ``max(v, ...)`` of itself and starts at a value the task names
     (a running minimum starts at the largest input): a non-zero start that needs no explanation."""
@@ -423,7 +443,8 @@ def readability(program: Program, allowed: frozenset[int]) -> Readability:
               if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mod, ast.FloorDiv))
               and isinstance(n.right, ast.Constant)}
     magic = sorted({int(n.value) for t in trees for n in ast.walk(t) if isinstance(n, ast.Constant)
-                    and not isinstance(n.value, bool) and int(n.value) not in allowed | moduli})
+                    and not isinstance(n.value, bool) and int(n.value) not in allowed | moduli}
+                   - _residue_thresholds(program))
     if magic:
         flags.append("magic constant")
     if any(v and not _running_extreme(program, j, v, allowed) for j, v in enumerate(program.initial)):

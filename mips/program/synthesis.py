@@ -62,6 +62,7 @@ from mips.program.window import (
     MAX_WINDOW,
     linear_window_view,
     output_counter_view,
+    output_history_views,
     output_window_view,
     window_view,
 )
@@ -372,6 +373,15 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
         else:
             failures.append(str(result))
             log.info("synthesis %s: %s", task, result)
+    if not programs:
+        # the state as the last outputs (a position and the one before it give the velocity)
+        for view in output_history_views(y):
+            result = regress_view(view, x, y, task=task, initial=(0,) * view.n_vars,
+                                  time_budget_seconds=time_budget_seconds / 2)
+            if isinstance(result, Program):
+                programs.append(result)
+                break
+            failures.append(str(result))
     if fsm is not None and fsm.minimal is not None and not any(p.size <= MACHINE_VIEW_ABOVE for p in programs):
         # the first (output, memory) labeling that works; every remainder view (the readability
         # score chooses among them: a remainder mod 6 may need one variable fewer than mod 3)

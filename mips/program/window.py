@@ -138,14 +138,26 @@ def output_window_view(outputs: np.ndarray, x: np.ndarray, max_window: int = MAX
 MAX_STEP_COEF = 2
 
 
+def _frozen_below_zero(steps: np.ndarray) -> np.ndarray:
+    """Running sums of ``steps`` (n, T) that stop changing once they are negative."""
+    out = np.empty_like(steps)
+    d = np.zeros(steps.shape[0], dtype=steps.dtype)
+    for t in range(steps.shape[1]):
+        d = np.where(d < 0, d, d + steps[:, t])
+        out[:, t] = d
+    return out
+
+
 def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
-    """A running count ``d <- d + b * x + c`` (b != 0, |b|, |c| <= 2) of which the network's output
-    is a function at every traced step, smallest |b| + |c| first; None when there is none.
+    """A running count ``d <- d + b * x + c`` (b != 0, |b|, |c| <= 2), or one that freezes once it is
+    negative, of which the network's output is a function at every traced step, smallest
+    |b| + |c| first (plain before frozen); None when there is none.
 
     Majority_0_1's output is the sign of (ones - zeros) = sum(2 * x - 1): a nonlinear network may
     hold that count on a curve, or merge its large values, so that no encoding shows it; its
-    behaviour still does. The same evidence rules as the window views apply (at most
-    ``TOLERANCE`` of the steps disagree; most counts are seen more than once). One input only.
+    behaviour still does. Balanced_Parenthesis is a depth sum(1 - 2 * x) that, once negative, stays
+    so. The same evidence rules as the window views apply (at most ``TOLERANCE`` of the steps
+    disagree; most counts are seen more than once). One input only.
     """
     n, t_len, n_in = x.shape
     if n_in != 1:
@@ -155,20 +167,54 @@ def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
     pairs = sorted(((b, c) for b in range(-MAX_STEP_COEF, MAX_STEP_COEF + 1) if b
                     for c in range(-MAX_STEP_COEF, MAX_STEP_COEF + 1)),
                    key=lambda bc: (abs(bc[0]) + abs(bc[1]), bc[0] < 0, bc[1] < 0, abs(bc[0])))
-    for b, c in pairs:
-        count = np.cumsum(b * xs + c, axis=1)                         # (n, T): the count after step t
-        flat = count.reshape(-1)
-        order = np.argsort(flat, kind="stable")
-        same = flat[order][1:] == flat[order][:-1]
-        if np.count_nonzero(same & (later[order][1:] != later[order][:-1])) > TOLERANCE * flat.size:
-            continue
-        repeated = np.zeros(flat.size, dtype=bool)
-        repeated[1:] |= same
-        repeated[:-1] |= same
-        if repeated.mean() < MIN_WINDOW_EVIDENCE or np.unique(flat).size < 3:
-            continue
-        codes = np.concatenate([np.zeros((n, 1, 1), dtype=np.int64), count[:, :, None]], axis=1)
-        step = (f"{b} * x" if b not in (1, -1) else "x" if b == 1 else "-x") + (f" {'+-'[c < 0]} {abs(c)}" if c else "")
-        return StateView(name="running count (outputs a function of it)", codes=codes, moduli=(None,),
-                         comments=(f"the running sum of {step}",))
+    for frozen in (False, True):
+        for b, c in pairs:
+            steps = b * xs + c
+            count = _frozen_below_zero(steps) if frozen else np.cumsum(steps, axis=1)   # after step t
+            flat = count.reshape(-1)
+            order = np.argsort(flat, kind="stable")
+            same = flat[order][1:] == flat[order][:-1]
+            if np.count_nonzero(same & (later[order][1:] != later[order][:-1])) > TOLERANCE * flat.size:
+                continue
+            repeated = np.zeros(flat.size, dtype=bool)
+            repeated[1:] |= same
+            repeated[:-1] |= same
+            if repeated.mean() < MIN_WINDOW_EVIDENCE or np.unique(flat).size < 3:
+                continue
+            codes = np.concatenate([np.zeros((n, 1, 1), dtype=np.int64), count[:, :, None]], axis=1)
+            step = (f"{b} * x" if b not in (1, -1) else "x" if b == 1 else "-x") + (f" {'+-'[c < 0]} {abs(c)}" if c else "")
+            if b < 0 < c:
+                step = f"{c} - {-b} * x" if b != -1 else f"{c} - x"
+            return StateView(name="running count (outputs a function of it)", codes=codes, moduli=(None,),
+                             comments=(f"the running sum of {step}" + (", frozen once negative" if frozen else ""),))
     return None
+
+
+MAX_OUTPUT_HISTORY = 3
+
+
+def output_history_views(outputs: np.ndarray, max_history: int = MAX_OUTPUT_HISTORY) -> list[StateView]:
+    """The state written as the network's last k outputs (k = 1 .. ``max_history``).
+
+    Newton_Magnetic outputs a position p_t; its state is the velocity and the position, that is
+    (p_t, p_{t-1}) in other words, and every update is linear in them and the force. Regression
+    decides whether the next outputs are a function of these variables and the input; the program
+    is then checked against the network like every other.
+
+    ``outputs``: int array of shape (n_sequences, seq_len, output_dim), the network's rounded outputs.
+    """
+    y = np.asarray(outputs, dtype=np.int64)
+    n, t_len, o_dim = y.shape
+    views = []
+    for k in range(1, max_history + 1):
+        if k * o_dim > MAX_STATE_VARS:
+            break
+        padded = np.concatenate([np.zeros((n, k, o_dim), dtype=np.int64), y], axis=1)
+        hist = np.stack([padded[:, k - j: k - j + t_len] for j in range(k)], axis=2).reshape(n, t_len, k * o_dim)
+        codes = np.concatenate([np.zeros((n, 1, k * o_dim), dtype=np.int64), hist], axis=1)
+        names = [f"y{o + 1}" if o_dim > 1 else "y" for o in range(o_dim)]
+        comments = tuple(f"output {nm} of {j} step{'s' if j > 1 else ''} ago" if j else f"output {nm} of this step"
+                         for j in range(k) for nm in names)
+        views.append(StateView(name=f"last {k} output{'s' if k > 1 else ''}", codes=codes,
+                               moduli=(None,) * (k * o_dim), comments=comments))
+    return views

@@ -9,6 +9,7 @@ best one found so far.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -22,10 +23,21 @@ from mips.regression.registry import METHODS, REGRESSIONS
 MAX_SYMBOLIC_SIZE = 9
 
 
-def _kept(formula: Formula, target: str, problem: Problem) -> bool:
-    """A variable that lives in Z_N (N > 2) keeps its affine update modulo N even when another method
-    writes the same values more briefly: ``(2 * r + x) % 3`` says what long division does, the
-    shorter ``(x - r) % 3`` hides it. (For bits, ``a ^ x`` reads better than ``(a + x) % 2``.)"""
+def _split_in_arithmetic(expr: str) -> bool:
+    """A comparison used as a number inside arithmetic (``a - x + ((a < 0) == x)``)."""
+    tree = ast.parse(expr, mode="eval")
+    return any(isinstance(node, ast.BinOp) and any(isinstance(sub, ast.Compare) for sub in ast.walk(node))
+               for node in ast.walk(tree))
+
+
+def _kept(formula: Formula, shorter: Formula, target: str, problem: Problem) -> bool:
+    """``formula`` stays although ``shorter`` is shorter. A variable that lives in Z_N (N > 2) keeps
+    its affine update modulo N: ``(2 * r + x) % 3`` says what long division does, the shorter
+    ``(x - r) % 3`` hides it (for bits, ``a ^ x`` reads better than ``(a + x) % 2``). A case split
+    stays against a formula that hides a comparison inside arithmetic: ``a if a < 0 else a + 1 - 2 * x``
+    over ``a - x + ((a < 0) == x)``, but ``max(a, x)`` over ``x if a < x else a``."""
+    if formula.method == "conditional":
+        return _split_in_arithmetic(shorter.expr)
     return formula.method == "modular" and (problem.moduli.get(target) or 0) > 2
 
 
@@ -67,7 +79,7 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
     used = [name for name in REGRESSIONS if name in methods]
     for name in used:
         for target, formula in REGRESSIONS[name].fit(problem, wanted, best).items():
-            if best[target] is None or (formula.size < best[target].size and not _kept(best[target], target, problem)):
+            if best[target] is None or (formula.size < best[target].size and not _kept(best[target], formula, target, problem)):
                 best[target] = formula
     tried = " / ".join(used) or "no method"
     return {target: f if f is not None else Failure(stage="regress", method=tried,

@@ -50,8 +50,10 @@ def fit_membership(columns: dict[str, np.ndarray], target: np.ndarray) -> Formul
         chosen, op = (inside, "in") if len(inside) <= len(outside) else (outside, "not in")
         if len(chosen) > MAX_SET_SIZE:
             continue
-        cand = Formula(expr=f"{name} {op} ({', '.join(str(int(v)) for v in chosen)}{',' if len(chosen) == 1 else ''})",
-                       method="membership")
+        if len(chosen) == 1:                        # a set of one value is an equality
+            cand = Formula(expr=f"{name} {'==' if op == 'in' else '!='} {int(chosen[0])}", method="membership")
+        else:
+            cand = Formula(expr=f"{name} {op} ({', '.join(str(int(v)) for v in chosen)})", method="membership")
         if best is None or cand.size < best.size:
             best = cand
     return best

@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from mips.regression.boolean import BOOLEAN
+from mips.regression.conditional import CONDITIONAL
 from mips.regression.linear import LINEAR
 from mips.regression.membership import MEMBERSHIP
 from mips.regression.method import RegressionMethod
@@ -21,6 +22,7 @@ REGRESSIONS: MappingProxyType[str, RegressionMethod] = MappingProxyType({method.
     MODULAR,
     BOOLEAN,
     MEMBERSHIP,
+    CONDITIONAL,
     SYMBOLIC,
 )})
 METHODS: tuple[str, ...] = tuple(REGRESSIONS)

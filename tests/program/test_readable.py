@@ -126,3 +126,11 @@ def test_the_report_lists_the_runner_up_programs(zoo_runs):
     assert rep["readability"]["flags"] == [] and rep["alternatives"]
     assert all("def f(xs):" in a["program"] for a in rep["alternatives"])
     assert min(a["readability"]["score"] for a in rep["alternatives"]) >= rep["readability"]["score"]
+
+
+def test_a_threshold_on_a_residues_own_values_is_not_magic():
+    allowed = task_constants((0, 1))
+    div5 = _program(["(2 * a + x) % 10", "a > 4"], ["b"], (0, 0))
+    assert "magic constant" not in readability(div5, allowed).flags
+    assert "magic constant" in readability(_program(["(2 * a + x) % 10", "a > 12"], ["b"], (0, 0)), allowed).flags
+    assert "magic constant" in readability(_program(["2 * a + x", "a > 4"], ["b"], (0, 0)), allowed).flags

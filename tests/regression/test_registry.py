@@ -18,7 +18,7 @@ from mips.regression.method import TargetMethod
 
 
 def test_registry_holds_the_methods_in_order():
-    assert METHODS == ("linear", "modular", "boolean", "membership", "symbolic") == tuple(REGRESSIONS)
+    assert METHODS == ("linear", "modular", "boolean", "membership", "conditional", "symbolic") == tuple(REGRESSIONS)
     assert all(isinstance(m, RegressionMethod) and m.name == n for n, m in REGRESSIONS.items())
 
 
@@ -55,3 +55,13 @@ def test_a_new_method_is_one_class_and_one_registry_entry(monkeypatch):
     a = np.arange(6)
     found = fit_formulas({"a": a}, {"t": 3 * a * a}, methods=("linear", "square"))
     assert found["t"].method == "square" and found["t"].expr == "3*a*a"
+
+
+def test_a_case_split_is_kept_against_a_comparison_hidden_in_arithmetic():
+    from mips.regression.fit import fit_formulas
+    a = np.repeat(np.arange(-3, 8), 2)
+    x = np.tile([0, 1], 11)
+    frozen = fit_formulas({"a": a, "x": x}, {"t": np.where(a < 0, a, a + 1 - 2 * x)}, constants=(0, 1, 2, 3))
+    assert frozen["t"].expr == "a if a < 0 else a - 2*x + 1" and frozen["t"].method == "conditional"
+    biggest = fit_formulas({"a": a, "x": x}, {"t": np.maximum(a, x)}, constants=(0, 1, 2, 3))
+    assert biggest["t"].expr == "max(a, x)"                      # shorter and plain: it replaces the split
