@@ -199,20 +199,41 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     return program
 
 
+INITIAL_WORK = 40_000_000         # formula nodes x traced steps evaluated while looking for an initial state
+
+
+def _offsets(k: int, radius: int):
+    """Integer offsets of k variables, each within ``radius``, by L1 norm, then lexicographically."""
+    def with_norm(n: int, d: int):
+        if n == 0:
+            if d == 0:
+                yield ()
+            return
+        for first in range(-min(d, radius), min(d, radius) + 1):
+            for rest in with_norm(n - 1, d - abs(first)):
+                yield (first,) + rest
+    for d in range(radius * k + 1):
+        yield from with_norm(k, d)
+
+
 def _initial_for(build, x: np.ndarray, y: np.ndarray, guess: tuple[int, ...], radius: int = 3,
                  n_sample: int = 256, max_candidates: int = 1500) -> tuple[int, ...] | None:
     """The initial state nearest ``guess`` (L1, then lexicographic) whose program reproduces the
-    network's outputs on a sample of traced sequences (all but ``SEQUENCE_TOLERANCE`` of them)."""
+    network's outputs on a sample of traced sequences (all but ``SEQUENCE_TOLERANCE`` of them).
+    At most ``max_candidates`` states are tried, fewer for a large program: the evaluation work is
+    bounded by ``INITIAL_WORK`` (a count, so the answer does not depend on the machine)."""
     xs, ys = x[:n_sample], y[:n_sample]
     limit = SEQUENCE_TOLERANCE * xs.shape[0]
+    first = build(guess)
+    cost = max(1, first.size * xs.shape[0] * xs.shape[1])
+    max_candidates = max(1, min(max_candidates, INITIAL_WORK // cost))
     # first the state a long run of zero inputs leads to (the x_{-k} = 0 convention of windowed
     # tasks: a shift register settles there), then the neighbourhood of the zero state's code
     zeros = np.zeros((1, 4 * x.shape[1] + 8, x.shape[2]), dtype=np.int64)
-    settled = run_program(build(guess), zeros)
+    settled = run_program(first, zeros)
     candidates = [] if settled.error else [tuple(int(v) for v in settled.states[0, -1])]
-    offsets = itertools.product(range(-radius, radius + 1), repeat=len(guess))
-    offsets = sorted(itertools.islice(offsets, 200_000), key=lambda o: (sum(map(abs, o)), o))
-    candidates += [tuple(g + o for g, o in zip(guess, off)) for off in offsets[:max_candidates]]
+    candidates += [tuple(g + o for g, o in zip(guess, off))
+                   for off in itertools.islice(_offsets(len(guess), radius), max_candidates)]
     for cand in candidates:
         run = run_program(build(cand), xs)
         if run.error is None and np.count_nonzero(np.any(run.outputs != ys, axis=(1, 2))) <= limit:

@@ -75,3 +75,14 @@ def test_regress_view_reports_why_it_failed():
     fail = regress_view(view, x, x.copy(), task="t", initial=(0,), time_budget_seconds=0.3)
     assert isinstance(fail, Failure) and fail.stage == "regress" and fail.method == "cluster"
     assert str(fail).startswith("cluster: ") and fail.message
+
+
+def test_initial_states_are_tried_nearest_first_within_a_work_bound():
+    from mips.program.synthesis import INITIAL_WORK, _offsets
+    offsets = list(_offsets(3, 2))
+    assert offsets[0] == (0, 0, 0) and len(offsets) == 5 ** 3
+    norms = [sum(map(abs, o)) for o in offsets]
+    assert norms == sorted(norms) and offsets[1:7] == sorted(offsets[1:7])
+    assert len(set(offsets)) == len(offsets)
+    # an 8-variable program of size 200 on 256 x 10 steps gets far fewer than 1,500 tries
+    assert INITIAL_WORK // (200 * 256 * 10) < 100
