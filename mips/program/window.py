@@ -136,6 +136,7 @@ def output_window_view(outputs: np.ndarray, x: np.ndarray, max_window: int = MAX
 
 
 MAX_STEP_COEF = 2
+MAX_MODULUS = 16
 
 
 def _frozen_below_zero(steps: np.ndarray) -> np.ndarray:
@@ -148,16 +149,44 @@ def _frozen_below_zero(steps: np.ndarray) -> np.ndarray:
     return out
 
 
-def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
-    """A running count ``d <- d + b * x + c`` (b != 0, |b|, |c| <= 2), or one that freezes once it is
-    negative, of which the network's output is a function at every traced step, smallest
-    |b| + |c| first (plain before frozen); None when there is none.
+def _function_of(keys: np.ndarray, later: np.ndarray) -> bool:
+    """``later`` is a function of ``keys`` (up to ``TOLERANCE`` of the rows) and most keys repeat."""
+    order = np.argsort(keys, kind="stable")
+    same = keys[order][1:] == keys[order][:-1]
+    # rows off their key's most frequent value (a network that errs on a rare step)
+    pairs, counts = np.unique(np.stack([keys, later.astype(keys.dtype)], axis=1), axis=0, return_counts=True)
+    _, group = np.unique(pairs[:, 0], return_inverse=True)
+    majority = np.zeros(group.max() + 1, dtype=np.int64)
+    np.maximum.at(majority, group.reshape(-1), counts)
+    if keys.size - int(majority.sum()) > TOLERANCE * keys.size:
+        return False
+    repeated = np.zeros(keys.size, dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return bool(repeated.mean() >= MIN_WINDOW_EVIDENCE)
 
-    Majority_0_1's output is the sign of (ones - zeros) = sum(2 * x - 1): a nonlinear network may
-    hold that count on a curve, or merge its large values, so that no encoding shows it; its
-    behaviour still does. Balanced_Parenthesis is a depth sum(1 - 2 * x) that, once negative, stays
-    so. The same evidence rules as the window views apply (at most ``TOLERANCE`` of the steps
-    disagree; most counts are seen more than once). One input only.
+
+def _step_text(b: int, c: int) -> str:
+    if b < 0 < c:
+        return f"{c} - {-b} * x" if b != -1 else f"{c} - x"
+    return (f"{b} * x" if b not in (1, -1) else "x" if b == 1 else "-x") + (f" {'+-'[c < 0]} {abs(c)}" if c else "")
+
+
+def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
+    """A running count of which the network's output is a function at every traced step; None
+    when there is none. Tried in this order, smallest |b| + |c| first within each:
+
+    1. ``d <- d + b * x + c`` (b != 0, |b|, |c| <= 2): Majority_0_1's output is the sign of
+       (ones - zeros) = sum(2 * x - 1). A nonlinear network may hold that count on a curve, or
+       merge its large values, so that no encoding shows it; its behaviour still does.
+    2. The same count frozen once it is negative: Balanced_Parenthesis is a depth sum(1 - 2 * x)
+       that, once negative, stays so.
+    3. The sum of the inputs modulo N (N <= ``MAX_MODULUS``) together with the current input:
+       Dithering outputs 1 exactly when the running sum of brightness values passes a multiple of
+       15, that is when (sum mod 15) < x.
+
+    The same evidence rules as the window views apply (at most ``TOLERANCE`` of the steps
+    disagree; most keys are seen more than once). One input only.
     """
     n, t_len, n_in = x.shape
     if n_in != 1:
@@ -171,22 +200,21 @@ def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
         for b, c in pairs:
             steps = b * xs + c
             count = _frozen_below_zero(steps) if frozen else np.cumsum(steps, axis=1)   # after step t
-            flat = count.reshape(-1)
-            order = np.argsort(flat, kind="stable")
-            same = flat[order][1:] == flat[order][:-1]
-            if np.count_nonzero(same & (later[order][1:] != later[order][:-1])) > TOLERANCE * flat.size:
-                continue
-            repeated = np.zeros(flat.size, dtype=bool)
-            repeated[1:] |= same
-            repeated[:-1] |= same
-            if repeated.mean() < MIN_WINDOW_EVIDENCE or np.unique(flat).size < 3:
+            if np.unique(count).size < 3 or not _function_of(count.reshape(-1), later):
                 continue
             codes = np.concatenate([np.zeros((n, 1, 1), dtype=np.int64), count[:, :, None]], axis=1)
-            step = (f"{b} * x" if b not in (1, -1) else "x" if b == 1 else "-x") + (f" {'+-'[c < 0]} {abs(c)}" if c else "")
-            if b < 0 < c:
-                step = f"{c} - {-b} * x" if b != -1 else f"{c} - x"
             return StateView(name="running count (outputs a function of it)", codes=codes, moduli=(None,),
-                             comments=(f"the running sum of {step}" + (", frozen once negative" if frozen else ""),))
+                             comments=(f"the running sum of {_step_text(b, c)}"
+                                       + (", frozen once negative" if frozen else ""),))
+    total = np.cumsum(xs, axis=1)
+    width = int(xs.max()) - int(xs.min()) + 1
+    for modulus in range(2, MAX_MODULUS + 1):
+        residue = total % modulus
+        if not _function_of(residue.reshape(-1) * width + (xs.reshape(-1) - int(xs.min())), later):
+            continue
+        codes = np.concatenate([np.zeros((n, 1, 2), dtype=np.int64), np.stack([residue, xs], axis=2)], axis=1)
+        return StateView(name="running count mod N and the input (outputs a function of them)", codes=codes,
+                         moduli=(modulus, None), comments=(f"the running sum of x mod {modulus}", "current x"))
     return None
 
 

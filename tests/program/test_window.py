@@ -52,3 +52,21 @@ def test_an_output_that_is_the_sign_of_a_running_count_gives_the_count():
     np.testing.assert_array_equal(view.codes[:, 1:, 0], count[:, :, 0])
     every_third_step = np.broadcast_to((np.arange(10) % 3 == 0)[None, :, None], x.shape).astype(np.int64)
     assert output_counter_view(every_third_step, x) is None         # a clock, not a count of the inputs
+
+
+def test_dithering_is_a_running_sum_mod_15_with_the_current_input_even_with_rare_errors():
+    from mips.program.window import output_counter_view
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 16, (4000, 10, 1))
+    total = np.cumsum(x[:, :, 0], axis=1)
+    prev = np.concatenate([np.zeros((4000, 1), dtype=np.int64), total[:, :-1]], axis=1)
+    y = (total // 15 - prev // 15)[:, :, None]
+    noisy = y.copy()
+    noisy[rng.integers(0, 4000, 20), rng.integers(0, 10, 20), 0] ^= 1          # 0.05% of the steps wrong
+    for outputs in (y, noisy):
+        view = output_counter_view(outputs, x)
+        assert view is not None and view.moduli == (15, None) and view.comments[0] == "the running sum of x mod 15"
+        np.testing.assert_array_equal(view.codes[:, 1:, 0], total % 15)
+    worse = y.copy()
+    worse[rng.integers(0, 4000, 200), rng.integers(0, 10, 200), 0] ^= 1        # 0.5%: not a function
+    assert output_counter_view(worse, x) is None
