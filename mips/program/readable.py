@@ -335,6 +335,10 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
                 return "remainder", f"({mult} * remainder + {inputs[0]}) % {n} (on every traced step)"
     step = np.unique(after - before)
     if set(step.tolist()) <= {0, 1} and step.size == 2 and values.size > 2:
+        if len(inputs) == 1:
+            for v in np.unique(x[:, :, 0]):
+                if np.array_equal(after - before, (x[:, :, 0] == v).astype(after.dtype)):
+                    return f"count{int(v)}", f"how many times {inputs[0]} was {int(v)} so far (on every traced step)"
         return "count", "goes up by 0 or 1 each step (on every traced step)"
     if set(step.tolist()) == {-1, 1} and values.size > 2:
         return "balance", "goes up or down by 1 each step (on every traced step)"

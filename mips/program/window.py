@@ -137,6 +137,7 @@ def output_window_view(outputs: np.ndarray, x: np.ndarray, max_window: int = MAX
 
 MAX_STEP_COEF = 2
 MAX_MODULUS = 16
+MAX_COUNTED_SYMBOLS = 4
 
 
 def _frozen_below_zero(steps: np.ndarray) -> np.ndarray:
@@ -181,7 +182,9 @@ def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
        merge its large values, so that no encoding shows it; its behaviour still does.
     2. The same count frozen once it is negative: Balanced_Parenthesis is a depth sum(1 - 2 * x)
        that, once negative, stays so.
-    3. The sum of the inputs modulo N (N <= ``MAX_MODULUS``) together with the current input:
+    3. How many times each input value was seen, for 3 or 4 values: Majority_0_2's output is the
+       most frequent value so far.
+    4. The sum of the inputs modulo N (N <= ``MAX_MODULUS``) together with the current input:
        Dithering outputs 1 exactly when the running sum of brightness values passes a multiple of
        15, that is when (sum mod 15) < x.
 
@@ -206,6 +209,14 @@ def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
             return StateView(name="running count (outputs a function of it)", codes=codes, moduli=(None,),
                              comments=(f"the running sum of {_step_text(b, c)}"
                                        + (", frozen once negative" if frozen else ""),))
+    symbols = np.unique(xs)
+    if 3 <= symbols.size <= MAX_COUNTED_SYMBOLS:
+        counts = np.stack([np.cumsum(xs == v, axis=1) for v in symbols], axis=2)          # (n, T, m)
+        if _function_of(row_keys(counts.reshape(n * t_len, -1)).astype(np.int64), later):
+            codes = np.concatenate([np.zeros((n, 1, symbols.size), dtype=np.int64), counts], axis=1)
+            return StateView(name="counts of each input value (outputs a function of them)", codes=codes,
+                             moduli=(None,) * symbols.size,
+                             comments=tuple(f"how many times x was {int(v)} so far" for v in symbols))
     total = np.cumsum(xs, axis=1)
     width = int(xs.max()) - int(xs.min()) + 1
     for modulus in range(2, MAX_MODULUS + 1):

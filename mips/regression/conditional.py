@@ -6,7 +6,9 @@ threshold. The brute-force search can find an arithmetic trick that encodes the 
 (``a - x + ((a < 0) == x)``); the case split itself reads better. For every variable ``v`` and every
 threshold ``k`` between two of its observed values (and ``v == k`` for each value), the rows are
 split in two and :func:`~mips.regression.linear.fit_linear` must fit each side exactly (up to the
-problem's tolerance); the smallest such formula wins. Only targets no exact method fitted are
+problem's tolerance); the smallest such formula wins. Failing that, conditions between two
+variables (``a < b``, ``a <= b``) and a second level of nesting are tried (a decision tree of depth
+two with affine leaves), within ``MAX_FITS`` linear fits. Only targets no exact method fitted are
 tried, and a conditional found here is replaced by a shorter symbolic formula unless that one hides
 a comparison inside arithmetic (``max(a, x)`` is better than ``x if a < x else a``; see
 :func:`mips.regression.fit.fit_formulas`).
@@ -23,18 +25,78 @@ from mips.regression.linear import fit_linear
 from mips.regression.method import Problem, RegressionMethod
 
 MAX_THRESHOLDS = 24           # distinct values of a variable tried as thresholds
+MAX_FITS = 6_000             # linear fits one target may cost (a count: the same answer on any machine)
 
 
-def _side(columns: Mapping[str, np.ndarray], target: np.ndarray, mask: np.ndarray,
-          weights: np.ndarray | None, tolerance: float) -> Formula | None:
+class _Budget:
+    def __init__(self, fits: int) -> None:
+        self.left = fits
+
+    def take(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+def _conditions(columns: Mapping[str, np.ndarray], variables: bool):
+    """(text, mask) of every split: ``v < k`` between observed values, ``v == k``; with
+    ``variables``, also ``u < v`` and ``u <= v`` between two columns."""
+    out = []
+    for name, values in columns.items():
+        distinct = np.unique(values)
+        if distinct.size < 2 or distinct.size > MAX_THRESHOLDS:
+            continue
+        # equalities first: on a tie in size, `x == 1` names a case better than `x < 2`
+        if distinct.size > 2:
+            out += [(f"{name} == {int(k)}", values == k) for k in distinct]
+        out += [(f"{name} < {int(k)}", values < k) for k in distinct[1:]]
+    if variables:
+        names = list(columns)
+        for i, u in enumerate(names):
+            for v in names[i + 1:]:
+                out += [(f"{u} < {v}", columns[u] < columns[v]), (f"{u} <= {v}", columns[u] <= columns[v])]
+    return out
+
+
+def _leaf(columns: Mapping[str, np.ndarray], target: np.ndarray, mask: np.ndarray,
+          weights: np.ndarray | None, tolerance: float, budget: _Budget) -> Formula | None:
+    if not mask.any() or not budget.take():
+        return None
     cols = {n: c[mask] for n, c in columns.items() if np.unique(c[mask]).size > 1}
     return fit_linear(cols, target[mask], weights=None if weights is None else weights[mask],
                       tolerance=tolerance)
 
 
+def _split(columns, target, mask, weights, tolerance, budget, depth, variables) -> Formula | None:
+    """The smallest conditional of nesting ``depth`` (0: an affine leaf) on the rows in ``mask``."""
+    leaf = _leaf(columns, target, mask, weights, tolerance, budget)
+    if leaf is not None or depth == 0:
+        return leaf
+    best: Formula | None = None
+    for cond, where in _conditions({n: c[mask] for n, c in columns.items()}, variables):
+        inside = mask.copy()
+        inside[mask] = where
+        outside = mask & ~inside
+        if not inside.any() or not outside.any():
+            continue
+        yes = _split(columns, target, inside, weights, tolerance, budget, depth - 1, variables)
+        no = _split(columns, target, outside, weights, tolerance, budget, depth - 1, variables) if yes else None
+        if budget.left < 0:
+            break
+        if yes is None or no is None:
+            continue
+        wrap = (lambda f: f"({f.expr})" if f.method == "conditional" else f.expr)
+        cand = Formula(expr=f"{wrap(yes)} if {cond} else {wrap(no)}", method="conditional")
+        if best is None or cand.size < best.size:
+            best = cand
+    return best
+
+
 def fit_conditional(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
-                    weights: np.ndarray | None = None, tolerance: float = 0.0) -> Formula | None:
-    """The smallest ``A if cond else B`` equal to ``target`` (A, B integer affine), or None.
+                    weights: np.ndarray | None = None, tolerance: float = 0.0,
+                    max_fits: int = MAX_FITS) -> Formula | None:
+    """The smallest ``A if cond else B`` equal to ``target`` (A, B integer affine), or None; then,
+    if there is none, with conditions between two variables and one more level of nesting
+    (Majority_0_2's output: the most frequent of three counts, ties to the smallest symbol).
 
     >>> import numpy as np
     >>> a = np.repeat(np.arange(-3, 8), 2); x = np.tile([0, 1], 11)
@@ -44,23 +106,13 @@ def fit_conditional(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     target = np.asarray(target, dtype=np.int64)
     if target.size == 0:
         return None
-    best: Formula | None = None
-    for name, values in columns.items():
-        values = np.asarray(values, dtype=np.int64)
-        distinct = np.unique(values)
-        if distinct.size < 2 or distinct.size > MAX_THRESHOLDS:
-            continue
-        splits = [(f"{name} < {int(k)}", values < k) for k in distinct[1:]]
-        splits += [(f"{name} == {int(k)}", values == k) for k in distinct] if distinct.size > 2 else []
-        for cond, mask in splits:
-            yes = _side(columns, target, mask, weights, tolerance)
-            no = _side(columns, target, ~mask, weights, tolerance) if yes is not None else None
-            if yes is None or no is None:
-                continue
-            cand = Formula(expr=f"{yes.expr} if {cond} else {no.expr}", method="conditional")
-            if best is None or cand.size < best.size:
-                best = cand
-    return best
+    cols = {n: np.asarray(c, dtype=np.int64) for n, c in columns.items()}
+    everything = np.ones(target.size, dtype=bool)
+    budget = _Budget(max_fits)
+    found = _split(cols, target, everything, weights, tolerance, budget, 1, variables=False)
+    if found is None or found.method != "conditional":
+        found = _split(cols, target, everything, weights, tolerance, budget, 2, variables=True)
+    return found if found is not None and found.method == "conditional" else None
 
 
 class ConditionalMethod(RegressionMethod):

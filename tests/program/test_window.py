@@ -70,3 +70,13 @@ def test_dithering_is_a_running_sum_mod_15_with_the_current_input_even_with_rare
     worse = y.copy()
     worse[rng.integers(0, 4000, 200), rng.integers(0, 10, 200), 0] ^= 1        # 0.5%: not a function
     assert output_counter_view(worse, x) is None
+
+
+def test_the_most_frequent_of_three_symbols_is_a_function_of_their_counts():
+    from mips.program.window import output_counter_view
+    x = np.random.default_rng(6).integers(0, 3, (3000, 10, 1))
+    counts = np.stack([np.cumsum(x[:, :, 0] == v, axis=1) for v in range(3)], axis=2)
+    most = np.argmax(counts, axis=2)[:, :, None]                       # ties go to the smallest symbol
+    view = output_counter_view(most, x)
+    assert view is not None and view.n_vars == 3 and view.comments[1] == "how many times x was 1 so far"
+    np.testing.assert_array_equal(view.codes[:, 1:], counts)

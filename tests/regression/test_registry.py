@@ -65,3 +65,12 @@ def test_a_case_split_is_kept_against_a_comparison_hidden_in_arithmetic():
     assert frozen["t"].expr == "a if a < 0 else a - 2*x + 1" and frozen["t"].method == "conditional"
     biggest = fit_formulas({"a": a, "x": x}, {"t": np.maximum(a, x)}, constants=(0, 1, 2, 3))
     assert biggest["t"].expr == "max(a, x)"                      # shorter and plain: it replaces the split
+
+
+def test_a_two_level_case_split_between_variables():
+    from mips.regression.conditional import fit_conditional
+    c = np.random.default_rng(0).integers(0, 6, (2000, 3))
+    most = np.argmax(c, axis=1)                                       # ties to the first
+    f = fit_conditional({"a": c[:, 0], "b": c[:, 1], "c": c[:, 2]}, most)
+    assert f is not None and f.method == "conditional" and f.expr.count(" if ") == 3
+    assert fit_conditional({"a": c[:, 0], "b": c[:, 1]}, c[:, 0] * c[:, 1], max_fits=500) is None   # no split fits
