@@ -8,7 +8,8 @@ threshold ``k`` between two of its observed values (and ``v == k`` for each valu
 split in two and :func:`~mips.regression.linear.fit_linear` must fit each side exactly (up to the
 problem's tolerance); the smallest such formula wins. Failing that, conditions between two
 variables (``a < b``, ``a <= b``) and a second level of nesting are tried (a decision tree of depth
-two with affine leaves), within ``MAX_FITS`` linear fits. Only targets no exact method fitted are
+two with affine leaves) for tables of at most ``MAX_NESTED_COLUMNS`` columns, within ``MAX_FITS``
+linear fits for all the targets of one table. Only targets no exact method fitted are
 tried, and a conditional found here is replaced by a shorter symbolic formula unless that one hides
 a comparison inside arithmetic (``max(a, x)`` is better than ``x if a < x else a``; see
 :func:`mips.regression.fit.fit_formulas`).
@@ -25,7 +26,8 @@ from mips.regression.linear import fit_linear
 from mips.regression.method import Problem, RegressionMethod
 
 MAX_THRESHOLDS = 24           # distinct values of a variable tried as thresholds
-MAX_FITS = 6_000             # linear fits one target may cost (a count: the same answer on any machine)
+MAX_NESTED_COLUMNS = 5        # variables and inputs, for comparisons between them and nesting
+MAX_FITS = 3_000             # linear fits one table of targets may cost (a count: the same answer on any machine)
 
 
 class _Budget:
@@ -93,7 +95,7 @@ def _split(columns, target, mask, weights, tolerance, budget, depth, variables) 
 
 def fit_conditional(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
                     weights: np.ndarray | None = None, tolerance: float = 0.0,
-                    max_fits: int = MAX_FITS) -> Formula | None:
+                    max_fits: int = MAX_FITS, budget: _Budget | None = None) -> Formula | None:
     """The smallest ``A if cond else B`` equal to ``target`` (A, B integer affine), or None; then,
     if there is none, with conditions between two variables and one more level of nesting
     (Majority_0_2's output: the most frequent of three counts, ties to the smallest symbol).
@@ -108,9 +110,9 @@ def fit_conditional(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
         return None
     cols = {n: np.asarray(c, dtype=np.int64) for n, c in columns.items()}
     everything = np.ones(target.size, dtype=bool)
-    budget = _Budget(max_fits)
+    budget = _Budget(max_fits) if budget is None else budget
     found = _split(cols, target, everything, weights, tolerance, budget, 1, variables=False)
-    if found is None or found.method != "conditional":
+    if (found is None or found.method != "conditional") and len(cols) <= MAX_NESTED_COLUMNS:
         found = _split(cols, target, everything, weights, tolerance, budget, 2, variables=True)
     return found if found is not None and found.method == "conditional" else None
 
@@ -123,10 +125,11 @@ class ConditionalMethod(RegressionMethod):
     def fit(self, problem: Problem, targets: Mapping[str, np.ndarray],
             best: Mapping[str, Formula | None]) -> dict[str, Formula]:
         found = {}
+        budget = _Budget(MAX_FITS)            # shared by the targets of one table
         for name, target in targets.items():
             if best[name] is None:
                 formula = fit_conditional(problem.columns, target, weights=problem.weights,
-                                          tolerance=problem.tolerance)
+                                          tolerance=problem.tolerance, budget=budget)
                 if formula is not None:
                     found[name] = formula
         return found
