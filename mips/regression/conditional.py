@@ -27,7 +27,7 @@ from mips.regression.method import Problem, RegressionMethod
 
 MAX_THRESHOLDS = 24           # distinct values of a variable tried as thresholds
 MAX_NESTED_COLUMNS = 5        # variables and inputs, for comparisons between them and nesting
-MAX_FITS = 3_000             # linear fits one table of targets may cost (a count: the same answer on any machine)
+MAX_FITS = 6_000             # linear fits one table of targets may cost (a count: the same answer on any machine)
 
 
 class _Budget:
@@ -43,6 +43,11 @@ def _conditions(columns: Mapping[str, np.ndarray], variables: bool):
     """(text, mask) of every split: ``v < k`` between observed values, ``v == k``; with
     ``variables``, also ``u < v`` and ``u <= v`` between two columns."""
     out = []
+    if variables:                      # first: a tree that compares variables needs these
+        names = list(columns)
+        for i, u in enumerate(names):
+            for v in names[i + 1:]:
+                out += [(f"{u} < {v}", columns[u] < columns[v]), (f"{u} <= {v}", columns[u] <= columns[v])]
     for name, values in columns.items():
         distinct = np.unique(values)
         if distinct.size < 2 or distinct.size > MAX_THRESHOLDS:
@@ -51,11 +56,6 @@ def _conditions(columns: Mapping[str, np.ndarray], variables: bool):
         if distinct.size > 2:
             out += [(f"{name} == {int(k)}", values == k) for k in distinct]
         out += [(f"{name} < {int(k)}", values < k) for k in distinct[1:]]
-    if variables:
-        names = list(columns)
-        for i, u in enumerate(names):
-            for v in names[i + 1:]:
-                out += [(f"{u} < {v}", columns[u] < columns[v]), (f"{u} <= {v}", columns[u] <= columns[v])]
     return out
 
 
