@@ -27,15 +27,22 @@ from mips.regression.method import Problem, RegressionMethod
 
 MAX_THRESHOLDS = 24           # distinct values of a variable tried as thresholds
 MAX_NESTED_COLUMNS = 5        # variables and inputs, for comparisons between them and nesting
+MAX_CELLS = 20_000_000       # table cells those fits may read
 MAX_FITS = 6_000             # linear fits one table of targets may cost (a count: the same answer on any machine)
 
 
 class _Budget:
-    def __init__(self, fits: int) -> None:
-        self.left = fits
+    """Linear fits and the table cells they read, both counted (never a clock)."""
 
-    def take(self) -> bool:
+    def __init__(self, fits: int, cells: int = MAX_CELLS) -> None:
+        self.left = fits
+        self.cells = cells
+
+    def take(self, cells: int) -> bool:
         self.left -= 1
+        self.cells -= cells
+        if self.cells < 0:
+            self.left = min(self.left, -1)
         return self.left >= 0
 
 
@@ -61,7 +68,7 @@ def _conditions(columns: Mapping[str, np.ndarray], variables: bool):
 
 def _leaf(columns: Mapping[str, np.ndarray], target: np.ndarray, mask: np.ndarray,
           weights: np.ndarray | None, tolerance: float, budget: _Budget) -> Formula | None:
-    if not mask.any() or not budget.take():
+    if not mask.any() or not budget.take(int(np.count_nonzero(mask)) * (len(columns) + 1)):
         return None
     cols = {n: c[mask] for n, c in columns.items() if np.unique(c[mask]).size > 1}
     return fit_linear(cols, target[mask], weights=None if weights is None else weights[mask],
