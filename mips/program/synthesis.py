@@ -11,10 +11,16 @@ and keeps every view that yields a complete program:
 ``window``
     When the network's state is a function of its last k inputs (the machine is k-definite, which
     is checked on every step of every traced sequence, with most windows seen more than once so
-    that the claim is not vacuous; or the hidden vector is an affine function of those inputs; or,
-    behaviourally, the network's output is, :mod:`mips.program.window`), the state is re-expressed as those k inputs, a shift register
-    ``a, b, c = x, a, b``. This is a change of variables of the network's own machine, not a
-    guess from the task: the outputs come from the network's states.
+    that the claim is not vacuous; or the hidden vector is an affine function of those inputs;
+    or, behaviourally, the network's output is, :mod:`mips.program.window`), the state is
+    re-expressed as those k inputs, a shift register ``a, b, c = x, a, b``. This is a change of
+    variables of the network's own machine, not a guess from the task: the outputs come from the
+    network's states (or, for the behavioural test, from its outputs).
+``counts``, ``outputs``
+    A running count of the inputs (plain, frozen once negative, per input value, or mod N with the
+    current input), when none of the last-k-inputs tests holds and the network's outputs are a
+    function of the count; the last k outputs, only when no other view gave a program
+    (:mod:`mips.program.window`).
 ``machine``
     The minimised machine's states written as (output, memory): the state's own output value,
     plus, when several states share an output, the index of its class under Mealy equivalence

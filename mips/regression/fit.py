@@ -79,7 +79,8 @@ def fit_formulas(columns: Mapping[str, np.ndarray], targets: Mapping[str, np.nda
     used = [name for name in REGRESSIONS if name in methods]
     for name in used:
         for target, formula in REGRESSIONS[name].fit(problem, wanted, best).items():
-            if best[target] is None or (formula.size < best[target].size and not _kept(best[target], formula, target, problem)):
+            current = best[target]
+            if current is None or (formula.size < current.size and not _kept(current, formula, target, problem)):
                 best[target] = formula
     tried = " / ".join(used) or "no method"
     return {target: f if f is not None else Failure(stage="regress", method=tried,

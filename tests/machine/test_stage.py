@@ -23,3 +23,22 @@ def test_div3_machine_is_exact_with_probes_within_the_traced_length() -> None:
     # the machine the stage chose is right on every one of the 1,024 sequences and on longer ones
     assert r.program is not None and r.verification.task_accuracy == 1.0, r.stages["verify"].message
     assert r.verification.rnn_agreement == 1.0 and r.verification.length_generalization == 1.0
+
+
+def test_div7_gets_its_exact_28_state_machine_and_its_remainder_program() -> None:
+    # the chosen encoding's machine has conflicts; a runner-up has none but never saturates (every
+    # prefix its own point): the behavioural machine the data covers must win over it
+    r = run_pipeline("Div_7", FAST, model=ASSETS / "zoo" / "Div_7.pt")
+    assert r.fsm.status == "finite" and r.fsm.minimal.n_states == 28 and not conflicts(r.fsm)
+    assert r.solved and any(f"% {n}" in r.program.updates[0].expr for n in (7, 14)), r.stages["verify"].message
+
+
+def test_a_covered_machine_ranks_before_an_unsaturated_one_with_as_few_conflicts() -> None:
+    from types import SimpleNamespace
+
+    from mips.machine.stage import _rank
+    finite = SimpleNamespace(status="finite", transition_conflicts=(), output_conflicts=())
+    unsaturated = SimpleNamespace(status="unsaturated", transition_conflicts=(), output_conflicts=())
+    conflicted = SimpleNamespace(status="finite", transition_conflicts=((0, 0, {}),), output_conflicts=())
+    assert _rank(finite) < _rank(unsaturated) < _rank(conflicted)
+    assert _rank(SimpleNamespace(status="counter", transition_conflicts=(), output_conflicts=())) == (0, False)
