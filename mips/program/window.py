@@ -1,6 +1,6 @@
-"""The last-k-inputs views: the network's state re-expressed as its last k inputs.
+"""State views made of inputs, counts and outputs: the network's state re-expressed as them.
 
-Two tests decide that the state is a function of the last k inputs, the smallest such k wins:
+The last k inputs, the smallest k that works:
 
 ``window_view``
     Exactly, on the encoding's codes: every traced step with the same last k inputs has the same
@@ -12,16 +12,19 @@ Two tests decide that the state is a function of the last k inputs, the smallest
     the last k inputs is such a network, even when no lattice fits its states well (a trained
     Sum_Last5 network: residual rms 14 of a spread of 30 with k = 4, 0.15 with k = 5); the
     lattice finder needs exact integer structure, this needs only the k-dimensional affine image.
-
 ``output_window_view``
     Behaviourally: the network's output at every traced step is a function of its last k inputs
     (same evidence rules as ``window_view``). A nonlinear network whose states neither lie on a
     lattice nor repeat exactly (Diff_Abs_Values: |x_t| - |x_{t-1}|) still has a k-definite
-    behaviour; the program is then checked against the network on the whole test split and on
-    longer sequences, like every other.
+    behaviour.
 
-Either way the state becomes a shift register ``a, b, c = x, a, b``: a change of variables of the
-network's own states, not a guess from the task.
+Each becomes a shift register ``a, b, c = x, a, b``: a change of variables of the network's own
+states (the first two) or of its behaviour (the third), not a guess from the task.
+
+Then, behaviourally too: ``output_counter_view`` (running counts of the inputs of which the
+outputs are a function) and ``output_history_views`` (the last k outputs as the state). Every
+program from any of them is checked against the network on the whole test split and on longer
+sequences, like every other.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ MAX_STATE_VARS = 12
 MIN_WINDOW_EVIDENCE = 0.5
 TOLERANCE = 0.001                 # fraction of traced steps whose code may disagree with the window
 LINEAR_RESIDUAL = 0.02            # rms residual of the linear fit, relative to the states' rms spread
+MAX_STEP_COEF = 2                 # running counts d <- d + b*x + c with |b|, |c| up to this
+MAX_MODULUS = 16                  # running sums of the inputs mod N, N up to this
+MAX_COUNTED_SYMBOLS = 4           # counts of each input value, for alphabets up to this size
+MAX_OUTPUT_HISTORY = 3            # the last k outputs as the state, k up to this
 
 
 def _windows(x: np.ndarray, k: int) -> np.ndarray:
@@ -135,11 +142,6 @@ def output_window_view(outputs: np.ndarray, x: np.ndarray, max_window: int = MAX
     return window_view(keys, x, max_window=max_window, how=" (outputs a function of them)")
 
 
-MAX_STEP_COEF = 2
-MAX_MODULUS = 16
-MAX_COUNTED_SYMBOLS = 4
-
-
 def _frozen_below_zero(steps: np.ndarray) -> np.ndarray:
     """Running sums of ``steps`` (n, T) that stop changing once they are negative."""
     out = np.empty_like(steps)
@@ -227,9 +229,6 @@ def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
         return StateView(name="running count mod N and the input (outputs a function of them)", codes=codes,
                          moduli=(modulus, None), comments=(f"the running sum of x mod {modulus}", "current x"))
     return None
-
-
-MAX_OUTPUT_HISTORY = 3
 
 
 def output_history_views(outputs: np.ndarray, max_history: int = MAX_OUTPUT_HISTORY) -> list[StateView]:
