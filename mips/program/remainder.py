@@ -115,7 +115,7 @@ def _deterministic(table: np.ndarray, machine: MooreMachine, states: list[int]) 
     return True
 
 
-def _next_output(machine: MooreMachine, outputs: np.ndarray, col: np.ndarray) -> np.ndarray | None:
+def _next_output(machine: MooreMachine, col: np.ndarray) -> np.ndarray | None:
     """The value of ``col`` one step later, when it is the same whatever the input (else None)."""
     out = np.zeros(machine.n_states, dtype=np.int64)
     for s in range(machine.n_states):
@@ -145,7 +145,7 @@ def remainder_tables(machine: MooreMachine, outputs: np.ndarray, max_maps: int =
             if _deterministic(table, machine, states):
                 tables.append((table, tuple(moduli), tuple(comments)))
                 break
-            ahead = None if ahead is None else _next_output(machine, outputs, ahead)
+            ahead = None if ahead is None else _next_output(machine, ahead)
             if ahead is None:
                 break
             cols.append(ahead)
