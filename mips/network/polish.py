@@ -6,12 +6,21 @@ drifted a little at every step until an output rounds the wrong way. More of the
 moves the errors around rather than removing them. Polishing continues training the one network
 (on raw integers, as saved) with
 
-* *hard examples*: every :data:`MINE_EVERY` steps the network is run on a sample of training
-  sequences, and a :data:`HARD_FRACTION` of each batch is drawn from the ones it gets wrong;
+* *hard examples*: every :data:`MINE_EVERY` steps the network is run on the next
+  :data:`MINE_SEQUENCES` training sequences (a fixed shuffle, so that every sequence is seen in
+  turn) and on the pool of hard ones found so far. A sequence is *hard* while some output is
+  more than :data:`MARGIN` away from its label, so it stays in the pool (at most
+  :data:`POOL_MAX`, the worst first) until it is safely right. A :data:`HARD_FRACTION` of each
+  batch is drawn from the pool, half of it from the wrong ones while there are any. A network
+  with 8 wrong outputs among 800,000 training sequences (Dithering) meets them all within one
+  pass, where a fresh random sample each round met one wrong sequence at a time and forgot it
+  at the next round;
 * a *rounding margin*: besides the squared error, an output more than :data:`MARGIN` away from
   its label (halfway to rounding wrong) costs :data:`MARGIN_WEIGHT` times the square of the excess;
 * a small learning rate, cut to :data:`LR_CUT` of itself whenever :data:`POLISH_PATIENCE` mining
-  rounds in a row find no fewer wrong training sequences than the best round so far,
+  rounds in a row find no fewer hard sequences (in the pool and the new sequences) than the best
+  round so far (hard, not wrong: a nearly perfect network often gets all of a round right while
+  its margins still shrink),
 
 for at most :data:`POLISH_STEPS` steps, stopping after :data:`LR_CUTS` cuts that did not help.
 
@@ -41,7 +50,7 @@ log = logging.getLogger(__name__)
 
 POLISH_FROM = 0.999          # networks at least this accurate (outputs of the whole test split) are polished
 POLISH_STEPS = 12_000        # at most; polishing stops earlier when it stops helping (POLISH_PATIENCE)
-POLISH_PATIENCE = 10         # mining rounds without fewer wrong sequences than ever before ...
+POLISH_PATIENCE = 10         # mining rounds without fewer hard sequences than ever before ...
 LR_CUTS = 2                  # ... before the learning rate is cut (times LR_CUT), at most this often, then stop
 LR_CUT = 0.3
 LEARNING_RATE = 1e-4
@@ -49,6 +58,7 @@ BATCH = 1_024
 HARD_FRACTION = 0.1
 MINE_EVERY = 100
 MINE_SEQUENCES = 100_000
+POOL_MAX = 20_000
 MARGIN = 0.25
 MARGIN_WEIGHT = 100.0
 
@@ -92,7 +102,9 @@ def _polish(task, model, *, dataset, max_steps, work_limit, time_limit_seconds, 
     y_scale = float(y_train.std()) or 1.0
     gen = torch.Generator().manual_seed(zlib.crc32(name.encode()) + 7919 * seed)
     opt = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE)
-    hard = torch.zeros(0, dtype=torch.long)
+    hard = wrong = torch.zeros(0, dtype=torch.long)
+    order = torch.randperm(n_train, generator=gen)
+    cursor = 0
     start = time.perf_counter()
     work, step, stopped = 0.0, 0, "max_steps"
     mine_n = min(MINE_SEQUENCES, n_train)
@@ -100,13 +112,23 @@ def _polish(task, model, *, dataset, max_steps, work_limit, time_limit_seconds, 
     fewest, since_fewest, cuts = None, 0, 0
     while step < max_steps:
         if step % MINE_EVERY == 0:
+            chunk = order[(cursor + torch.arange(mine_n)) % n_train]
+            cursor = (cursor + mine_n) % n_train
+            candidates = torch.unique(torch.cat([hard, chunk]))
             with torch.no_grad():
-                sample = torch.randperm(n_train, generator=gen)[:mine_n]
-                wrong = (torch.round(net(x_train[sample])[0]) != y_train[sample]).any(dim=2).any(dim=1)
-                hard = sample[wrong]
-            work += work_of(config, 1, mine_n, seq_len) * EVAL_COST
-            if fewest is None or hard.numel() < fewest:
-                fewest, since_fewest = hard.numel(), 0
+                err = (net(x_train[candidates])[0] - y_train[candidates]).abs().amax(dim=(1, 2))
+            work += work_of(config, 1, candidates.numel(), seq_len) * EVAL_COST
+            wrong = candidates[err >= 0.5]
+            n_wrong = wrong.numel()
+            near = err > MARGIN
+            hard = candidates[near]
+            if hard.numel() > POOL_MAX:                     # the worst ones
+                hard = hard[torch.argsort(err[near], descending=True)[:POOL_MAX]]
+            log.debug("polish step %d: %d wrong, %d hard of %d mined", step, n_wrong, hard.numel(),
+                      candidates.numel())
+            n_hard = int(near.sum())
+            if fewest is None or n_hard < fewest:
+                fewest, since_fewest = n_hard, 0
             else:
                 since_fewest += 1
                 if since_fewest >= POLISH_PATIENCE:         # no better for a while: smaller steps, or stop
@@ -116,7 +138,7 @@ def _polish(task, model, *, dataset, max_steps, work_limit, time_limit_seconds, 
                     cuts, since_fewest = cuts + 1, 0
                     for group in opt.param_groups:
                         group["lr"] *= LR_CUT
-            if step > 0 and hard.numel() == 0:
+            if step > 0 and n_wrong == 0:
                 work += checks.cost(config, len(checks.x_quick))
                 if checks.quick(net)[0] == 1.0:
                     ok, cost = checks.confirm(net, config)
@@ -137,6 +159,9 @@ def _polish(task, model, *, dataset, max_steps, work_limit, time_limit_seconds, 
         if hard.numel():
             k = min(int(BATCH * HARD_FRACTION), 4 * hard.numel())
             idx[:k] = hard[torch.randint(hard.numel(), (k,), generator=gen)]
+            if wrong.numel():                               # half of them wrong ones, while there are any
+                k2 = min(k // 2, 4 * wrong.numel())
+                idx[:k2] = wrong[torch.randint(wrong.numel(), (k2,), generator=gen)]
         err = (net(x_train[idx])[0] - y_train[idx]).abs()
         loss = ((err / y_scale) ** 2).mean() + MARGIN_WEIGHT * (torch.relu(err - MARGIN) ** 2).mean()
         opt.zero_grad(set_to_none=True)

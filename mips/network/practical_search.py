@@ -6,14 +6,17 @@ spent a 420 s budget on 23 linear networks). This search instead:
 
 1. **find**: trains small candidates in groups (:func:`find_plan`), linear and nonlinear
    interleaved by cost: linear RNNs with H = 1-4, then a small nonlinear f, a linear f with a
-   nonlinear readout g, wider and deeper f, more linear H, up to H = 8, f 3/128. The
+   nonlinear readout g, wider and deeper f, nonlinear f and g together (Majority_0_3 needs both:
+   counts, then the most frequent), more linear H, up to H = 8, f 3/128. The
    architectures of a group share depths and train together with several seeds as one batched model
    (:mod:`mips.network.group_training`), which drops hopeless members early (no progress for
    :data:`SEARCH_PATIENCE` evaluations, successive halving) and stops at the first perfect one;
 2. **polish**: when the plan is done without a perfect network, the groups' best networks that
    are nearly perfect (at least :data:`mips.network.polish.POLISH_FROM` of the outputs right) are
    polished, most accurate first, with hard examples and a rounding margin (:mod:`mips.network.polish`),
-   which removes the last few errors training leaves (in the shrink phase at once);
+   which removes the last few errors training leaves. A network with only a few errors left
+   (:data:`POLISH_AT_ONCE`) is polished as soon as its group ends, and so is any nearly perfect
+   network of the escalation and shrink phases;
 3. **escalate**: when nothing is perfect yet, the most accurate groups are trained again with
    new seeds, first with as many steps, then twice and four times as many (and patience to
    match), their nearly perfect networks polished at once, while the budget lasts;
@@ -48,6 +51,7 @@ log = logging.getLogger(__name__)
 DEFAULT_WORK_BUDGET = 250_000.0   # work units (about 4 minutes on one core of this project's machines)
 DEFAULT_SEEDS = 4                 # seeds per architecture
 SEARCH_PATIENCE = 16              # evaluations (of 25 steps) without progress before a member is dropped
+POLISH_AT_ONCE = 0.9999           # a find-phase network this accurate is polished at once, not after the plan
 ESCALATE_GROUPS = 2               # most accurate groups retrained with twice the steps
 MAX_ESCALATIONS = 3
 
@@ -70,11 +74,14 @@ def find_plan(spec) -> list[tuple[RNNConfig, ...]]:
         [_cfg(spec, h, 3, 16) for h in (2, 3)],                        # deeper f: modular counting
         [_cfg(spec, h) for h in (5, 6, 7, 8)],
         [_cfg(spec, h, 2, 32) for h in (2, 3, 4)],
-        [_cfg(spec, h, 3, 32) for h in (2, 3, 4)],
+        [_cfg(spec, h, 2, 32, 2, 32) for h in (2, 4)],                 # nonlinear f and g: counts, then
+        [_cfg(spec, h, 3, 32) for h in (2, 3, 4)],                     # the most frequent one
         [_cfg(spec, h, 2, 64) for h in (4, 6)],
         [_cfg(spec, h, 1, 1, 2, 64) for h in (2, 4, 6)],
+        [_cfg(spec, h, 2, 64, 2, 64) for h in (4, 6)],
         [_cfg(spec, h, 3, 64) for h in (4, 6)],
         [_cfg(spec, h) for h in (10, 12, 16)],
+        [_cfg(spec, 8, 2, 64, 3, 64)],
         [_cfg(spec, 8, 2, 128)],
         [_cfg(spec, 8, 3, 128)],
     )]
@@ -114,6 +121,8 @@ def neighbours(config: RNNConfig) -> list[RNNConfig]:
         add(output_width=c.output_width // 2)
     if c.hidden_depth == 3:
         add(hidden_depth=2)
+    if c.output_depth == 3:
+        add(output_depth=2)
     return out
 
 
@@ -233,7 +242,8 @@ def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFA
         stop_reason(res.stopped)
         near = [o for o in res.outcomes if o.full_accuracy and not o.perfect and o.accuracy >= POLISH_FROM]
         if not res.perfect and near and polish_fn is not None:
-            if polish_now:                            # escalation and shrink: polish it at once
+            if polish_now or near[0].accuracy >= POLISH_AT_ONCE:    # a few errors, or escalation and
+                                                                    # shrink: polish it at once
                 if not out_of_budget():
                     polish_one(near[0], seeds, gid, res)
             else:                                     # the find plan: after it, if nothing was perfect

@@ -184,6 +184,29 @@ def load_zoo_model(task_name: str, zoo_dir: str | os.PathLike = ZOO_DIR, *,
 
 
 # -- building -------------------------------------------------------------------------------
+WORK_PER_SECOND = 1_000.0     # about: the default 250,000 units of a search take some 4 minutes
+
+
+def longest_first(names: Sequence[str], hint_dir: str | os.PathLike = ZOO_DIR) -> list[str]:
+    """``names`` in the order to start them on parallel workers: the costliest first, by the
+    search work the zoo in ``hint_dir`` recorded for each task (its training seconds where an
+    older entry recorded no work), unknown tasks first of all. A scheduling hint only: it
+    changes when a task starts, never its network, and it keeps a slow task from starting last
+    and running on alone while the other workers sit idle."""
+    try:
+        hints = manifest(hint_dir)
+    except CheckpointError:
+        hints = {}
+
+    def cost(name: str) -> float:
+        e = hints.get(name)
+        if e is None:
+            return float("inf")
+        return e.work if e.work is not None else e.training_seconds * WORK_PER_SECOND
+
+    return sorted(names, key=lambda n: -cost(n))         # stable: the given order on ties
+
+
 def _arch(config) -> dict[str, Any]:
     return {**config.to_dict(), "describe": config.describe()}
 

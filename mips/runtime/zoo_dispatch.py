@@ -26,8 +26,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from mips.errors import ConfigError, check_float
-from mips.network.zoo import (DEFAULT_WORK_PER_TASK, BuildResult, EventFn, ZooEntry, manifest, task_end_event,
-                              train_task, write_manifest)
+from mips.network.zoo import (DEFAULT_WORK_PER_TASK, BuildResult, EventFn, ZooEntry, longest_first, manifest,
+                              task_end_event, train_task, write_manifest)
 from mips.runtime.benchmark import child_env
 
 log = logging.getLogger(__name__)
@@ -133,12 +133,14 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
     if todo:
         with dask_client(scheduler, n_workers, len(todo)) as client:
             futures = {}
-            for n in todo:
+            ranked = longest_first(todo)
+            for rank, n in enumerate(ranked):
                 emit({"event": "task_start", "task": n, "index": names.index(n), "n_tasks": len(names)})
                 fut = client.submit(run_zoo_task, n, work_per_task=work_per_task,
                                     time_budget_per_task=time_budget_per_task, n_sequences=n_sequences,
                                     python=python,
-                                    key=f"mips-zoo-{n}-{time.time_ns()}", pure=False)
+                                    key=f"mips-zoo-{n}-{time.time_ns()}", pure=False,
+                                    priority=len(ranked) - rank)
                 futures[fut] = n
             for fut in as_completed(futures):
                 n = futures[fut]

@@ -61,6 +61,20 @@ def _entry(task="Parity_All", perfect=True, file="Parity_All.pt"):
                                  "seconds": 1.5},))
 
 
+def test_longest_first_orders_by_recorded_work(tmp_path):
+    from dataclasses import replace
+    entries = {"Parity_All": replace(_entry("Parity_All"), work=500.0),
+               "Add_Mod_3": replace(_entry("Add_Mod_3", file="Add_Mod_3.pt"), work=9000.0),
+               "Sum_All": replace(_entry("Sum_All", file="Sum_All.pt"), training_seconds=2.0)}   # no work: 2,000
+    zoo.write_manifest(entries, tmp_path)
+    order = zoo.longest_first(["Parity_All", "Sum_All", "Dithering", "Add_Mod_3"], tmp_path)
+    assert order == ["Dithering", "Add_Mod_3", "Sum_All", "Parity_All"]     # unknown first: no record
+    assert zoo.longest_first(["Sum_All", "Parity_All"], tmp_path / "none") == ["Sum_All", "Parity_All"]
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / zoo.MANIFEST_NAME).write_text("{")                 # unreadable hint: given order
+    assert zoo.longest_first(["Sum_All", "Parity_All"], tmp_path / "bad") == ["Sum_All", "Parity_All"]
+
+
 def test_manifest_round_trip(tmp_path):
     entries = {"Parity_All": _entry(), "Binary_Addition": _entry("Binary_Addition", False, "B.pt")}
     zoo.write_manifest(entries, tmp_path)
