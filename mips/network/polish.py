@@ -75,6 +75,21 @@ class PolishResult:
     stopped: str                         # perfect | plateau | max_steps | budget | time_limit | cancelled
 
 
+def mine(net, x: torch.Tensor, y: torch.Tensor, pool: torch.Tensor, chunk: torch.Tensor,
+         pool_max: int = POOL_MAX) -> tuple[torch.Tensor, torch.Tensor, int, int]:
+    """One mining round: run ``net`` on the sequences of ``pool`` and ``chunk`` (indices into
+    ``x``) and return the new pool (the hard ones, at most ``pool_max``, the worst first), the
+    wrong ones, how many were hard and how many sequences were run."""
+    candidates = torch.unique(torch.cat([pool, chunk]))
+    with torch.no_grad():
+        err = (net(x[candidates])[0] - y[candidates]).abs().amax(dim=(1, 2))
+    near = err > MARGIN
+    hard = candidates[near]
+    if hard.numel() > pool_max:
+        hard = hard[torch.argsort(err[near], descending=True)[:pool_max]]
+    return hard, candidates[err >= 0.5], int(near.sum()), candidates.numel()
+
+
 def polish(task, model: RNN, *, dataset, max_steps: int = POLISH_STEPS, work_limit: float | None = None,
            time_limit_seconds: float | None = None, should_stop: Callable[[], bool] | None = None,
            seed: int = 0) -> PolishResult:
@@ -114,19 +129,10 @@ def _polish(task, model, *, dataset, max_steps, work_limit, time_limit_seconds, 
         if step % MINE_EVERY == 0:
             chunk = order[(cursor + torch.arange(mine_n)) % n_train]
             cursor = (cursor + mine_n) % n_train
-            candidates = torch.unique(torch.cat([hard, chunk]))
-            with torch.no_grad():
-                err = (net(x_train[candidates])[0] - y_train[candidates]).abs().amax(dim=(1, 2))
-            work += work_of(config, 1, candidates.numel(), seq_len) * EVAL_COST
-            wrong = candidates[err >= 0.5]
+            hard, wrong, n_hard, mined = mine(net, x_train, y_train, hard, chunk)
+            work += work_of(config, 1, mined, seq_len) * EVAL_COST
             n_wrong = wrong.numel()
-            near = err > MARGIN
-            hard = candidates[near]
-            if hard.numel() > POOL_MAX:                     # the worst ones
-                hard = hard[torch.argsort(err[near], descending=True)[:POOL_MAX]]
-            log.debug("polish step %d: %d wrong, %d hard of %d mined", step, n_wrong, hard.numel(),
-                      candidates.numel())
-            n_hard = int(near.sum())
+            log.debug("polish step %d: %d wrong, %d hard of %d mined", step, n_wrong, n_hard, mined)
             if fewest is None or n_hard < fewest:
                 fewest, since_fewest = n_hard, 0
             else:

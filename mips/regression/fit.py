@@ -34,9 +34,10 @@ def _kept(formula: Formula, shorter: Formula, target: str, problem: Problem) -> 
     """``formula`` stays although ``shorter`` is shorter. A variable that lives in Z_N (N > 2) keeps
     its affine update modulo N: ``(2 * r + x) % 3`` says what long division does, the shorter
     ``(x - r) % 3`` hides it (for bits, ``a ^ x`` reads better than ``(a + x) % 2``). A case split
-    stays against a formula that hides a comparison inside arithmetic: ``a if a < 0 else a + 1 - 2 * x``
-    over ``a - x + ((a < 0) == x)``, but ``max(a, x)`` over ``x if a < x else a``."""
-    if formula.method == "conditional":
+    (or a decision list, :mod:`mips.regression.selection`) stays against a formula that hides a
+    comparison inside arithmetic: ``a if a < 0 else a + 1 - 2 * x`` over ``a - x + ((a < 0) == x)``,
+    but ``max(a, x)`` over ``x if a < x else a``."""
+    if formula.method in ("conditional", "selection"):
         return _split_in_arithmetic(shorter.expr)
     return formula.method == "modular" and (problem.moduli.get(target) or 0) > 2
 

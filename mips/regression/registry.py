@@ -15,6 +15,7 @@ from mips.regression.linear import LINEAR
 from mips.regression.membership import MEMBERSHIP
 from mips.regression.method import RegressionMethod
 from mips.regression.modular import MODULAR
+from mips.regression.selection import SELECTION
 from mips.regression.symbolic import SYMBOLIC
 
 REGRESSIONS: MappingProxyType[str, RegressionMethod] = MappingProxyType({method.name: method for method in (
@@ -22,6 +23,7 @@ REGRESSIONS: MappingProxyType[str, RegressionMethod] = MappingProxyType({method.
     MODULAR,
     BOOLEAN,
     MEMBERSHIP,
+    SELECTION,
     CONDITIONAL,
     SYMBOLIC,
 )})

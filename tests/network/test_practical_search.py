@@ -220,6 +220,32 @@ def test_polish_removes_the_last_errors_of_a_real_network():
     assert after[0] == 1.0 and res.work > 0 and res.steps % 100 == 0
 
 
+def test_mining_keeps_hard_sequences_until_they_are_safely_right():
+    import torch
+
+    from mips.network.polish import mine
+
+    n = 10
+    x = torch.arange(n, dtype=torch.float32).view(n, 1, 1)   # each sequence carries its own index
+    y = torch.zeros(n, 1, 1)
+    errors = torch.zeros(n)
+
+    def net(xb):                                             # the output is off by errors[index]
+        return errors[xb[:, 0, 0].long()].view(-1, 1, 1), None
+
+    errors[2], errors[3], errors[7] = 0.9, 0.3, 0.6
+    pool, wrong, n_hard, mined = mine(net, x, y, torch.zeros(0, dtype=torch.long), torch.arange(0, 5))
+    assert pool.tolist() == [2, 3] and wrong.tolist() == [2] and n_hard == 2 and mined == 5
+    # the next chunk does not hold 2 or 3: they stay in the pool while they are hard
+    pool, wrong, n_hard, mined = mine(net, x, y, pool, torch.arange(5, 10))
+    assert sorted(pool.tolist()) == [2, 3, 7] and sorted(wrong.tolist()) == [2, 7] and mined == 7
+    errors[2], errors[3] = 0.1, 0.45                         # 2 is safely right now, 3 right but close
+    pool, wrong, n_hard, _ = mine(net, x, y, pool, torch.arange(0, 0))
+    assert sorted(pool.tolist()) == [3, 7] and wrong.tolist() == [7] and n_hard == 2
+    pool, _, n_hard, _ = mine(net, x, y, pool, torch.arange(0, 10), pool_max=1)
+    assert pool.tolist() == [7] and n_hard == 2              # a full pool keeps the worst
+
+
 def test_architectures_cut_short_by_a_companion_are_tried_again_when_shrinking():
     log = []
 

@@ -18,7 +18,8 @@ from mips.regression.method import TargetMethod
 
 
 def test_registry_holds_the_methods_in_order():
-    assert METHODS == ("linear", "modular", "boolean", "membership", "conditional", "symbolic") == tuple(REGRESSIONS)
+    assert METHODS == ("linear", "modular", "boolean", "membership", "selection", "conditional", "symbolic") \
+        == tuple(REGRESSIONS)
     assert all(isinstance(m, RegressionMethod) and m.name == n for n, m in REGRESSIONS.items())
 
 
