@@ -53,9 +53,14 @@ def machine_stage(choice: EncodingChoice, network: RecurrentNetwork | None, *, s
                     alt = extract_fsm(choice, found)
                     if _rank(alt) < _rank(best):
                         best = alt
-    note = ""
-    if best is not result:
-        note = (f" (the chosen encoding's machine had {conflicts(result)} conflicts; "
-                f"using the {best.encoding.kind} encoding ({best.encoding.method}), "
-                f"{best.encoding.n_states} states)")
-    return best, f"{best.status}: {best.message}{note}"
+    return best, f"{best.status}: {best.message}{_replaced(result, best)}"
+
+
+def _replaced(result: FSMResult, best: FSMResult) -> str:
+    """Why the chosen encoding's machine was replaced, and by what ("" when it was not)."""
+    if best is result:
+        return ""
+    why = (f"had {conflicts(result)} conflicts" if conflicts(result)
+           else "was not covered by the data (unsaturated)")
+    return (f" (the chosen encoding's machine {why}; using the {best.encoding.kind} encoding "
+            f"({best.encoding.method}), {best.encoding.n_states} states)")

@@ -42,3 +42,17 @@ def test_a_covered_machine_ranks_before_an_unsaturated_one_with_as_few_conflicts
     conflicted = SimpleNamespace(status="finite", transition_conflicts=((0, 0, {}),), output_conflicts=())
     assert _rank(finite) < _rank(unsaturated) < _rank(conflicted)
     assert _rank(SimpleNamespace(status="counter", transition_conflicts=(), output_conflicts=())) == (0, False)
+
+
+def test_the_message_says_why_the_machine_was_replaced() -> None:
+    from types import SimpleNamespace
+
+    from mips.machine.stage import _replaced
+    enc = SimpleNamespace(kind="behaviour", method="behaviour", n_states=28)
+    conflicted = SimpleNamespace(status="finite", transition_conflicts=((0, 0, {}),) * 3, output_conflicts=())
+    unsaturated = SimpleNamespace(status="unsaturated", transition_conflicts=(), output_conflicts=())
+    best = SimpleNamespace(status="finite", transition_conflicts=(), output_conflicts=(), encoding=enc)
+    assert _replaced(best, best) == ""
+    assert "had 3 conflicts; using the behaviour encoding (behaviour), 28 states" in _replaced(conflicted, best)
+    assert "was not covered by the data (unsaturated)" in _replaced(unsaturated, best)
+    assert "0 conflicts" not in _replaced(unsaturated, best)
