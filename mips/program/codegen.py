@@ -43,6 +43,21 @@ def _tuple(names) -> str:
     return ", ".join(names)
 
 
+def _independent(program: Program) -> bool:
+    """Several state variables whose updates each read no other state variable (counters of
+    each symbol): written one per line, which reads better than one long simultaneous
+    assignment and means the same. Updates that read each other (a shift register, a carry and
+    a sum) keep the simultaneous assignment."""
+    if len(program.state) < 2:
+        return False
+    state = set(program.state)
+    for var, f in zip(program.state, program.updates):
+        reads = {n.id for n in ast.walk(ast.parse(f.expr, mode="eval")) if isinstance(n, ast.Name)}
+        if reads & state - {var}:
+            return False
+    return True
+
+
 def to_source(program: Program, name: str = "f") -> str:
     """Python source of ``def f(xs) -> ys``."""
     ins = program.inputs
@@ -71,7 +86,9 @@ def to_source(program: Program, name: str = "f") -> str:
         lines.append(f"    # {init_note}")
     lines.append("    ys = []")
     lines.append(f"    for {_tuple(ins)} in xs:")
-    if program.state:                          # a stateless program has no update line
+    if program.state and _independent(program):     # one line per variable: each reads only itself
+        lines += [f"        {var} = {f.expr}" for var, f in zip(program.state, program.updates)]
+    elif program.state:                        # a stateless program has no update line
         lines.append(f"        {_tuple(program.state)} = {_tuple(f.expr for f in program.updates)}")
     outs = [f.expr for f in program.outputs]
     lines.append(f"        ys.append({outs[0] if len(outs) == 1 else '(' + _tuple(outs) + ')'})")

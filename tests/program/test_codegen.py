@@ -45,6 +45,26 @@ def test_source_is_clean():
     compile(src, "<generated>", "exec")
 
 
+def test_independent_counters_get_a_line_each_and_mean_the_same():
+    counts = Program(task="Majority_0_2", kind="symbolic", method="test", inputs=("x",),
+                     state=("count0", "count1", "count2"), initial=(0, 0, 0),
+                     updates=tuple(Formula(expr=f"count{v} + 1 if x == {v} else count{v}", method="t")
+                                   for v in range(3)),
+                     outputs=(Formula(expr="0 if count0 >= max(count1, count2) else 1 if count1 >= count2 else 2",
+                                      method="t"),))
+    src = to_source(counts)
+    assert "        count1 = count1 + 1 if x == 1 else count1\n" in src and "count0, count1" not in src
+    x = np.random.default_rng(4).integers(0, 3, (200, 10, 1))
+    np.testing.assert_array_equal(exec_source(src, x), run_program(counts, x).outputs)
+    back = parse_program(src, task="Majority_0_2", input_dim=1)                # edits read it back
+    np.testing.assert_array_equal(run_program(back, x).outputs, run_program(counts, x).outputs)
+    # updates that read each other keep the simultaneous assignment
+    shift = Program(task="Sum_Last2", kind="symbolic", method="test", inputs=("x",), state=("last1", "last2"),
+                    initial=(0, 0), updates=(Formula(expr="x", method="t"), Formula(expr="last1", method="t")),
+                    outputs=(Formula(expr="last1 + last2", method="t"),))
+    assert "last1, last2 = x, last1" in to_source(shift)
+
+
 def test_table_program_source_runs():
     prog = Program(task="Parity_All", kind="table", method="table", inputs=("x",), state=("s",), initial=(0,),
                    transitions={(0, (0,)): 0, (0, (1,)): 1, (1, (0,)): 1, (1, (1,)): 0},
