@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -392,11 +393,58 @@ def name_variables(program: Program, x: np.ndarray, input_values: tuple[int, ...
                     initial=list(program.initial), comments=comments)
 
 
+def _natural(name: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
+
+
+def flatten_extremes(expr: str) -> str:
+    """``max(max(last2, last3), last1)`` -> ``max(last1, last2, last3)``: nested calls of the same
+    ``min`` or ``max`` become one call; when every argument is a plain name they are put in
+    natural order (``last1`` before ``last2`` before ``last10``). Both are commutative and
+    associative, so the value is the same."""
+    class Flatten(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            if not (isinstance(node.func, ast.Name) and node.func.id in ("min", "max") and not node.keywords):
+                return node
+            args: list[ast.expr] = []
+            for a in node.args:
+                same = (isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id == node.func.id
+                        and not a.keywords)
+                args += a.args if same else [a]
+            if all(isinstance(a, ast.Name) for a in args):
+                unique = {a.id: a for a in args}
+                args = [unique[n] for n in sorted(unique, key=_natural)]
+                if len(args) == 1:
+                    return args[0]
+            node.args = args
+            return node
+
+    tree = _tree(expr)
+    flat = ast.fix_missing_locations(Flatten().visit(tree))
+    return ast.unparse(flat)
+
+
+def _flatten_program(program: Program) -> Program:
+    if program.kind != "symbolic":
+        return program
+    def flat(f: Formula) -> Formula:
+        e = flatten_extremes(f.expr)
+        return f if e == f.expr else Formula(expr=e, method=f.method)       # size counted again
+
+    updates = tuple(flat(f) for f in program.updates)
+    outputs = tuple(flat(f) for f in program.outputs)
+    if updates == program.updates and outputs == program.outputs:
+        return program
+    return dataclasses.replace(program, updates=updates, outputs=outputs)
+
+
 def polish(program: Program, x: np.ndarray, input_values: tuple[int, ...]) -> Program:
-    """:func:`simplify`, then :func:`name_variables`; the same program when neither applies."""
+    """:func:`simplify`, then :func:`name_variables`, then nested ``min``/``max`` flattened; the same
+    program when none applies."""
     try:
         simpler = simplify(program, x)
-        named = name_variables(simpler, x, input_values)
+        named = _flatten_program(name_variables(simpler, x, input_values))
     except Exception:  # noqa: BLE001 - a rewrite that fails leaves the candidate as it was
         return program
     if simpler is not program and (simpler.state != program.state or simpler.updates != program.updates):

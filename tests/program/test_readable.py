@@ -134,3 +134,17 @@ def test_a_threshold_on_a_residues_own_values_is_not_magic():
     assert "magic constant" not in readability(div5, allowed).flags
     assert "magic constant" in readability(_program(["(2 * a + x) % 10", "a > 12"], ["b"], (0, 0)), allowed).flags
     assert "magic constant" in readability(_program(["2 * a + x", "a > 4"], ["b"], (0, 0)), allowed).flags
+
+
+def test_nested_extremes_become_one_call_in_natural_order():
+    from mips.program.readable import flatten_extremes
+    assert flatten_extremes("max(max(last2, last3), last1)") == "max(last1, last2, last3)"
+    assert flatten_extremes("min(a, min(b, max(c, d)))") == "min(a, b, max(c, d))"    # only the same call
+    assert flatten_extremes("max(a + 1, max(b, c))") == "max(a + 1, b, c)"             # order kept: not all names
+    assert flatten_extremes("max(last10, last2)") == "max(last2, last10)"
+    assert flatten_extremes("max(x, x)") == "x"
+    rng = np.random.default_rng(0)
+    env = {n: rng.integers(-5, 5, 100) for n in ("last1", "last2", "last3")}
+    from mips.regression.evaluate import evaluate
+    np.testing.assert_array_equal(evaluate("max(max(last2, last3), last1)", env),
+                                  evaluate(flatten_extremes("max(max(last2, last3), last1)"), env))
