@@ -101,7 +101,7 @@ def size_key(config: RNNConfig) -> tuple[int, ...]:
 
 
 def neighbours(config: RNNConfig) -> list[RNNConfig]:
-    """Slightly smaller networks: H - 1, half the f or g width, one f layer fewer."""
+    """Slightly smaller networks: H - 1, half the f or g width, one f layer fewer, one g layer fewer (3 -> 2)."""
     c = config
     out = []
 
