@@ -7,7 +7,9 @@ spent a 420 s budget on 23 linear networks). This search instead:
 1. **find**: trains small candidates in groups (:func:`find_plan`), linear and nonlinear
    interleaved by cost: linear RNNs with H = 1-4, then a small nonlinear f, a linear f with a
    nonlinear readout g, wider and deeper f, nonlinear f and g together (Majority_0_3 needs both:
-   counts, then the most frequent), more linear H, up to H = 8, f 3/128. The
+   counts, then the most frequent), more linear H, up to H = 8, f 3/128, and last a linear f
+   with H = 10-12 read by a three-layer g (Bit_Palindrome: the register holds every input of a
+   10-step sequence, g tests it). The
    architectures of a group share depths and train together with several seeds as one batched model
    (:mod:`mips.network.group_training`), which drops hopeless members early (no progress for
    :data:`SEARCH_PATIENCE` evaluations, successive halving) and stops at the first perfect one;
@@ -84,7 +86,8 @@ def find_plan(spec) -> list[tuple[RNNConfig, ...]]:
         [_cfg(spec, 8, 2, 64, 3, 64)],
         [_cfg(spec, 8, 2, 128)],
         [_cfg(spec, 8, 3, 128)],
-    )]
+        [_cfg(spec, h, 1, 1, 3, 64) for h in (10, 12)],               # a linear register of the whole
+    )]                                                                 # history, read by a deep g
 
 
 def group_cost(configs: Sequence[RNNConfig]) -> int:

@@ -428,6 +428,7 @@ def flatten_extremes(expr: str) -> str:
 def _flatten_program(program: Program) -> Program:
     if program.kind != "symbolic":
         return program
+
     def flat(f: Formula) -> Formula:
         e = flatten_extremes(f.expr)
         return f if e == f.expr else Formula(expr=e, method=f.method)       # size counted again

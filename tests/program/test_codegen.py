@@ -153,3 +153,24 @@ def test_latex_of_an_edited_program_with_long_names_and_bit_operators():
     tex = to_latex(prog)
     assert r"\mathit{carry\_in}_{t} &= " in tex
     assert r"\left(\mathit{carry\_in}_{t-1} \mathbin{\&} x_{t}\right) \mathbin{|} \left(x_{t} \oplus 1\right)" in tex
+
+
+def test_an_edit_whose_lines_read_each_other_keeps_its_meaning_when_written_back():
+    # sequential lines: `a = a + b` reads the b of this step, so the lines are not independent and
+    # the source written back must be one simultaneous assignment with the composed values
+    src = ("def f(xs):\n    a = 0\n    b = 0\n    ys = []\n    for x in xs:\n"
+           "        a = a + 1 if x == 0 else a\n        b = b + 1 if x == 1 else b\n        a = a + b\n"
+           "        ys.append(a)\n    return ys\n")
+    prog = parse_program(src, task="Majority_0_1", input_dim=1)
+    back = to_source(prog)
+    assert "a, b = " in back
+    x = np.random.default_rng(5).integers(0, 2, (100, 10, 1))
+    namespace: dict = {}
+    exec(compile(src, "<edited>", "exec"), namespace)               # trusted: the test's own source
+    expected = np.array([[[v] for v in namespace["f"](list(seq[:, 0]))] for seq in x], dtype=np.int64)
+    np.testing.assert_array_equal(exec_source(back, x), expected)
+    deep = "x"
+    for _ in range(300):                                             # a hostile nesting depth
+        deep = f"max({deep}, a)"
+    with pytest.raises(ProgramSyntaxError, match="line 8: .*nested"):
+        parse_program(src.replace("a = a + b", "a = " + deep), task="Majority_0_1", input_dim=1)
