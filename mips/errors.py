@@ -100,8 +100,11 @@ class SandboxError(MipsError, RuntimeError):
     ----------
     kind : {"timeout", "cpu", "memory", "crashed", "raised", "isolation", "cancelled"}
         Which limit fired, or how the child ended.
+    details : str
+        More than the one-line message, for ``--verbose`` or an expander (may be empty).
     """
 
-    def __init__(self, message: str, kind: str = "crashed") -> None:
+    def __init__(self, message: str, kind: str = "crashed", details: str = "") -> None:
         super().__init__(message)
         self.kind = kind
+        self.details = details

@@ -32,8 +32,10 @@ with right:
         iso = isolation()
         trust = False
         if not iso.complete:
-            st.warning("This server cannot fully isolate uploaded task files (missing: "
-                       + ", ".join(iso.missing()) + "), so they are refused.")
+            st.warning(f"This server cannot isolate uploaded task files ({iso.problem}), so they are refused. "
+                       f"To fix it, run `{iso.fix}` on the server.")
+            with st.expander("Why: what this server can isolate"):
+                st.text("\n".join(iso.notes))
             trust = st.checkbox("I trust this file: run it without full isolation", key="trust_task_file")
         ckpt = st.file_uploader("Checkpoint (.pt)", type=["pt"], key="checkpoint_upload",
                                 help="A network saved by the Train page or `python -m mips train`, or the state dict "

@@ -1,5 +1,15 @@
-"""Suite-wide settings: property tests draw the same examples on every run and every machine
-(a failing example found once is reported in an issue, not left to chance in CI)."""
+"""Suite-wide settings and the two optional system dependencies.
+
+* Property tests draw the same examples on every run and every machine (a failing example found
+  once is reported in an issue, not left to chance in CI).
+* Tests that need OS isolation (Debian's ``bubblewrap`` and ``libseccomp2``) use the ``isolated``
+  fixture; tests that drive a browser (Debian's ``chromium``) use ``tests/e2e``'s fixtures. Both skip
+  with one reason naming the packages, except where CI asks for them (``MIPS_REQUIRE_ISOLATION=1``,
+  ``MIPS_REQUIRE_BROWSER=1``, set by ``.ci/run``): there they fail.
+* Tests of the task-file *contract* (names, types, shapes, messages) need no isolation: on a host
+  without it they go through the trusted path (``tests.system_packages.TRUST_TASK_FILES``), which runs the same checks
+  in the same kind of child process, without the namespaces.
+"""
 
 from hypothesis import settings
 
@@ -31,3 +41,17 @@ def cpu_load():
     stop.set()
     for p in procs:
         p.join(5)
+
+
+# -- optional system packages (tests/system_packages.py) ----------------------------------------------
+from tests.system_packages import ISOLATION_PACKAGES, missing_system_packages  # noqa: E402
+
+
+@pytest.fixture
+def isolated():
+    """The host's isolation layers; the test is skipped (or fails under CI) where they are missing."""
+    from mips.runtime.sandbox import isolation
+    iso = isolation()
+    if not iso.complete:
+        missing_system_packages("OS isolation", ISOLATION_PACKAGES, "MIPS_REQUIRE_ISOLATION", iso.problem)
+    return iso

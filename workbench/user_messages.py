@@ -59,9 +59,11 @@ def for_browser(error: BaseException | str, *, what: str = "The file") -> str:
         if kind == "cancelled":
             return f"{what} was cancelled: nothing changed."
         if kind == "isolation":
+            from mips.runtime.sandbox import isolation
+            problem = isolation().problem or "isolation is missing"
             return (f"{what} was refused: this server cannot run uploaded code isolated from the rest of the "
-                    f"system. Tick 'I trust this file' only for a file you wrote yourself, or ask the person who "
-                    f"runs this server to install bubblewrap.")
+                    f"system ({problem}). Tick 'I trust this file' only for a file you wrote yourself, or ask the "
+                    f"person who runs this server to run `{isolation().fix}`.")
         if kind == "crashed":
             return (f"{what} stopped before it finished (for example it ran out of memory or called exit()). "
                     f"Fix the file and upload it again.")

@@ -18,9 +18,12 @@ def resolve(args: argparse.Namespace):
     from mips.runtime.sandbox import isolation
     from mips.tasks import resolve_task
     from mips.tasks.label_cache import with_label_cache
-    if args.task_file and args.trust_task_file and not isolation().complete:
-        print(f"warning: running the task file without full isolation (--trust-task-file). "
-              f"{isolation().summary()}", file=sys.stderr)
+    iso = isolation() if args.task_file and args.trust_task_file else None
+    if iso is not None and not iso.complete:
+        print(f"warning: running the task file without full isolation (--trust-task-file): {iso.problem}.",
+              file=sys.stderr)
+        if getattr(args, "verbose", False):
+            print(f"details: {iso.summary()}", file=sys.stderr)
     return with_label_cache(resolve_task(name=args.task, task_file=args.task_file, trust=args.trust_task_file))
 
 

@@ -39,4 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _module(args.command).run(args)
     except MipsError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        details = getattr(exc, "details", "")
+        if details and args.verbose:
+            print(f"details: {details}", file=sys.stderr)
         return 2

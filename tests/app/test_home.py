@@ -5,6 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import ROOT, TIMEOUT, open_app, texts
+from tests.system_packages import TRUST_TASK_FILES
 
 
 def test_home_page_renders_and_switches_task():
@@ -47,7 +48,8 @@ def _upload_script():
     path = st.session_state["upload_path"]
     data = open(path, "rb").read() if path else b"not a checkpoint"
     if st.session_state["upload_kind"] == "task":
-        err = session.set_task_file(path.rsplit("/", 1)[-1] if path else "bad.py", data)
+        err = session.set_task_file(path.rsplit("/", 1)[-1] if path else "bad.py", data,
+                                    trust=st.session_state["upload_trust"])
     else:
         err = session.use_uploaded_checkpoint(session.current_task(), "upload.pt", data)
     if err:
@@ -62,6 +64,7 @@ def _run_upload(kind: str, path: str | None, task: str = "Parity_All") -> AppTes
     at.session_state["mips_task"] = task
     at.session_state["upload_kind"] = kind
     at.session_state["upload_path"] = path
+    at.session_state["upload_trust"] = TRUST_TASK_FILES    # the contract needs no isolation (tests/conftest.py)
     at.run()
     assert not at.exception, at.exception
     return at

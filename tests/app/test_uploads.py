@@ -25,9 +25,14 @@ def test_a_host_without_isolation_says_so_and_asks_for_trust(monkeypatch):
     from mips.runtime.sandbox import host
     from tests.app.conftest import open_app
 
-    weak = host.Isolation(namespaces=False, seccomp=True, unprivileged_uid=False, notes=("no bubblewrap.",))
+    weak = host.Isolation(namespaces=False, seccomp=True, unprivileged_uid=False, notes=("Namespaces: missing.",),
+                          problem="bubblewrap is not installed", fix="apt-get install bubblewrap")
     monkeypatch.setattr(mips.runtime.sandbox, "isolation", lambda: weak)
     at = open_app("Parity_All")
-    warnings = " ".join(w.value for w in at.warning)
-    assert "cannot fully isolate uploaded task files" in warnings and "namespaces (bubblewrap)" in warnings
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and "\n" not in warnings[0], warnings               # one line, then the expander
+    assert "cannot isolate uploaded task files (bubblewrap is not installed)" in warnings[0]
+    assert "`apt-get install bubblewrap`" in warnings[0]
+    assert any(e.label.startswith("Why") for e in at.expander)
+    assert "Namespaces: missing." in " ".join(t.value for t in at.text)
     assert at.checkbox(key="trust_task_file").label.startswith("I trust this file")

@@ -7,6 +7,7 @@ import pytest
 
 from mips.cli.main import main
 from mips.network import load_checkpoint
+from tests.system_packages import TRUST_TASK_FILES
 
 
 def test_tasks_lists_all_62(capsys):
@@ -37,8 +38,9 @@ def test_train_from_task_file(tmp_path, capsys):
     task_file.write_text("NAME = 'copy'\nINPUT_DIM = 1\nINPUT_VALUES = [0, 1, 2]\nSEQ_LEN = 6\n"
                          "def target(xs):\n    return list(xs)\n")
     out = tmp_path / "c.pt"
+    trust = ["--trust-task-file"] if TRUST_TASK_FILES else []    # no isolation here: the trusted path
     code = main(["train", "--task-file", str(task_file), "--hidden-dim", "1", "--n-seeds", "2",
-                 "--steps", "1500", "--n-sequences", "5000", "--out", str(out)])
+                 "--steps", "1500", "--n-sequences", "5000", "--out", str(out), *trust])
     assert code == 0, capsys.readouterr().out
     assert load_checkpoint(out).task == "copy"
 

@@ -1,7 +1,7 @@
 """Browser tests: Playwright driving Debian's Chromium against `streamlit run` (design.md §7).
 
-Skipped, with the reason, when playwright or Chromium is missing; `.ci/run` installs Chromium so
-that CI runs them. Screenshots and render times go to ``test-artifacts/`` (git-ignored).
+Skipped, with the Debian package to install, when Chromium is missing; `.ci/run` installs it and
+sets ``MIPS_REQUIRE_BROWSER=1``, so that in CI they run or fail. Screenshots and render times go to ``test-artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.system_packages import BROWSER_PACKAGES, missing_system_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -54,10 +56,10 @@ def playwright_api():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed (pip install playwright==1.65.2); browser tests skipped")
+        missing_system_packages("a browser", BROWSER_PACKAGES, "MIPS_REQUIRE_BROWSER",
+                                "the playwright package is not installed; `make test` installs it")
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium, as .ci/run does); "
-                    f"browser tests skipped")
+        missing_system_packages("a browser", BROWSER_PACKAGES, "MIPS_REQUIRE_BROWSER", f"no Chromium at {CHROMIUM}")
     with sync_playwright() as p:
         yield p
 

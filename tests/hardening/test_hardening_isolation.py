@@ -146,12 +146,14 @@ def test_a_reply_over_its_size_limit_is_refused():
 
 def test_without_isolation_untrusted_work_is_refused_unless_trusted(monkeypatch):
     weak = host.Isolation(namespaces=False, seccomp=True, unprivileged_uid=False,
-                          notes=("Namespaces: missing (bubblewrap is not installed).",))
+                          notes=("Namespaces: missing (bubblewrap is not installed).",),
+                          problem="bubblewrap is not installed", fix="apt-get install bubblewrap")
     monkeypatch.setattr(host, "isolation", lambda: weak)
-    with pytest.raises(SandboxError, match=r"cannot isolate it: missing namespaces \(bubblewrap\).*"
-                                           r"--trust-task-file") as info:
+    with pytest.raises(SandboxError, match=r"cannot isolate untrusted code, because bubblewrap is not installed "
+                                           r"\(install: apt-get install bubblewrap\).*--trust-task-file") as info:
         run_sandboxed(targets.add, 1, 2, limits=FAST)
-    assert info.value.kind == "isolation"
+    assert info.value.kind == "isolation" and "\n" not in str(info.value)
+    assert info.value.details == "Namespaces: missing (bubblewrap is not installed)."
     assert run_sandboxed(targets.add, 1, 2, limits=FAST, require_isolation=False) == 3
 
 

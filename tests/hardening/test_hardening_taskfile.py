@@ -12,7 +12,16 @@ import pytest
 
 from mips.errors import ConfigError, SandboxError, TaskFileError
 from mips.runtime.sandbox import SandboxLimits
-from mips.tasks import load_task_file, make_dataset, taskfile
+from mips.tasks import make_dataset, taskfile
+from mips.tasks import load_task_file as _load_task_file
+from tests.system_packages import TRUST_TASK_FILES
+
+
+def load_task_file(path, **kwargs):
+    """Limits, crashes and messages need no namespaces: where the host has none, the trusted path (the
+    same child with its limits) is tested; the attacks that need isolation take the ``isolated`` fixture."""
+    kwargs.setdefault("trust", TRUST_TASK_FILES)
+    return _load_task_file(path, **kwargs)
 
 HEADER = 'NAME = "hostile"\nINPUT_DIM = 1\nINPUT_VALUES = [0, 1]\nSEQ_LEN = 6\n'
 LIMITS = SandboxLimits(cpu_seconds=1.0, memory_mb=256, wall_seconds=20.0)
@@ -130,12 +139,14 @@ def test_an_oversized_file_is_refused_unread(tmp_path):
 
 def test_without_isolation_a_task_file_needs_trust(tmp_path, monkeypatch):
     from mips.runtime.sandbox import host
-    weak = host.Isolation(namespaces=False, seccomp=False, unprivileged_uid=False, notes=("none here.",))
+    weak = host.Isolation(namespaces=False, seccomp=False, unprivileged_uid=False, notes=("none here.",),
+                          problem="bubblewrap is not installed and the seccomp library is missing",
+                          fix="apt-get install bubblewrap; apt-get install libseccomp2")
     monkeypatch.setattr(host, "isolation", lambda: weak)
     path = _file(tmp_path, "def target(xs):\n    return list(xs)\n")
-    with pytest.raises(SandboxError, match=r"untrusted code and this host cannot isolate it: missing namespaces "
-                                           r"\(bubblewrap\) and seccomp") as info:
-        load_task_file(path, limits=LIMITS)
+    with pytest.raises(SandboxError, match=r"was refused: this machine cannot isolate untrusted code, because "
+                                           r"bubblewrap is not installed and the seccomp library is missing") as info:
+        load_task_file(path, limits=LIMITS, trust=False)
     assert info.value.kind == "isolation"
     spec = load_task_file(path, limits=LIMITS, trust=True)
     x = np.zeros((2, 6, 1), dtype=np.int64)

@@ -12,6 +12,7 @@ from mips.program.check_sets import prepare_checks_or_skip
 from mips.runtime.sandbox import SandboxLimits
 from mips.tasks import get_task, load_task_file, make_dataset
 from mips.tasks.label_cache import CachedLabels
+from tests.system_packages import TRUST_TASK_FILES
 
 ZOO = Path(__file__).resolve().parents[2] / "assets" / "zoo"
 
@@ -38,7 +39,7 @@ LIMITS = SandboxLimits(cpu_seconds=1.0, memory_mb=512, wall_seconds=20.0)
 def _spec(tmp_path: Path):
     path = tmp_path / "parity_slow.py"
     path.write_text(SLOW_ON_LONG)
-    return load_task_file(path, limits=LIMITS)
+    return load_task_file(path, limits=LIMITS, trust=TRUST_TASK_FILES)
 
 
 def test_a_check_the_task_cannot_label_is_skipped_with_its_reason():

@@ -31,6 +31,7 @@ from pathlib import Path
 from mips.paths import PROJECT_ROOT
 
 NOBODY = 65534
+_SUDO = "" if os.geteuid() == 0 else "sudo "
 BWRAP = shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin")   # never from a caller's PATH
 TMP_BYTES = 64 << 20          # the child's private /tmp (memory-backed)
 _ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp",
@@ -46,13 +47,20 @@ class Isolation:
     ----------
     namespaces, seccomp, unprivileged_uid : bool
     notes : tuple of str
-        One sentence per layer saying what holds and, for a missing layer, why and the fix.
+        One sentence per layer saying what holds and, for a missing layer, why and the fix (the
+        details behind ``--verbose`` and the workbench's expander).
+    problem : str
+        What is missing, in a few words (``"bubblewrap is not installed"``); empty when complete.
+    fix : str
+        The one command or setting that supplies it; empty when complete.
     """
 
     namespaces: bool
     seccomp: bool
     unprivileged_uid: bool
     notes: tuple[str, ...]
+    problem: str = ""
+    fix: str = ""
 
     @property
     def complete(self) -> bool:
@@ -64,6 +72,10 @@ class Isolation:
 
     def summary(self) -> str:
         return " ".join(self.notes)
+
+    def remedy(self) -> str:
+        """One line: what is missing and how to install it (empty when isolation is complete)."""
+        return f"{self.problem} (install: {self.fix})" if self.problem else ""
 
 
 def env() -> dict[str, str]:
@@ -122,13 +134,15 @@ def _probe(cmd: list[str], **popen: object) -> tuple[bool, str]:
 @functools.lru_cache(maxsize=1)
 def isolation() -> Isolation:
     """Probe the layers once (a child is really started with each)."""
-    notes = []
+    notes, problems, fixes = [], [], []
     check = "import os, sys; sys.path.insert(0, %r); from mips.runtime.sandbox import confine; confine.filter_ok(); print('ok')"
     code = check % str(PROJECT_ROOT)
     namespaces = as_nobody = False
     if BWRAP is None:
         notes.append("Namespaces: missing (bubblewrap is not installed; install the 'bubblewrap' package, "
                      "e.g. `apt-get install bubblewrap`).")
+        problems.append("bubblewrap is not installed")
+        fixes.append(f"{_SUDO}apt-get install bubblewrap")
     else:
         namespaces, why = _probe(bwrap_args() + python_args(code))
         if os.geteuid() == 0 and namespaces:
@@ -136,9 +150,15 @@ def isolation() -> Isolation:
         notes.append("Namespaces: bubblewrap (user, PID, network, IPC, UTS; read-only files, private /tmp)."
                      if namespaces else f"Namespaces: bubblewrap is installed but could not start a child "
                                         f"({why}); unprivileged user namespaces may be disabled on this host.")
+        if not namespaces:
+            problems.append("bubblewrap cannot create a sandbox here")
+            fixes.append(f"allow unprivileged user namespaces, e.g. {_SUDO}sysctl -w kernel.unprivileged_userns_clone=1")
     seccomp, why = _probe(python_args(code))
     notes.append("Seccomp: a syscall filter (no new processes, sockets, ptrace, signals to others)."
                  if seccomp else f"Seccomp: unavailable ({why}); install libseccomp2 and the pyseccomp package.")
+    if not seccomp:
+        problems.append("the seccomp library is missing")
+        fixes.append(f"{_SUDO}apt-get install libseccomp2")
     if os.geteuid() != 0:
         unprivileged = True
         notes.append("Uid: the child has the user's uid, without capabilities.")
@@ -150,7 +170,7 @@ def isolation() -> Isolation:
         notes.append("Uid: the parent is root and this Python is not readable by nobody, so the child keeps uid 0 "
                      "outside its user namespace, without any capability, on read-only mounts.")
     return Isolation(namespaces=namespaces, seccomp=seccomp, unprivileged_uid=unprivileged,
-                     notes=tuple(notes))
+                     notes=tuple(notes), problem=" and ".join(problems), fix="; ".join(fixes))
 
 
 def child_command(code: str) -> tuple[list[str], dict]:

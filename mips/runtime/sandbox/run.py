@@ -81,10 +81,10 @@ def _processes_of(uid: int) -> int:
 def _refuse_without_isolation(what: str) -> None:
     iso = host.isolation()
     if not iso.complete:
-        raise SandboxError(f"{what} is untrusted code and this host cannot isolate it: missing "
-                           f"{' and '.join(iso.missing())}. {iso.summary()} Install what is missing, or, only "
-                           f"for a file you trust, opt in (--trust-task-file on the command line, the "
-                           f"'I trust this file' box in the workbench).", kind="isolation")
+        raise SandboxError(f"{what} was refused: this machine cannot isolate untrusted code, because "
+                           f"{iso.remedy()}; or, only for a file you trust, opt in with --trust-task-file "
+                           f"(the 'I trust this file' box in the workbench).", kind="isolation",
+                           details=iso.summary())
 
 
 def _reply_error(what: str, status: str, value: Any, limits: SandboxLimits) -> MipsError:
