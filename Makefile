@@ -22,11 +22,16 @@ app: $(STAMP)
 	$(PY) -m streamlit run streamlit_app.py --server.headless true \
 	  --server.fileWatcherType none --browser.gatherUsageStats false
 
+# the suite runs on every core (pytest-xdist); each browser-test file stays on one worker, so a worker
+# starts at most one app server (TEST_WORKERS=0 runs it in this process)
+TEST_WORKERS ?= auto
+TEST_ARGS := -q -n $(TEST_WORKERS) --dist loadgroup
+
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest $(TEST_ARGS)
 
 test-all: $(STAMP)
-	$(PY) -m pytest -q -m "slow or not slow"
+	$(PY) -m pytest $(TEST_ARGS) -m "slow or not slow"
 
 bench: $(STAMP)
 	$(PY) -m mips bench --out runs/bench
@@ -35,4 +40,4 @@ bench-train: $(STAMP)
 	$(PY) benchmarks/train_speed.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info test-artifacts

@@ -10,9 +10,10 @@ milliseconds per sequence. :func:`with_label_cache` wraps a task's ``compute_out
   possible sequence, the longer sequences, a re-verification after an edit), up to
   :data:`MAX_CACHED_NUMBERS` numbers (a call bringing more than half of that, a large dataset
   drawn from a large input space and labelled only once, is not kept);
-* new labels are computed in chunks sized to take about :data:`CHUNK_SECONDS` each, so that
-  progress can be reported (:func:`label_progress`) and no single sandboxed child comes near
-  its limits, :data:`LABEL_WORKERS` chunks at a time; a chunk that still exceeds a limit raises
+* new labels are computed in chunks that grow from a small first one (at most :data:`GROWTH`
+  times per round) until each takes about :data:`CHUNK_SECONDS`, so that progress can be reported
+  (:func:`label_progress`), no single sandboxed child comes near its limits, and a fast target
+  pays few child starts; :data:`LABEL_WORKERS` chunks at a time; a chunk that still exceeds a limit raises
   the sandbox's error, which the caller reports (the pipeline skips that check and keeps the
   program).
 
@@ -39,6 +40,7 @@ CHUNK_SECONDS = 4.0                # aim of each chunk's duration once the speed
 FIRST_CHUNK_STEPS = 2_000          # steps (sequences x length) of the first, measuring chunk
 MAX_CHUNK_STEPS = 2_000_000        # never more per chunk (the task-file labeller's own batch)
 LABEL_WORKERS = 2                  # chunks labelled at the same time (at most the machine's cores)
+GROWTH = 8.0                       # a round's chunks are at most this many times the last round's
 
 ProgressFn = Callable[[dict], None]
 _progress: contextvars.ContextVar[ProgressFn | None] = contextvars.ContextVar("mips_label_progress",
@@ -138,19 +140,22 @@ class CachedLabels:
 
         if todo.size:
             tell(0)
-        # a first, small chunk measures the speed; the rest goes in chunks of about CHUNK_SECONDS,
-        # LABEL_WORKERS of them at a time (each chunk is its own sandboxed child)
-        first_n = max(1, FIRST_CHUNK_STEPS // max(1, t_len))
-        t0 = time.perf_counter()
-        self._label(x, first, todo[:first_n], out)
-        done = min(first_n, todo.size)
-        tell(done)
-        rate = done / max(time.perf_counter() - t0, 1e-3)             # sequences per second, here and now
-        per_chunk = int(min(max(1, rate * CHUNK_SECONDS), max(1, MAX_CHUNK_STEPS // max(1, t_len))))
-        chunks = [todo[i:i + per_chunk] for i in range(done, todo.size, per_chunk)]
-        if chunks:
-            workers = max(1, min(LABEL_WORKERS, os.cpu_count() or 1, len(chunks)))
-            with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        # chunks grow from a small first one until each takes about CHUNK_SECONDS: a round of up to
+        # LABEL_WORKERS chunks at a time (each its own sandboxed child), then the next round's chunks are
+        # CHUNK_SECONDS / (the round's seconds) times larger, at most GROWTH times. A round's time
+        # includes starting its children, so the estimate errs small and a slow target never gets a
+        # chunk much longer than CHUNK_SECONDS; a fast one reaches MAX_CHUNK_STEPS in a few rounds
+        # instead of paying a child's start for every few thousand sequences.
+        size = max(1, FIRST_CHUNK_STEPS // max(1, t_len))
+        largest = max(1, MAX_CHUNK_STEPS // max(1, t_len))
+        workers = max(1, min(LABEL_WORKERS, os.cpu_count() or 1))
+        done, first_round = 0, True
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            while done < todo.size:
+                n_chunks = 1 if first_round else workers
+                chunks = [todo[done + i * size:done + (i + 1) * size] for i in range(n_chunks)]
+                chunks = [c for c in chunks if c.size]
+                t0 = time.perf_counter()
                 futures = [pool.submit(self._label, x, first, rows, out) for rows in chunks]
                 try:
                     for fut in concurrent.futures.as_completed(futures):
@@ -160,6 +165,9 @@ class CachedLabels:
                     for fut in futures:
                         fut.cancel()
                     raise
+                seconds = max(time.perf_counter() - t0, 1e-3)
+                size = int(min(largest, max(1, size * min(GROWTH, max(1 / GROWTH, CHUNK_SECONDS / seconds)))))
+                first_round = False
         if todo.size:
             self._keep(slot, uniq[todo], out[todo])
         return out[inverse.reshape(-1)]

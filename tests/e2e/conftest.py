@@ -146,3 +146,11 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("workbench render times (seconds; first visit / after the first load)")
     for name, first in data["first_visit_seconds"].items():
         terminalreporter.write_line(f"{name:<14} {first:7.3f} {data['warm_seconds'][name]:7.3f}")
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (``--dist loadgroup``), each browser-test file runs on one worker: a worker starts
+    at most one app server and one browser, and a file's tests share that server's cached analyses."""
+    for item in items:
+        if "/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("e2e/"):
+            item.add_marker(pytest.mark.xdist_group(Path(item.fspath).stem))

@@ -22,7 +22,7 @@ def _task_heading(page) -> str:
     return " | ".join(page.locator("h3").all_inner_texts())
 
 
-def test_an_upload_in_one_session_is_not_seen_in_another(browser, app_url, tmp_path):
+def test_an_upload_in_one_session_is_not_seen_in_another(browser, app_url, tmp_path, isolated):
     path = tmp_path / "session_a.py"
     path.write_text(TASK_FILE)
     ctx_a, a = _open(browser, app_url)
