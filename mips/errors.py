@@ -98,7 +98,7 @@ class SandboxError(MipsError, RuntimeError):
 
     Attributes
     ----------
-    kind : {"timeout", "cpu", "memory", "crashed", "raised", "isolation", "cancelled"}
+    kind : {"timeout", "cpu", "memory", "recursion", "blocked", "crashed", "raised", "isolation", "cancelled"}
         Which limit fired, or how the child ended.
     details : str
         More than the one-line message, for ``--verbose`` or an expander (may be empty).

@@ -7,8 +7,9 @@ from mips.program.codegen import to_source
 from mips.program.program import input_names
 from workbench import presentation, session
 from workbench.page_table import heading
+from workbench.plain_text import unlinked
 from workbench.program_accept import acceptable, accepted_record, download_choice
-from workbench.program_edit import check_edited_program, program_latex, report_json
+from workbench.program_edit import check_edited_program, latex_or_note, report_json
 from workbench.verification_view import check_rows, counterexample_table, readability_caption
 
 session.ensure_routed()
@@ -49,9 +50,11 @@ def show_counterexample(ce, key: str) -> None:
 
 
 def show_latex(program) -> None:
-    latex = program_latex(program)
+    latex, note = latex_or_note(program)
     if latex:
         st.latex(latex)
+    elif note:
+        st.caption(note)
 
 
 if result is not None:
@@ -128,13 +131,13 @@ if result is not None:
         if check.source != source:
             st.caption("The source changed since this check; press Verify again.")
         if check.outcome == "verified":
-            st.success(check.message)
+            st.success(unlinked(check.message))
         elif check.outcome == "failed":
-            st.error(check.message)
+            st.error(unlinked(check.message))
         else:
             # syntax_error: outside the program grammar; the message says which construct (a real
             # syntax error says "syntax error" itself), so no "Syntax error" label for an import
-            st.error(("Not a valid program: " if check.outcome == "syntax_error" else "") + check.message)
+            st.error(("Not a valid program: " if check.outcome == "syntax_error" else "") + unlinked(check.message))
         if check.program is not None and check.outcome in ("verified", "failed"):
             show_latex(check.program)
         if check.verification is not None:

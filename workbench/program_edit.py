@@ -30,6 +30,7 @@ from mips.encodings.base import Encoding
 from mips.errors import MipsError, SandboxError
 from mips.network.interface import RecurrentNetwork
 from mips.pipeline import PipelineResult
+from mips.program.limits import LATEX_NOTE, MAX_PROGRAM_CHARS
 from mips.program.program import Program
 from mips.runtime.sandbox import SandboxLimits, run_sandboxed
 from mips.tasks.dataset import Dataset
@@ -37,7 +38,7 @@ from mips.tasks.registry import get_task
 from mips.tasks.spec import TaskSpec
 from mips.program.verify import Checks, Counterexample, Verification, prepare_checks, verify_program
 
-MAX_SOURCE_CHARS = 20_000
+MAX_SOURCE_CHARS = MAX_PROGRAM_CHARS   # the one bound of mips.program.limits
 EDIT_LIMITS = SandboxLimits(cpu_seconds=60.0, memory_mb=4096, wall_seconds=180.0)
 
 Outcome = Literal["verified", "failed", "syntax_error", "error"]
@@ -273,13 +274,21 @@ def check_edited_program(source: str, result: PipelineResult, *, length_factor: 
 
 
 def program_latex(program: Program) -> str | None:
-    """LaTeX of a symbolic program (None for tables or when sympy cannot print it)."""
+    """LaTeX of a symbolic program (None for tables, for a program over the typesetting work budget,
+    or when sympy cannot print it)."""
+    return latex_or_note(program)[0]
+
+
+def latex_or_note(program: Program) -> tuple[str | None, str | None]:
+    """``(latex, None)``, or ``(None, one-line note)`` when the program is over the typesetting work
+    budget (:data:`mips.program.limits.MAX_LATEX_WORK`, counted before sympy runs), or ``(None, None)``
+    for tables and expressions sympy cannot print."""
     if program.kind != "symbolic":
-        return None
+        return None, None
     try:
-        return to_latex(program)
-    except Exception:  # sympy printing of unusual expressions is best effort
-        return None
+        return to_latex(program), None
+    except Exception as exc:  # sympy printing of unusual expressions is best effort
+        return None, (LATEX_NOTE if str(exc) == LATEX_NOTE else None)
 
 
 def report_json(result: PipelineResult, edit: EditCheck | None = None, accepted: dict | None = None) -> str:

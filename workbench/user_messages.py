@@ -56,6 +56,11 @@ def for_browser(error: BaseException | str, *, what: str = "The file") -> str:
             m = re.search(r"(\d+) MB", message)
             amount = f"{int(m.group(1)):,} MB" if m else "its share"
             return f"{what} needed more than {amount} of memory and was stopped. Make it use less memory."
+        if kind == "recursion":
+            return f"{what} stopped: recursion too deep. Use a loop or shallower recursion and upload it again."
+        if kind == "blocked":
+            return (f"{what} was stopped: it made a blocked system call (new processes, sockets and access to other "
+                    f"processes are not allowed). Remove that call and upload it again.")
         if kind == "cancelled":
             return f"{what} was cancelled: nothing changed."
         if kind == "isolation":
@@ -65,7 +70,7 @@ def for_browser(error: BaseException | str, *, what: str = "The file") -> str:
                     f"system ({problem}). Tick 'I trust this file' only for a file you wrote yourself, or ask the "
                     f"person who runs this server to run `{isolation().fix}`.")
         if kind == "crashed":
-            return (f"{what} stopped before it finished (for example it ran out of memory or called exit()). "
+            return (f"{what} stopped before it finished (it crashed or called exit()). "
                     f"Fix the file and upload it again.")
         return clean(message)
     if isinstance(error, CheckpointError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from mips.cli.common import printable
 from mips.tasks.taskfile import TRUST_HELP
 
 
@@ -71,9 +72,9 @@ def run(args: argparse.Namespace) -> int:
             r = e["row"]
             bar.update(1)
             state = "SOLVED" if r.get("solved") else (r.get("status") if r.get("status") != "done" else "not solved")
-            tqdm.write(f"  {r['task']:<26} {state:<10} {r.get('method') or r.get('failed_stage') or ''} "
-                       f"({r.get('seconds') or 0:.1f}s)")
-            bar.set_postfix_str(r["task"])
+            tqdm.write(printable(f"  {r['task']:<26} {state:<10} {r.get('method') or r.get('failed_stage') or ''} "
+                                 f"({r.get('seconds') or 0:.1f}s)"))
+            bar.set_postfix_str(printable(r["task"]))
 
     res = benchmark.run_benchmark(tasks, out_dir=args.out or benchmark.DEFAULT_OUT, models=models,
                                   task_files=files, trust_task_files=args.trust_task_file, scheduler=args.scheduler, n_workers=args.workers,
@@ -81,5 +82,5 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
     print(f"ran {len(res.ran)} task(s), {len(res.skipped)} already done, {res.seconds:.1f}s; "
           f"tables in {res.out_dir}/results.{{csv,json,md}}")
-    print(benchmark.summary_line(res.summary))
+    print(printable(benchmark.summary_line(res.summary)))
     return 0

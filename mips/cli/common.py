@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+
+# C0 controls (ESC, CR, BEL, backspace...), DEL, C1 controls (CSI, OSC...) and the bidirectional
+# overrides: a terminal acts on them, so text from a file must never reach it raw
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\r": "\\r", "\t": "\\t", "\n": "\\n", "\x1b": "\\x1b"}
+
+
+def printable(text: object, *, multiline: bool = False, indent: str = "") -> str:
+    """``text`` safe to print on a terminal: every control character (ANSI CSI/OSC escape sequences,
+    carriage returns, C1 controls, bidirectional overrides) written as a visible escape (``\\x1b``,
+    ``\\r``); newlines kept only when ``multiline``. Use it on everything printed that came from a
+    file (task names and docstrings, exception texts, a child's output, programs, zoo entries).
+    ``indent`` starts every continued line, so that no line of the text can pass for a line of ours."""
+    pattern = _CONTROL_BUT_NEWLINE if multiline else _CONTROL
+    shown = pattern.sub(lambda m: _NAMED.get(m.group(0)) or
+                       (f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"),
+                       str(text))
+    return shown.replace("\n", "\n" + indent) if indent else shown
 
 
 def add_task_args(p: argparse.ArgumentParser) -> None:

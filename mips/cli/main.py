@@ -31,15 +31,25 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines may quote a file's text: its control characters are escaped like every printed text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from mips.cli.common import printable
+        return printable(super().format(record), multiline=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
         return _module(args.command).run(args)
     except MipsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from mips.cli.common import printable
+        print(f"error: {printable(exc)}", file=sys.stderr)           # one line, whatever the file put in it
         details = getattr(exc, "details", "")
         if details and args.verbose:
-            print(f"details: {details}", file=sys.stderr)
+            print(f"details: {printable(details, multiline=True, indent='  ')}", file=sys.stderr)
         return 2

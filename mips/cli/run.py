@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from mips.cli.common import add_task_args, print_label_progress, resolve
+from mips.cli.common import add_task_args, print_label_progress, printable, resolve
 from mips.errors import ConfigError
 
 
@@ -65,9 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
     def on_event(e: dict) -> None:
         if e["event"] == "stage_end":
-            print(f"  {e['stage']:<10} {e['status']:<7} {e['seconds']:7.2f}s  {e['message'][:160]}", flush=True)
+            print(f"  {e['stage']:<10} {e['status']:<7} {e['seconds']:7.2f}s  {printable(e['message'][:160])}",
+                  flush=True)
 
-    print(f"{spec.name}: {spec.description}", flush=True)
+    name = printable(spec.name)
+    print(f"{name}: {printable(spec.description)}", flush=True)
     model, dataset = args.model, None
     if args.model_description:
         if model is None:
@@ -78,24 +80,24 @@ def run(args: argparse.Namespace) -> int:
         if model is None:
             model, dataset, searched = search_first(spec, args)
             if model is None:
-                print(f"{spec.name}: not solved (the search trained no network), {time.perf_counter() - start:.1f}s")
+                print(f"{name}: not solved (the search trained no network), {time.perf_counter() - start:.1f}s")
                 return 1
         result = run_pipeline(spec, config, model=model, dataset=dataset, on_event=on_event)
     if result.program is not None:
         print()
-        print(to_source(result.program))
+        print(printable(to_source(result.program), multiline=True))
     if result.verification is not None:
-        print(f"verification: {result.verification.summary()}")
+        print(f"verification: {printable(result.verification.summary())}")
         ce = result.verification.counterexample
         if ce is not None:
             print(f"first counterexample (against the {ce.against}), sequence {ce.sequence}, step {ce.first_wrong_step}:")
             for row in ce.steps[: ce.first_wrong_step + 1]:
-                print("   ", row)
+                print("   ", printable(row))
     kind = result.program.kind if result.program is not None else "no"
-    print(f"{spec.name}: {'SOLVED' if result.solved else 'not solved'} ({kind} program), "
+    print(f"{name}: {'SOLVED' if result.solved else 'not solved'} ({kind} program), "
           f"{time.perf_counter() - start:.1f}s")
     if args.json:
-        print(f"report -> {write_json(args.json, result.report())}")
+        print(f"report -> {printable(write_json(args.json, result.report()))}")
     return 0 if result.solved else 1
 
 

@@ -11,6 +11,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mips.cli.common import printable
     from mips.tasks import list_tasks
 
     tasks = list_tasks(include_variants=args.variants)
@@ -18,5 +19,5 @@ def run(args: argparse.Namespace) -> int:
     for t in tasks:
         num = f"{t.paper_index:>2}" if t.paper_index else " -"
         dims = f"in {t.input_dim} out {t.output_dim} T={t.seq_len:<2}"
-        print(f"{num} {t.name:<{width}}  {dims}  {t.description}")
+        print(f"{num} {printable(t.name):<{width}}  {dims}  {printable(t.description)}")
     return 0

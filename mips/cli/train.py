@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mips.cli.common import add_task_args, print_label_progress, resolve
+from mips.cli.common import add_task_args, print_label_progress, printable, resolve
 
 
 def add_parser(sub) -> None:
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             elif e["event"] == "trial_end":
                 print(trial_line(e), flush=True)
 
-        print(f"searching {spec.name} ({args.search_order} order)", flush=True)
+        print(f"searching {printable(spec.name)} ({args.search_order} order)", flush=True)
         res = find_network(spec, order=args.search_order, dataset=data, recipe=recipe, n_seeds=args.n_seeds,
                            first_seed=args.seed, work_budget=args.search_work,
                            time_budget_seconds=args.time_budget, on_event=on_event)
@@ -96,6 +96,6 @@ def run(args: argparse.Namespace) -> int:
     path = save_checkpoint(args.out, best.model, task=spec.name, seed=best.seed, training=training)
     state = "100% on the whole test split" if best.perfect else \
         f"NOT perfect (test accuracy {best.test_accuracy:.6f})"
-    print(f"{spec.name}: {best.config.describe()} seed {best.seed}, {state}, {best.steps} steps, "
-          f"{best.seconds:.1f}s -> {path}")
+    print(f"{printable(spec.name)}: {best.config.describe()} seed {best.seed}, {state}, {best.steps} steps, "
+          f"{best.seconds:.1f}s -> {printable(path)}")
     return 0 if best.perfect else 1

@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mips.cli.common import add_task_args, resolve
+from mips.cli.common import add_task_args, printable, resolve
 
-MAX_PROGRAM_BYTES = 20_000
 
 
 def add_parser(sub) -> None:
@@ -26,18 +25,33 @@ def add_parser(sub) -> None:
 
 
 def _read(path: str) -> str:
+    """The program file's text: a regular file of at most ``MAX_PROGRAM_CHARS`` bytes, read with a bounded
+    read (a FIFO, a device such as /dev/zero or a folder is refused before anything is read)."""
+    import os
+    import stat
+
     from mips.errors import ConfigError
-    p = Path(path)
-    try:
-        data = p.read_bytes()[: MAX_PROGRAM_BYTES + 1]
+    from mips.program.limits import MAX_PROGRAM_CHARS
+    shown = printable(Path(path).name)
+    try:   # O_NONBLOCK: opening a FIFO does not wait for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise ConfigError(f"Cannot read the program file '{p}': {exc.strerror}.") from None
-    if len(data) > MAX_PROGRAM_BYTES:
-        raise ConfigError(f"The program file '{p}' is larger than {MAX_PROGRAM_BYTES:,} bytes; a program is short.")
+        raise ConfigError(f"Cannot read the program file '{shown}': {exc.strerror}.") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"The program file '{shown}' is not a regular file; give the path of a .py file.")
+        data = os.read(fd, MAX_PROGRAM_CHARS + 1)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the program file '{shown}': {exc.strerror}.") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_PROGRAM_CHARS:
+        raise ConfigError(f"The program file '{shown}' is larger than {MAX_PROGRAM_CHARS:,} bytes, the limit; "
+                          f"a program is short.")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"The program file '{p}' is not UTF-8 text.") from None
+        raise ConfigError(f"The program file '{shown}' is not UTF-8 text.") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,16 +78,16 @@ def run(args: argparse.Namespace) -> int:
     if program.output_dim != spec.output_dim:
         raise ConfigError(f"The program returns {program.output_dim} number(s) per step; task {spec.name} "
                           f"has {spec.output_dim}.")
-    print(to_source(program))
+    print(printable(to_source(program), multiline=True))
     v = verify_program(program, spec, weights=weights, seed=args.seed)
-    print(f"verification: {v.summary()}")
+    print(f"verification: {printable(v.summary())}")
     ce = v.counterexample
     if ce is not None:
         print(f"first counterexample (against the {ce.against}), sequence {ce.sequence}, step {ce.first_wrong_step}"
-              + (f": {ce.error}" if ce.error else ":"))
+              + (f": {printable(ce.error)}" if ce.error else ":"))
         for row in ce.steps[: ce.first_wrong_step + 1]:
-            print("   ", row)
-    print(f"{spec.name}: {'VERIFIED' if v.passed else 'not verified'}")
+            print("   ", printable(row))
+    print(f"{printable(spec.name)}: {'VERIFIED' if v.passed else 'not verified'}")
     if args.json:
         print(f"report -> {write_json(args.json, {'task': spec.name, 'verified': v.passed, **v.to_dict(), 'counterexample': ce.to_dict() if ce else None})}")
     return 0 if v.passed else 1

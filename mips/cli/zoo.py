@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mips.cli.common import printable
+
 
 def add_parser(sub) -> None:
     z = sub.add_parser("zoo", help="build or list the model zoo (one trained network per task)")
@@ -28,7 +30,8 @@ def add_parser(sub) -> None:
 
 def _print_entry(e) -> None:
     state = "perfect" if e.perfect else "FAILED "
-    print(f"{e.task:<24} {e.describe:<20} {state} acc {e.test_accuracy:.7f} {e.training_seconds:7.1f}s")
+    print(f"{printable(e.task):<24} {printable(e.describe):<20} {state} acc {e.test_accuracy:.7f} "
+          f"{e.training_seconds:7.1f}s")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.zoo_command == "list":
         entries = zoo.manifest(zoo_dir)
         if not entries:
-            print(f"The zoo in '{zoo_dir}' is empty: build it with `python -m mips zoo build`.")
+            print(f"The zoo in '{printable(zoo_dir)}' is empty: build it with `python -m mips zoo build`.")
             return 1
         for e in entries.values():
             _print_entry(e)
@@ -54,14 +57,14 @@ def run(args: argparse.Namespace) -> int:
 
     def on_event(e: dict) -> None:
         if e["event"] == "trial_end":
-            print(f"  {e['task']:<24}" + trial_line(e), flush=True)
+            print(f"  {printable(e['task']):<24}" + printable(trial_line(e)), flush=True)
         elif e["event"] == "task_skipped":
             done[0] += 1
         elif e["event"] == "task_end":
             done[0] += 1
-            state = ("ERROR " + e["error"]) if e.get("error") else \
+            state = ("ERROR " + printable(e["error"])) if e.get("error") else \
                 f"{e['architecture']:<20} {'perfect' if e['perfect'] else 'NOT perfect'} acc {e['accuracy']:.7f}"
-            print(f"[{done[0]:>2}/{n_tasks}] {e['task']:<24} {state}  {e['seconds']:7.1f}s", flush=True)
+            print(f"[{done[0]:>2}/{n_tasks}] {printable(e['task']):<24} {state}  {e['seconds']:7.1f}s", flush=True)
 
     work = args.work_per_task if args.work_per_task is not None else zoo.DEFAULT_WORK_PER_TASK
     workers = args.workers or (os.cpu_count() or 1)

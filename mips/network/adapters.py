@@ -26,8 +26,8 @@ import numpy as np
 import torch
 
 from mips.errors import CheckpointError, ConfigError
-from mips.network.checkpoint import (MAX_ARCHIVE_ENTRIES, MAX_CHECKPOINT_BYTES, _check_archive,
-                                     load_checkpoint)
+from mips.network.checkpoint import (MAX_ARCHIVE_ENTRIES, MAX_CHECKPOINT_BYTES, _check_archive, check_tensor,
+                                     first_line, load_checkpoint)
 from mips.network.config import RNNConfig
 from mips.network.description import HOW, NetworkDescription, read_description
 from mips.network.interface import RecurrentNetwork
@@ -93,8 +93,7 @@ def read_state_dict(source: str | os.PathLike | bytes) -> dict[str, torch.Tensor
         if "Weights only load failed" in str(exc):
             raise CheckpointError(f"Cannot read {name}: it holds Python objects, not only tensors (was the whole "
                                   f"model saved?). {EXPORT}") from None
-        first = (str(exc).splitlines() or [""])[0][:200]
-        raise CheckpointError(f"Cannot read {name} ({type(exc).__name__}: {first}). {EXPORT}") from None
+        raise CheckpointError(f"Cannot read {name} ({type(exc).__name__}: {first_line(exc)}). {EXPORT}") from None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict) and "format" not in state:
         state = state["state_dict"]                  # {"state_dict": ...} as many training scripts save
     if not isinstance(state, dict) or not state:
@@ -109,9 +108,10 @@ def _check_tensors(state: dict, name: str) -> dict[str, torch.Tensor]:
     for key, t in state.items():
         if not isinstance(key, str) or len(key) > 200:
             raise CheckpointError(f"{name} must be keyed by parameter names (str). Got the key {str(key)[:60]!r}.")
-        if not isinstance(t, torch.Tensor) or t.layout != torch.strided or t.is_quantized or t.is_meta:
+        if not isinstance(t, torch.Tensor):
             raise CheckpointError(f"Entry '{key}' of {name} must be a dense tensor. Got {type(t).__name__}. {EXPORT}")
-        if not t.is_floating_point() or not torch.isfinite(t).all():
+        check_tensor(key, t, name, EXPORT)            # metadata only: layout, strides, storage, sizes
+        if not torch.isfinite(t).all():
             raise CheckpointError(f"Entry '{key}' of {name} must hold finite floating-point values.")
     return state
 
@@ -256,7 +256,24 @@ def load_network(model: str | os.PathLike | bytes,
     Without a description, a project checkpoint loads as itself (a ``.json`` beside it, such as a
     run's report, is not read), a state dict uses the ``.json`` next to it, and a bare ``hmlp`` /
     ``ymlp`` state dict is read as a MIPS RNN.
+
+    Raises
+    ------
+    CheckpointError
+        For every file that cannot be used (any other exception from torch becomes one, without a path).
     """
+    try:
+        return _load_network(model, description)
+    except (CheckpointError, ConfigError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - torch raises many types (RuntimeError, MemoryError, ...)
+        name = "the uploaded weights" if isinstance(model, bytes) else f"'{Path(model).name}'"
+        first = first_line(exc)
+        raise CheckpointError(f"Cannot use {name}: {type(exc).__name__} ({first}). {EXPORT}") from None
+
+
+def _load_network(model: str | os.PathLike | bytes,
+                  description: str | os.PathLike | bytes | NetworkDescription | None) -> LoadedNetwork:
     if description is None and not isinstance(model, bytes):
         try:
             ck = load_checkpoint(model)

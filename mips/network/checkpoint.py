@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 import tempfile
 import zipfile
@@ -95,11 +96,19 @@ def load_checkpoint(source: str | os.PathLike | bytes) -> Checkpoint:
     except CheckpointError:
         raise
     except Exception as exc:  # noqa: BLE001 - torch and pickle raise many types (even RecursionError)
-        first = (str(exc).splitlines() or ["(no message)"])[0][:200]
+        first = first_line(exc)
         if "Weights only load failed" in str(exc):  # never pass on torch's hint to load unsafely
             first = "it refers to Python objects other than plain data and tensors; loading those could run code"
         raise CheckpointError(f"Cannot read {name}: it is not a valid MIPS checkpoint "
                               f"({type(exc).__name__}: {first}).") from None
+
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.+@~-]+){2,}[\\/]?")
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a library's exception message (at most 200 characters), without file paths."""
+    return _PATH.sub("<path>", (str(exc).splitlines() or ["(no message)"])[0])[:200]
 
 
 def _load(source: str | os.PathLike | bytes, name: str) -> Checkpoint:
@@ -216,11 +225,55 @@ def _check_payload(payload: object, name: str) -> None:
     if len(weights) > MAX_ARCHIVE_ENTRIES or not all(isinstance(k, str) and len(k) <= 100 for k in weights):
         raise _field_error(name, "state_dict", f"be a dict of at most {MAX_ARCHIVE_ENTRIES} tensors named by strs",
                            f"{len(weights)} entries")
+    for key, tensor in weights.items():
+        check_tensor(key, tensor, name)
     _check_plain(payload["config"], "config", name)
     _check_plain(payload["training"], "training", name)
     for key, (rule, ok) in TRAINING_FIELDS.items():
         if key in payload["training"] and not ok(payload["training"][key]):
             raise _field_error(name, f"training.{key}", rule, _show(payload["training"][key]))
+
+
+MAX_TENSOR_DIMS = 4
+
+
+def check_tensor(key: str, t: object, name: str, hint: str = RESAVE) -> None:
+    """Refuse, before any computation reads its values, a tensor that is not a plain dense floating-point
+    array backed by storage of its own size: a zero-stride (expanded) or overlapping layout, a storage
+    smaller than ``numel * element size``, more than :data:`MAX_TENSOR_DIMS` dimensions, or more elements
+    than a checkpoint's byte limit could hold. Only the tensor's metadata is read; an entry that is not
+    a tensor is left to the caller's shape checks.
+
+    Raises
+    ------
+    CheckpointError
+        Naming the entry, what is allowed and what was found.
+    """
+    import torch
+    if not isinstance(t, torch.Tensor):
+        return
+    shown = f"Weight '{key[:100]}'"
+    if t.layout != torch.strided or t.is_quantized or t.is_meta:
+        raise CheckpointError(f"{shown} must be a dense tensor; got layout {t.layout} in {name}. {hint}")
+    if not t.is_floating_point():
+        raise CheckpointError(f"{shown} must hold finite floating-point values; got {t.dtype} in {name}. {hint}")
+    shape = tuple(t.shape)
+    if len(shape) > MAX_TENSOR_DIMS or any(d > MAX_CHECKPOINT_BYTES for d in shape):
+        raise CheckpointError(f"{shown} must have at most {MAX_TENSOR_DIMS} dimensions of at most "
+                              f"{MAX_CHECKPOINT_BYTES:,} each; got shape {shape[:8]} in {name}. {hint}")
+    n = 1
+    for d in shape:
+        n *= d
+    needed = (n + t.storage_offset()) * t.element_size()
+    expected_strides, step = [], 1
+    for d in reversed(shape):
+        expected_strides.append(step)
+        step *= max(d, 1)
+    contiguous = all(d <= 1 or s == e for d, s, e in zip(shape, t.stride(), reversed(expected_strides)))
+    if not contiguous or needed > MAX_CHECKPOINT_BYTES or t.untyped_storage().nbytes() < needed:
+        raise CheckpointError(f"{shown} of {name} claims {n:,} values that its file does not hold (an expanded, "
+                              f"strided or overlapping tensor, or one larger than its storage). A tensor must be "
+                              f"stored whole and contiguous. {hint}")
 
 
 def _check_plain(root: dict, field: str, name: str) -> None:

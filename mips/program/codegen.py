@@ -20,6 +20,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from mips.errors import MipsError
+from mips.program.limits import LATEX_NOTE, MAX_LATEX_WORK, MAX_STATE_VARIABLES, latex_work
 from mips.program.program import Program, input_names, output_names
 from mips.regression.evaluate import (
     LIMIT,
@@ -204,12 +205,19 @@ class _ProgramLatexPrinter(LatexPrinter):
 def to_latex(program: Program) -> str:
     """The program as one KaTeX/LaTeX ``aligned`` block, one line per update and per output.
 
+    A program whose formulas exceed :data:`mips.program.limits.MAX_LATEX_WORK` (sympy's work grows
+    exponentially with the terms of a Boolean condition) raises ``ExpressionError`` with
+    :data:`mips.program.limits.LATEX_NOTE` instead of being typeset.
+
     Updates read the previous step's state (``a_{t-1}``) and the current inputs (``x_{t}``,
     ``x_{1,t}``); outputs (``y_{t}``, or ``y_{1,t}, y_{2,t}, ...``) read the updated state. Every
     symbol has exactly one subscript, so KaTeX renders it (no ``y_1_{t}``).
     """
     if program.kind != "symbolic":
         return ""
+    trees = [ast.parse(f.expr, mode="eval").body for f in (*program.updates, *program.outputs)]
+    if latex_work(trees) > MAX_LATEX_WORK:         # counted in work, before sympy sees the formulas
+        raise ExpressionError(LATEX_NOTE)
     names: dict[sympy.Symbol, str] = {}
     prev: dict[sympy.Symbol, sympy.Symbol] = {}
     for v in program.state:
@@ -389,6 +397,9 @@ def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
                 raise ProgramSyntaxError(f"'{nm}' is initialised twice.", node.lineno)
             initial.append(_initial_value(nm, val, node.lineno))
             state[nm] = node.lineno
+            if len(state) > MAX_STATE_VARIABLES:
+                raise ProgramSyntaxError(f"the program has more than {MAX_STATE_VARIABLES} state variables, the "
+                                         f"limit; use fewer state variables.", node.lineno)
         i += 1
     if not (i < len(body) and isinstance(body[i], ast.Assign) and isinstance(body[i].value, ast.List)
             and not body[i].value.elts and len(body[i].targets) == 1 and isinstance(body[i].targets[0], ast.Name)):

@@ -27,6 +27,7 @@ from typing import Literal, Mapping
 import numpy as np
 
 from mips.errors import ConfigError
+from mips.program import limits
 from mips.regression.evaluate import LIMIT, ExpressionError, evaluate, parse_expression
 from mips.regression.formula import Formula
 
@@ -152,19 +153,45 @@ def _parsed(expr: str):
 
 
 def run_program(program: Program, x: np.ndarray) -> Run:
-    """Run a program on every sequence of ``x`` (int array of shape (n, T, input_dim)) at once."""
+    """Run a program on every sequence of ``x`` (int array of shape (n, T, input_dim)) at once.
+
+    The run is bounded before anything is allocated (:func:`mips.program.limits.check_run`: states x
+    sequences x steps, and formula work); a formula whose temporary arrays would be large is
+    evaluated on the sequences in chunks (the result is the same).
+    """
     x = np.asarray(x, dtype=np.int64)
     if x.ndim != 3 or x.shape[2] != len(program.inputs):
         raise ConfigError(f"x must have shape (n_sequences, seq_len, {len(program.inputs)}); got {x.shape}.")
     n, t_len, _ = x.shape
     k = len(program.state)
+    if program.kind == "table":
+        limits.check_run(1, program.output_dim, 1, n, t_len)
+    else:
+        updates = [_parsed(f.expr) for f in program.updates]
+        outputs = [_parsed(f.expr) for f in program.outputs]
+        limits.check_run(k, program.output_dim, limits.n_operations(updates + outputs), n, t_len)
     states = np.zeros((n, t_len + 1, k), dtype=np.int64)
     states[:, 0] = program.initial
     out = np.zeros((n, t_len, program.output_dim), dtype=np.int64)
     if program.kind == "table":
         return _run_table(program, x, states, out)
-    updates = [_parsed(f.expr) for f in program.updates]
-    outputs = [_parsed(f.expr) for f in program.outputs]
+    peak = max((limits.live_arrays(node) for node in updates + outputs), default=1) + k
+    size = limits.chunk_size(peak, n)
+    first: tuple[int, int, str] | None = None                    # (step, sequence, message)
+    for lo in range(0, n, size):
+        hit = _run_chunk(program, updates, outputs, x[lo:lo + size], states[lo:lo + size], out[lo:lo + size])
+        if hit is not None and (first is None or (hit[0], lo + hit[1]) < first[:2]):
+            first = (hit[0], lo + hit[1], hit[2])
+    if first is not None:
+        return Run(outputs=out, states=states, error=first[2], error_sequence=first[1], error_step=first[0])
+    return Run(outputs=out, states=states)
+
+
+def _run_chunk(program: Program, updates: list, outputs: list, x: np.ndarray, states: np.ndarray,
+               out: np.ndarray) -> tuple[int, int, str] | None:
+    """Fill ``states`` and ``out`` (views of the whole run's arrays) for the sequences of ``x``;
+    the first evaluation error as (step, sequence in this chunk, message), or None."""
+    n, t_len, _ = x.shape
     for t in range(t_len):
         env = {name: x[:, t, i] for i, name in enumerate(program.inputs)}
         env.update({name: states[:, t, j] for j, name in enumerate(program.state)})
@@ -176,8 +203,8 @@ def run_program(program: Program, x: np.ndarray) -> Run:
                 out[:, t, o] = evaluate(node, env, (n,))
         except ExpressionError as exc:
             seq = int(np.argmax(exc.where)) if exc.where is not None and exc.where.any() else 0
-            return Run(outputs=out, states=states, error=str(exc), error_sequence=seq, error_step=t)
-    return Run(outputs=out, states=states)
+            return t, seq, str(exc)
+    return None
 
 
 def _run_table(program: Program, x: np.ndarray, states: np.ndarray, out: np.ndarray) -> Run:

@@ -155,8 +155,10 @@ def child_env() -> dict[str, str]:
 
 def run_task_bytes(task: str, *, model: bytes | None = None, task_file: tuple[str, bytes] | None = None,
                    trust_task_file: bool = False, time_limit: float = DEFAULT_TIME_LIMIT,
-                   config: dict | None = None, python: str | None = None) -> dict:
-    """Run one task in a child process with a wall-clock limit and return its row (on a Dask worker).
+                   config: dict | None = None, python: str | None = None) -> bytes:
+    """Run one task in a child process with a wall-clock limit and return its row as JSON bytes
+    (on a Dask worker; the client reads them with :func:`mips.runtime.worker_reply.decode_row`, never
+    unpickles them). Never raises: a failure is a row too.
 
     Everything travels as bytes, so the worker needs none of the client's files: ``model`` is a
     checkpoint's bytes (None: the child searches a network), ``task_file`` a custom task file's
@@ -165,7 +167,17 @@ def run_task_bytes(task: str, *, model: bytes | None = None, task_file: tuple[st
     else is written on the worker: the client stores the row. ``python``: the interpreter of the
     child (default: this process's).
     """
+    from mips.runtime.worker_reply import encode
     start = time.perf_counter()
+    try:
+        return encode(_run_task_row(task, start, model, task_file, trust_task_file, time_limit, config, python))
+    except Exception as exc:  # noqa: BLE001 - an exception would travel pickled: send a row instead
+        return encode(failure_row(task, "crashed", f"{type(exc).__name__}: {str(exc)[:300]}",
+                                  time.perf_counter() - start))
+
+
+def _run_task_row(task: str, start: float, model: bytes | None, task_file: tuple[str, bytes] | None,
+                  trust_task_file: bool, time_limit: float, config: dict | None, python: str | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="mips-task-") as tmp_dir:
         tmp = Path(tmp_dir)
         out = tmp / "row.json"
@@ -218,8 +230,9 @@ def run_task(task: str, out_dir: str, *, model: str | None = None, task_file: st
     except OSError as exc:
         row = failure_row(task, "crashed", f"cannot read the task's input: {exc}", time.perf_counter() - start)
     else:
-        row = run_task_bytes(task, **inputs, trust_task_file=trust_task_file, time_limit=time_limit,
-                             config=config, python=python)
+        from mips.runtime.worker_reply import decode_row
+        row = decode_row(run_task_bytes(task, **inputs, trust_task_file=trust_task_file, time_limit=time_limit,
+                                        config=config, python=python), task)
     write_row(out_dir, task, row)
     return row
 
@@ -350,6 +363,7 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
     from distributed import as_completed
 
     from mips.runtime.dask_client import dask_client
+    from mips.runtime.worker_reply import WorkerReplyError, decode_row
 
     for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "dask")]:
         if logging.getLogger(name).level < logging.WARNING:      # dask's config sets INFO on import
@@ -385,9 +399,11 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
             for fut in as_completed(futures):
                 task = futures[fut]
                 try:
-                    row = fut.result()
+                    row = decode_row(fut.result(), task)          # JSON bytes, checked as data
+                except WorkerReplyError as exc:
+                    row = failure_row(task, "crashed", f"the worker's reply was refused: {exc}", 0.0)
                 except Exception as exc:  # noqa: BLE001 - a worker lost: record it, keep going
-                    row = failure_row(task, "crashed", f"{type(exc).__name__}: {exc}", 0.0)
+                    row = failure_row(task, "crashed", f"{type(exc).__name__}: {str(exc)[:300]}", 0.0)
                 write_row(out, task, row)                  # on the client: a resume reads this folder
                 done[task] = row
                 emit({"event": "task_end", "task": task, "row": row})

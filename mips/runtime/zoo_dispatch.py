@@ -38,8 +38,10 @@ def _entry_path(zoo_dir: Path, task: str) -> Path:
 
 
 def run_zoo_task(task: str, *, work_per_task: float, time_budget_per_task: float | None = None,
-                 n_sequences: int | None = None, python: str | None = None) -> dict:
-    """Search one task in a child process (on a Dask worker); return what the client stores.
+                 n_sequences: int | None = None, python: str | None = None) -> bytes:
+    """Search one task in a child process (on a Dask worker); return what the client stores, as JSON
+    bytes (:func:`mips.runtime.worker_reply.encode_zoo`; the client reads them as data with
+    :func:`mips.runtime.worker_reply.decode_zoo`). Never raises: a failure is an ``error`` reply.
 
     The child builds into a temporary folder that this function creates on the worker and
     removes afterwards; the result is ``{"entry": <manifest entry dict>, "checkpoint": <bytes of
@@ -47,7 +49,17 @@ def run_zoo_task(task: str, *, work_per_task: float, time_budget_per_task: float
     the client writes the checkpoint and the manifest. ``python``: the child's interpreter
     (default: this process's).
     """
+    from mips.runtime.worker_reply import encode_zoo
     start = time.perf_counter()
+    try:
+        return encode_zoo(_run_zoo_child(task, start, work_per_task, time_budget_per_task, n_sequences, python))
+    except Exception as exc:  # noqa: BLE001 - an exception would travel pickled: send an error reply
+        return encode_zoo({"task": task, "error": f"{type(exc).__name__}: {str(exc)[:300]}",
+                           "seconds": time.perf_counter() - start})
+
+
+def _run_zoo_child(task: str, start: float, work_per_task: float, time_budget_per_task: float | None,
+                   n_sequences: int | None, python: str | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="mips-zoo-") as tmp_dir:
         zoo_dir = Path(tmp_dir)
         out = _entry_path(zoo_dir, task)
@@ -105,6 +117,7 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
     from distributed import as_completed
 
     from mips.runtime.dask_client import dask_client
+    from mips.runtime.worker_reply import decode_zoo
 
     from mips.tasks import get_task
     from mips.tasks.paper import BENCHMARK_TASKS
@@ -145,14 +158,14 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
             for fut in as_completed(futures):
                 n = futures[fut]
                 try:
-                    data = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker lost: report it, keep going
-                    data = {"task": n, "error": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
+                    data = decode_zoo(fut.result(), n)             # JSON bytes, checked as data
+                    entry = ZooEntry.from_dict(data["entry"]) if "error" not in data else None
+                except Exception as exc:  # noqa: BLE001 - a worker lost or a reply refused: report it
+                    data = {"task": n, "error": f"{type(exc).__name__}: {str(exc)[:300]}", "seconds": 0.0}
                 if "error" in data:
                     emit({"event": "task_end", "task": n, "index": names.index(n), "n_tasks": len(names),
                           "error": data["error"], "perfect": False, "seconds": data.get("seconds", 0.0)})
                     continue
-                entry = ZooEntry.from_dict(data["entry"])
                 entry = replace(entry, file=_write_checkpoint(zoo, entry.file, data["checkpoint"]))
                 entries[n] = entry
                 write_manifest(entries, zoo)

@@ -139,6 +139,7 @@ def test_markdown_in_a_checkpoints_task_name_is_shown_as_plain_text(tmp_path: Pa
     notes = [w for w in texts(at.warning) if "trained for task" in w]
     assert len(notes) == 1
     shown = notes[0].split("task '", 1)[1].rsplit("', not", 1)[0]
-    assert re.sub(r"\\(.)", r"\1", shown) == evil                       # the whole name, as text
+    # the whole name, as text (an invisible word joiner keeps http://x from becoming a link)
+    assert re.sub(r"\\(.)", r"\1", shown).replace("\u2060", "") == evil
     assert not re.search(r"(?<!\\)[*_\[\]()`<>$:]", shown), shown      # no Markdown character left active
     assert "uploaded evil.pt" in " ".join(texts(at.markdown))

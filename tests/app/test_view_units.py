@@ -23,7 +23,7 @@ SANDBOX = [
      "Task file 'loop.py' needed more than 2,048 MB of memory and was stopped. Make it use less memory."),
     (SandboxError(f"{WHAT} crashed: the sandboxed process was killed by signal 9 before returning a result. "
                   f"Fix the code.\n/tmp/mips-sandbox-k2j/err: Traceback", kind="crashed"),
-     "Task file 'loop.py' stopped before it finished (for example it ran out of memory or called exit()). Fix the "
+     "Task file 'loop.py' stopped before it finished (it crashed or called exit()). Fix the "
      "file and upload it again."),
     (SandboxError(f"{WHAT} was cancelled.", kind="cancelled"), "Task file 'loop.py' was cancelled: nothing changed."),
 ]

@@ -2,7 +2,7 @@
 
 The request (from the trusted parent) is a pickle of ``(fn, args, kwargs, settings)``; it is read
 and the function's (trusted) module imported *before* confinement. The reply is written with
-:mod:`mips.runtime.sandbox.wire` (never pickle): ``("ok", value)``, ``("memory", None)`` or
+:mod:`mips.runtime.sandbox.wire` (never pickle): ``("ok", value)``, ``("memory", None)``, ``("recursion", None)`` or
 ``("raised", [class name, message])``.
 """
 
@@ -42,6 +42,8 @@ def main(reply_fd: int) -> None:  # pragma: no cover - runs in the child process
             data = wire.encode(("raised", ["TypeError", f"it returned a value that cannot be sent back: {exc}"]))
     except MemoryError:
         data = wire.encode(("memory", None))
+    except RecursionError:
+        data = wire.encode(("recursion", None))
     except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
         data = wire.encode(("raised", [type(exc).__qualname__[:200], _message(exc)]))
     if len(data) > limits.reply_mb << 20:

@@ -3,18 +3,21 @@
 Order matters and every step only ever removes rights:
 
 1. ``PR_SET_PDEATHSIG``: the child dies with its parent.
-2. Resource limits, soft = hard so they cannot be raised again: CPU seconds, address space, file
-   size (the reply and stderr are files), open files, no core dumps, and threads where the child
-   has a uid of its own.
+2. Resource limits (the parent already set looser ones before bubblewrap started, see
+   :func:`mips.runtime.sandbox.host.rlimit_args`), soft = hard so they cannot be raised again: CPU
+   seconds, address space, file size (the reply and stderr are files), open files, no core dumps,
+   and processes where the child has a uid of its own.
 3. ``PR_SET_NO_NEW_PRIVS`` and a seccomp filter (libseccomp, through ``pyseccomp``) that makes these
    calls fail with ``EPERM``:
 
-   * new processes and programs: ``fork``, ``vfork``, ``clone`` without ``CLONE_THREAD`` (threads
-     stay allowed), ``clone3`` (answered ``ENOSYS`` so the C library falls back to ``clone``, whose
-     flags the filter can read), ``execve``, ``execveat``;
+   * new processes, threads and programs: ``fork``, ``vfork``, every ``clone`` (threads too: the
+     child may keep uid 0 outside its namespace, where ``RLIMIT_NPROC`` does not bind, so only the
+     filter keeps it from exhausting the host's process IDs), ``clone3`` (answered ``ENOSYS`` so the C
+     library falls back to ``clone``), ``execve``, ``execveat``;
    * the network: ``socket``, ``socketpair`` (every address family);
-   * other processes: ``ptrace``, ``process_vm_readv/writev``, ``kill``/``tgkill`` aimed at
-     another process, ``tkill``, ``pidfd_*``, ``kcmp``;
+   * other processes: ``ptrace``, ``process_vm_readv/writev``, ``kill``/``tgkill``/``rt_sigqueueinfo``/
+     ``rt_tgsigqueueinfo`` aimed at another process, ``tkill``, ``pidfd_*``, ``kcmp``, and
+     ``prctl(PR_SET_PDEATHSIG)`` (the child keeps dying with its parent);
    * escaping the process group and the namespaces: ``setsid``, ``setpgid``, ``unshare``,
      ``setns``, ``mount``, ``umount2``, ``pivot_root``, ``chroot``;
    * kernel attack surface: ``bpf``, ``perf_event_open``, ``userfaultfd``, ``io_uring_*``,
@@ -34,7 +37,6 @@ import resource
 import signal
 
 _PR_SET_PDEATHSIG = 1
-_CLONE_THREAD = 0x00010000
 DENIED = ("fork", "vfork", "execve", "execveat", "socket", "socketpair", "ptrace", "process_vm_readv",
           "process_vm_writev", "tkill", "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "kcmp", "setsid",
           "setpgid", "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "bpf", "perf_event_open",
@@ -77,7 +79,8 @@ def apply_rlimits(cpu_seconds: float, memory_mb: int, reply_mb: int, open_files:
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         if which == resource.RLIMIT_CPU:  # SIGXCPU at the soft limit, SIGKILL 2 s later
-            resource.setrlimit(which, (value, value + 2) if hard == resource.RLIM_INFINITY else (value, hard))
+            value = min(value, hard - 2) if hard != resource.RLIM_INFINITY else value
+            resource.setrlimit(which, (value, value + 2))
         else:
             resource.setrlimit(which, (value, value))
     # SIGXFSZ would kill silently: let a write past RLIMIT_FSIZE fail with EFBIG instead
@@ -92,11 +95,12 @@ def build_filter():
     deny = sc.ERRNO(errno.EPERM)
     for name in DENIED:
         f.add_rule(deny, name)
-    f.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, _CLONE_THREAD, 0))
+    f.add_rule(deny, "clone")
     f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     me = os.getpid()
-    f.add_rule(deny, "kill", sc.Arg(0, sc.NE, me))
-    f.add_rule(deny, "tgkill", sc.Arg(0, sc.NE, me))
+    for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+        f.add_rule(deny, name, sc.Arg(0, sc.NE, me))
+    f.add_rule(deny, "prctl", sc.Arg(0, sc.EQ, _PR_SET_PDEATHSIG))
     f.set_attr(sc.Attr.CTL_TSYNC, 1)
     return f
 

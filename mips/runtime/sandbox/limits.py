@@ -24,7 +24,8 @@ class SandboxLimits:
     open_files : int
         ``RLIMIT_NOFILE`` of the child.
     threads : int
-        Threads the child may add (``RLIMIT_NPROC`` where the child has a uid of its own).
+        Processes the child's uid may add (``RLIMIT_NPROC``, where the child has a uid of its own); the
+        seccomp filter refuses every new thread and process in any case.
     """
 
     cpu_seconds: float = 30.0

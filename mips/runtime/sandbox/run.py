@@ -14,17 +14,19 @@ The parent survives a hostile child:
 * an exception in the child comes back as a class *name* and a message; the name is looked up in
   a fixed table of the project's error classes (:data:`ERRORS`), never imported;
 * every way the child can end is a :class:`~mips.errors.SandboxError` whose ``kind`` is one of
-  ``"timeout"``, ``"cpu"``, ``"memory"``, ``"crashed"``, ``"raised"``, ``"isolation"``,
-  ``"cancelled"``.
+  ``"timeout"``, ``"cpu"``, ``"memory"``, ``"recursion"``, ``"blocked"`` (a system call the
+  filter kills), ``"crashed"``, ``"raised"``, ``"isolation"``, ``"cancelled"``.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -78,6 +80,16 @@ def _processes_of(uid: int) -> int:
     return n
 
 
+def _package_folders(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """The folder of ``fn``'s top-level package (or its module file's folder), which the child must read."""
+    top = sys.modules.get((getattr(fn, "__module__", None) or "").split(".")[0])
+    where = getattr(top, "__path__", None)
+    if where:
+        return tuple(os.path.realpath(p) for p in where)
+    file = getattr(top, "__file__", None)
+    return (os.path.realpath(file),) if file else ()
+
+
 def _refuse_without_isolation(what: str) -> None:
     iso = host.isolation()
     if not iso.complete:
@@ -87,10 +99,43 @@ def _refuse_without_isolation(what: str) -> None:
                            details=iso.summary())
 
 
+def _memory_error(what: str, limits: SandboxLimits) -> SandboxError:
+    return SandboxError(f"{what} ran out of its memory limit of {limits.memory_mb} MB. Make it use less memory.",
+                        kind="memory")
+
+
+def _recursion_error(what: str) -> SandboxError:
+    return SandboxError(f"{what} stopped: recursion too deep. Use a loop or shallower recursion.", kind="recursion")
+
+
+def _crash_error(what: str, rc: int, limits: SandboxLimits, tail: str) -> SandboxError:
+    """How a child that ended without a reply (exit status ``rc``, negative for a signal) is reported."""
+    if rc == -signal.SIGSYS:  # the seccomp filter, or a filter the code added itself, killed it
+        return SandboxError(f"{what} was stopped: it made a blocked system call (new processes, sockets and "
+                            f"access to other processes are not allowed). Remove that call.{tail}", kind="blocked")
+    if rc == -signal.SIGSEGV:  # Python code overflows the C stack only through recursion
+        return SandboxError(f"{what} stopped: recursion too deep (a segmentation fault: its stack overflowed). "
+                            f"Use a loop or shallower recursion.{tail}", kind="recursion")
+    out_of_memory = re.search(r"memory|alloc", tail, re.IGNORECASE)   # e.g. a native library that gave up
+    if rc in (-signal.SIGKILL, -signal.SIGABRT, -signal.SIGBUS) or (rc != 0 and out_of_memory):
+        return SandboxError(f"{what} was stopped by the memory limit of {limits.memory_mb} MB. Make it use "
+                            f"less memory.{tail}", kind="memory")
+    if rc >= 0:
+        return SandboxError(f"{what} crashed: the sandboxed process exited with status {rc} before returning a "
+                            f"result (it called exit()). Return a value instead.{tail}", kind="crashed")
+    try:
+        name = f"{-rc} ({signal.Signals(-rc).name})"
+    except ValueError:
+        name = str(-rc)
+    return SandboxError(f"{what} crashed: the sandboxed process was killed by signal {name} before returning a "
+                        f"result. Fix the code.{tail}", kind="crashed")
+
+
 def _reply_error(what: str, status: str, value: Any, limits: SandboxLimits) -> MipsError:
     if status == "memory":
-        return SandboxError(f"{what} ran out of its memory limit of {limits.memory_mb} MB. Make it use less "
-                            f"memory.", kind="memory")
+        return _memory_error(what, limits)
+    if status == "recursion":
+        return _recursion_error(what)
     if (status == "raised" and isinstance(value, list) and len(value) == 2
             and all(isinstance(v, str) for v in value)):
         name, message = value
@@ -129,8 +174,9 @@ def run_sandboxed(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | No
     Raises
     ------
     SandboxError
-        ``kind`` ``"timeout"``, ``"cpu"``, ``"memory"``, ``"crashed"``, ``"raised"`` (an exception that
-        is not one of the project's errors), ``"isolation"`` or ``"cancelled"``.
+        ``kind`` ``"timeout"``, ``"cpu"``, ``"memory"``, ``"recursion"``, ``"blocked"``, ``"crashed"``,
+        ``"raised"`` (an exception that is not one of the project's errors), ``"isolation"`` or
+        ``"cancelled"``.
     MipsError
         One of the project's error classes raised in the child, with its message.
     """
@@ -144,7 +190,9 @@ def run_sandboxed(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | No
     folder = Path(tempfile.mkdtemp(prefix="mips-sandbox-"))  # 0700, the parent's own
     reply_fd = os.open(folder / "reply", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        cmd, popen = host.child_command(_CHILD.format(path=[str(host.PROJECT_ROOT)], fd=reply_fd))
+        packages = _package_folders(fn)
+        path = list(dict.fromkeys(str(Path(p).parent) for p in (str(host.PACKAGE_DIR), *packages)))
+        cmd, popen = host.child_command(_CHILD.format(path=path, fd=reply_fd), packages, limits)
         threads = limits.threads + _processes_of(host.NOBODY) if "user" in popen else None
         settings = {"limits": limits, "seccomp": iso.seccomp, "threads": threads}
         try:
@@ -195,7 +243,7 @@ def _run(cmd: list[str], popen: dict, payload: bytes, reply_fd: int, folder: Pat
             _kill_group(proc)
     seconds = time.monotonic() - start
     rc = proc.returncode
-    if rc > 128 and cmd[0] == host.BWRAP:  # bubblewrap reports a child killed by signal N as 128 + N
+    if rc > 128 and host.BWRAP in cmd:  # bubblewrap reports a child killed by signal N as 128 + N
         rc = 128 - rc
     if rc == -signal.SIGXCPU or (rc == -signal.SIGKILL and seconds >= limits.cpu_seconds):
         raise SandboxError(f"{what} used more than the CPU-time limit of {limits.cpu_seconds:g} s and was "
@@ -204,10 +252,7 @@ def _run(cmd: list[str], popen: dict, payload: bytes, reply_fd: int, folder: Pat
     with open(folder / "reply", "rb") as f:
         data = f.read(cap + 1)
     if rc != 0 or not data:
-        how = f"was killed by signal {-rc}" if rc < 0 else f"exited with status {rc}"
-        raise SandboxError(f"{what} crashed: the sandboxed process {how} before returning a result "
-                           f"(e.g. it ran out of its {limits.memory_mb} MB memory limit or called exit()). "
-                           f"Fix the code.{_tail(folder / 'err')}", kind="crashed")
+        raise _crash_error(what, rc, limits, _tail(folder / "err"))
     try:
         status, value = wire.decode(data, cap)
     except (wire.WireError, TypeError, ValueError) as exc:
