@@ -363,7 +363,7 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
     from distributed import as_completed
 
     from mips.runtime.dask_client import dask_client
-    from mips.runtime.worker_reply import WorkerReplyError, decode_row
+    from mips.runtime.worker_reply import WorkerReplyError, decode_row, finished_reply
 
     for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "dask")]:
         if logging.getLogger(name).level < logging.WARNING:      # dask's config sets INFO on import
@@ -399,7 +399,7 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
             for fut in as_completed(futures):
                 task = futures[fut]
                 try:
-                    row = decode_row(fut.result(), task)          # JSON bytes, checked as data
+                    row = decode_row(finished_reply(fut), task)    # JSON bytes, checked as data
                 except WorkerReplyError as exc:
                     row = failure_row(task, "crashed", f"the worker's reply was refused: {exc}", 0.0)
                 except Exception as exc:  # noqa: BLE001 - a worker lost: record it, keep going

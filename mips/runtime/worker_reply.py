@@ -90,3 +90,18 @@ def decode_zoo(data: object, task: str) -> dict:
     except (ValueError, UnicodeEncodeError):
         raise WorkerReplyError("the checkpoint is not base64") from None
     return {"entry": entry, "checkpoint": checkpoint}
+
+
+def finished_reply(future: Any) -> object:
+    """The reply of a Dask future that *finished*; any other state raises :class:`WorkerReplyError`.
+
+    A failed task's exception reaches the client pickled, and Dask unpickles it when the result is
+    asked for (``future.result()``, ``gather``): a hostile worker could send one whose unpickling runs
+    code. Our workers never raise (they send an error reply instead), so a future in any state but
+    ``finished`` is reported without reading its exception.
+    """
+    status = getattr(future, "status", None)
+    if status != "finished":
+        raise WorkerReplyError(f"the worker's task ended as {str(status)[:20]!r}; its exception is not read "
+                               f"(it would arrive pickled)")
+    return future.result()

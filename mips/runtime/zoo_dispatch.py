@@ -117,7 +117,7 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
     from distributed import as_completed
 
     from mips.runtime.dask_client import dask_client
-    from mips.runtime.worker_reply import decode_zoo
+    from mips.runtime.worker_reply import decode_zoo, finished_reply
 
     from mips.tasks import get_task
     from mips.tasks.paper import BENCHMARK_TASKS
@@ -158,7 +158,7 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
             for fut in as_completed(futures):
                 n = futures[fut]
                 try:
-                    data = decode_zoo(fut.result(), n)             # JSON bytes, checked as data
+                    data = decode_zoo(finished_reply(fut), n)      # JSON bytes, checked as data
                     entry = ZooEntry.from_dict(data["entry"]) if "error" not in data else None
                 except Exception as exc:  # noqa: BLE001 - a worker lost or a reply refused: report it
                     data = {"task": n, "error": f"{type(exc).__name__}: {str(exc)[:300]}", "seconds": 0.0}

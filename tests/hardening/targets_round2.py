@@ -108,6 +108,22 @@ def hostile_worker_reply(marker: str) -> object:
     return _RunsOnUnpickling(marker)
 
 
+class _ExceptionRunsOnUnpickling(Exception):
+    """An exception a hostile worker raises: unpickling it on the client would write a marker."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__(marker)
+        self.marker = marker
+
+    def __reduce__(self):  # the marker gets the pid of the process that unpickled it
+        return (os.system, (f"echo $PPID >> {self.marker}",))
+
+
+def raising_worker(marker: str) -> bytes:
+    """A worker function that fails with an exception whose unpickling runs a command."""
+    raise _ExceptionRunsOnUnpickling(marker)
+
+
 def honest_worker_reply(task: str) -> bytes:
     from mips.runtime.worker_reply import encode
     return encode({"task": task, "solved": True, "seconds": 1.5, "stage_seconds": {"train": 1.0}})

@@ -5,12 +5,13 @@ bytes are parsed with a size limit and type checks."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from mips.runtime.dask_client import dask_client
 from mips.runtime.worker_reply import (MAX_ROW_BYTES, WorkerReplyError, decode_row, decode_zoo, encode,
-                                       encode_zoo)
+                                       encode_zoo, finished_reply)
 from tests.hardening import targets_round2 as targets
 
 
@@ -23,6 +24,23 @@ def test_a_pickled_reply_from_a_worker_is_refused_and_never_unpickled(tmp_path):
         with pytest.raises(TypeError, match=r"only able to deserialize data with \['msgpack'\]"):
             hostile.result(timeout=60)
     assert not marker.exists()
+
+
+def test_a_failed_tasks_pickled_exception_is_never_read(tmp_path):
+    """Dask would unpickle a failed task's exception on ``result()``: the client never asks for it."""
+    from distributed import wait
+    marker = tmp_path / "unpickled"
+    with dask_client(None, 1, 1) as client:
+        failed = client.submit(targets.raising_worker, str(marker), pure=False)
+        wait([failed], timeout=60)
+        with pytest.raises(WorkerReplyError, match=r"ended as 'error'; its exception is not read"):
+            finished_reply(failed)
+        honest = client.submit(targets.honest_worker_reply, "Parity_All", pure=False)
+        wait([honest], timeout=60)
+        assert decode_row(finished_reply(honest), "Parity_All")["solved"] is True
+    # the worker unpickles its own exception once (Dask checks it can travel): that runs in the worker
+    unpickled_by = marker.read_text().split() if marker.exists() else []
+    assert str(os.getpid()) not in unpickled_by
 
 
 @pytest.mark.parametrize(("reply", "message"), [
