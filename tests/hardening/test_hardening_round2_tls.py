@@ -5,7 +5,6 @@ peers holding a certificate of the cluster's own authority, and the client reach
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import shutil
@@ -61,12 +60,11 @@ def _stop(proc: subprocess.Popen | None) -> None:
 @pytest.mark.skipif(OPENSSL is None, reason="needs the openssl command (Debian package openssl)")
 def test_a_tls_cluster_serves_only_clients_with_its_certificates(tmp_path, monkeypatch):
     import dask
-    saved = copy.deepcopy(dask.config.config)
     try:
-        _run_tls_cluster(tmp_path, monkeypatch)
+        with monkeypatch.context() as env:       # the DASK_ variables are gone before the refresh below
+            _run_tls_cluster(tmp_path, env)
     finally:
-        dask.config.config.clear()
-        dask.config.config.update(saved)
+        dask.config.refresh()                     # later tests in this process get the usual configuration
 
 
 def _run_tls_cluster(tmp_path: Path, monkeypatch) -> None:
