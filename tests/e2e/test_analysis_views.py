@@ -81,7 +81,10 @@ def render_times():
     (ARTIFACTS / "analysis_render_times.json").write_text(json.dumps(record, indent=1) + "\n")
 
 
-@pytest.mark.parametrize("task", TASKS)
+#: Binary_Addition's four analysis pages are also visited (first and warm, with screenshots) by the
+#: walkthrough in test_browser.py: here it runs with the slow tests only (`make test-all`)
+@pytest.mark.parametrize("task", [pytest.param(t, marks=pytest.mark.slow) if t == "Binary_Addition" else t
+                                  for t in TASKS])
 def test_analysis_pages_render_and_are_screenshotted(page, app_url, task, render_times):
     page.set_viewport_size({"width": WIDTH, "height": 1000})
     _choose_task(page, app_url, task)
