@@ -55,3 +55,13 @@ def isolated():
     if not iso.complete:
         missing_system_packages("OS isolation", ISOLATION_PACKAGES, "MIPS_REQUIRE_ISOLATION", iso.problem)
     return iso
+
+
+@pytest.fixture(autouse=True)
+def _plain_main_module(monkeypatch):
+    """A bare ``__main__`` during each test. AppTest.from_function leaves its generated script as the
+    main module's file; a Dask LocalCluster started later in the same process (one pytest-xdist worker
+    runs many files) spawns its workers by re-running that file, which fails ("Nanny failed to start")."""
+    import sys
+    import types
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
