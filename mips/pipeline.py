@@ -26,6 +26,7 @@ from mips.encodings import choose_encoding, prepare_states
 from mips.encodings.choose import EncodingChoice
 from mips.errors import ConfigError, MipsError, check_choice, check_float, check_int
 from mips.machine.extract import FSMResult
+from mips.margins import collect_notes, notes_text
 from mips.machine.stage import machine_stage
 from mips.network.adapters import LoadedNetwork, load_network, task_mismatch
 from mips.network.checkpoint import Checkpoint
@@ -235,7 +236,9 @@ class _Stages:
         self.emit({"event": "stage_start", "stage": name, "task": self.spec.name})
         t0 = time.perf_counter()
         try:
-            status, message, value = fn()
+            with collect_notes() as notes:      # decisions taken within their float margin
+                status, message, value = fn()
+            message += notes_text(notes)
         except MipsError as exc:
             # misuse of the model is still an error worth seeing, but scientific failures inside
             # the numerical stages must not take the whole run down

@@ -19,6 +19,7 @@ from mips.encodings.base import Encoding, EncodingFailure
 from mips.encodings.data import StateData, row_keys
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.errors import check_int
+from mips.margins import round_half
 from mips.network.interface import RecurrentNetwork, as_network
 from mips.network.rnn import RNNWeights
 
@@ -36,13 +37,19 @@ def probe_signatures(network: RecurrentNetwork, points: np.ndarray, inputs: np.n
     with np.errstate(over="ignore"):
         for start in range(0, points.shape[0], chunk):
             h = points[start:start + chunk][:, None, :].repeat(probes.shape[0], axis=1)    # (c, P, H)
-            outs = [np.round(network.readout(h)).astype(np.int64)]    # the state's own output too
+            outs = [_rounded(network.readout(h))]    # the state's own output too
             for t in range(length):
                 h = network.step(h, inputs[probes[:, t]][None].astype(np.float64))
-                outs.append(np.round(network.readout(h)).astype(np.int64))
+                outs.append(_rounded(network.readout(h)))
             sig = np.concatenate(outs, axis=2).reshape(h.shape[0], -1)                    # (c, P*L*O)
             keys[start:start + chunk] = row_keys(sig)
     return keys
+
+
+def _rounded(output: np.ndarray) -> np.ndarray:
+    """The network's rounded outputs; an output half-way between two integers is reported (its
+    last bits decide where it rounds)."""
+    return round_half("behaviour: a probed network output", output).astype(np.int64)
 
 
 def _follow_the_machine(data: StateData, position: np.ndarray) -> int:

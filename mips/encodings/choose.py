@@ -6,7 +6,9 @@ finders), modular cycle, Boolean bits and clusters. An encoding whose codes do n
 network's output (more than 0.5 % of the states off their code's output) cannot make a machine
 and ranks after every one that can. Candidates within 2 % of the shortest count as tied: fewer output
 exceptions, then an exact update rule, then fewer states, then the registry's kind order
-(:data:`mips.encodings.registry.KINDS`: lattice, modular, boolean, cluster) wins.
+(:data:`mips.encodings.registry.KINDS`: lattice, modular, boolean, cluster) wins. Description
+lengths within the float margin of :mod:`mips.margins` are equal, so the last bits of a sum of
+logarithms (another BLAS kernel) never choose between two encodings.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mips.encodings.mdl import DEFAULT_EPS
 from mips.encodings.registry import ENCODINGS, KINDS
 from mips.errors import ConfigError, check_choice, check_float
 from mips.failure import Failure
+from mips.margins import compare, tolerant_order
 from mips.network.trace import HiddenTrace
 
 
@@ -76,16 +79,30 @@ def _order(found: list[Encoding]) -> list[Encoding]:
         return []
     limit = max(1.0, MAX_OUTPUT_EXCEPTIONS * found[0].description_length.n_points)
     ok = [e for e in found if e.output_exceptions <= limit]
-    rest = sorted((e for e in found if e.output_exceptions > limit),
-                  key=lambda e: (e.output_exceptions, e.description_length.total_bits))
+    rest = tolerant_order([e for e in found if e.output_exceptions > limit], _bits, _discrete_key)
+    rest.sort(key=lambda e: e.output_exceptions)
     if not ok:
         return rest
-    found = sorted(ok, key=lambda e: (e.description_length.total_bits, KINDS.index(e.kind)))
-    best = found[0].description_length.total_bits
-    near = [e for e in found if e.description_length.total_bits <= best + TIE_TOLERANCE * abs(best)]
-    near.sort(key=lambda e: (e.output_exceptions, e.update_rule is None, e.n_states, KINDS.index(e.kind),
-                             e.description_length.total_bits))
+    # description lengths within the float margin of each other are tied: the kind order, the kind's
+    # order of its methods, then the order found decide (never the last bits of two sums of logarithms)
+    found = tolerant_order(ok, _bits, _discrete_key)
+    best = _bits(found[0])
+    near = [e for e in found
+            if compare("encoding choice: a description length against the tie band", _bits(e), "<=",
+                       best + TIE_TOLERANCE * abs(best))]
+    near.sort(key=lambda e: (e.output_exceptions, e.update_rule is None, e.n_states, KINDS.index(e.kind)))
     return near + [e for e in found if all(e is not f for f in near)] + rest
+
+
+def _bits(e: Encoding) -> float:
+    return e.description_length.total_bits
+
+
+def _discrete_key(e: Encoding) -> tuple:
+    """The tie-break of description lengths equal within the float margin: the kind order, the
+    kind's own order of its methods, then the order found (the registry's and each finder's)."""
+    order = e.kind_type.tie_order
+    return (KINDS.index(e.kind), order.index(e.method) if e.method in order else len(order))
 
 
 def choose_encoding(trace: HiddenTrace | StateData, *, kinds: tuple[str, ...] = KINDS,

@@ -69,6 +69,20 @@ def unique_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return first.astype(np.int64), inverse.astype(np.int64), counts.astype(np.int64)
 
 
+def in_first_visit_order(first: np.ndarray, inverse: np.ndarray, counts: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The output of :func:`unique_rows` renumbered by first occurrence (row 0 becomes 0).
+
+    The key order of :func:`unique_rows` follows the hash of the float bits, so the last bit of
+    one state (another BLAS kernel) reshuffles every distinct state, and with them every seeded
+    sample drawn from them. The order of first occurrence depends only on which rows are equal.
+    """
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return first[order], rank[inverse], counts[order]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)   # arrays inside: identity equality
 class StateData:
     """The distinct hidden states of a trace and where each (sequence, step) lands.
@@ -77,7 +91,9 @@ class StateData:
     ----------
     task : str
     points : float64 array of shape (n_points, hidden_dim)
-        Distinct hidden vectors (exact de-duplication), including the initial state h_{-1} = 0.
+        Distinct hidden vectors (exact de-duplication), including the initial state h_{-1} = 0, in
+        the order of their first occurrence in the trace (sequence by sequence, step by step), so
+        that the seeded samples the finders draw from them do not depend on their last bits.
     counts : int64 array of shape (n_points,)
         How often each distinct vector occurs in the trace.
     index : int64 array of shape (n_sequences, seq_len + 1)
@@ -168,7 +184,7 @@ def prepare_states(trace: HiddenTrace, *,
     if outputs == "network":
         _check_finite(trace.output, f"The network outputs of trace '{trace.task}'")
     n, s, h = trace.hidden.shape
-    first, inverse, counts = unique_rows(trace.hidden.reshape(-1, h))
+    first, inverse, counts = in_first_visit_order(*unique_rows(trace.hidden.reshape(-1, h)))
     points = trace.hidden.reshape(-1, h)[first].copy()
     xf, xinv, _ = unique_rows(trace.x.reshape(-1, trace.x.shape[2]))
     inputs = trace.x.reshape(-1, trace.x.shape[2])[xf].copy()

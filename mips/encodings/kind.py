@@ -72,6 +72,9 @@ class EncodingKind:
 
     name: str = ""
     description: str = ""
+    #: Methods in the order that wins a tie of description lengths (within the float margin);
+    #: methods not listed follow, in the order they were found.
+    tie_order: tuple[str, ...] = ()
 
     # -- the artefact ---------------------------------------------------------------------------
     def validate(self, enc: Encoding) -> None:

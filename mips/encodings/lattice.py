@@ -43,6 +43,7 @@ from mips.encodings.lattice_fit import (
 from mips.encodings.mdl import DEFAULT_EPS, distinct_transitions, encode_grid, finish
 from mips.errors import ConfigError, check_choice
 from mips.failure import Failure
+from mips.margins import round_half, tolerant_min, tolerant_order
 from mips.network.trace import HiddenTrace
 
 __all__ = ["LATTICE", "LatticeKind", "find_lattice", "fit_lattice_points", "lattice_point_sets"]
@@ -138,16 +139,18 @@ def find_lattice(data: StateData | HiddenTrace, *, method: Literal["gcd", "linea
         rng = np.random.default_rng(seed)
         rows = rng.integers(0, data.n_sequences, size=4000)
         steps = rng.integers(0, data.n_steps, size=4000)
-        candidates.sort(key=lambda c: _quick_bits(c[0], data, (rows, steps), eps))
+        bits = {id(c): _quick_bits(c[0], data, (rows, steps), eps) for c in candidates}
+        candidates = tolerant_order(candidates, lambda c: bits[id(c)])     # near-ties: the order found
     finished = [finish(enc, data, eps=eps, summary=note) for enc, note in candidates[:max_finished]]
-    return min(finished, key=lambda e: e.description_length.total_bits)
+    return tolerant_min(finished, lambda e: e.description_length.total_bits)
 
 
 # -- the kind ---------------------------------------------------------------------------------------
 def _affine_rule(prev: np.ndarray, x: np.ndarray, nxt: np.ndarray, inputs: np.ndarray):
     """Best integer-affine rule z' = z·M + x·W + c on distinct triples: (theta, n_exceptions)."""
     design = np.concatenate([prev, inputs[x], np.ones((prev.shape[0], 1))], axis=1).astype(np.float64)
-    theta = np.round(least_squares(design, nxt.astype(np.float64)))
+    theta = round_half("lattice update rule: a least-squares coefficient",
+                       least_squares(design, nxt.astype(np.float64)))
     pred = np.round(design @ theta).astype(np.int64)
     return theta.astype(np.int64), int(np.sum(np.any(pred != nxt, axis=1)))
 
@@ -206,6 +209,9 @@ class LatticeKind(EncodingKind):
 
     name = "lattice"
     description = "integer coordinates on a lattice h ≈ z·A + b"
+    #: the linear finder's basis comes from the network's own transition map; the GCD finder's from
+    #: a sample of differences: of two equally short descriptions, the linear one is kept
+    tie_order = ("linear", "gcd")
 
     def validate(self, enc: Encoding) -> None:
         if enc.basis is None or enc.offset is None:
@@ -226,7 +232,7 @@ class LatticeKind(EncodingKind):
         return (hidden - self._offsets(enc, hidden.shape[:-1], steps)) @ np.linalg.pinv(enc.basis)
 
     def encode(self, enc: Encoding, hidden: np.ndarray, steps) -> np.ndarray:
-        return np.round(self.coordinates(enc, hidden, steps)).astype(np.int64)
+        return round_half("lattice code: a coordinate", self.coordinates(enc, hidden, steps)).astype(np.int64)
 
     def decode(self, enc: Encoding, codes: np.ndarray, steps) -> np.ndarray:
         return codes @ enc.basis + self._offsets(enc, codes.shape[:-1], steps)

@@ -11,9 +11,12 @@ well conditioned.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mips.failure import Failure
+from mips.margins import compare, compare_many, tolerant_min
 
 
 def least_squares(design: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -123,6 +126,35 @@ def integer_row_basis(m: np.ndarray) -> np.ndarray:
     return np.array(basis, dtype=np.int64).reshape(len(basis), r)
 
 
+def integer_rank(m: np.ndarray) -> int:
+    """Rank of an integer matrix (n, k), exactly (fraction-free elimination in Python integers).
+
+    A float rank (an SVD and a tolerance) of a large integer matrix can depend on the last bits
+    of the SVD; this one cannot.
+    """
+    a = np.asarray(m)
+    if a.size == 0:
+        return 0
+    if not np.all(np.isfinite(a)) or np.abs(a).max() >= 2.0 ** 52:
+        return 0                      # beyond the exact float integers (an overflowing fit): no usable rank
+    n_cols = a.shape[1]
+    pivots: dict[int, list[int]] = {}      # leading column -> echelon row (zeros before it)
+    for values in a:                       # in order; full rank is usually reached within a few rows
+        row = [int(v) for v in values]     # exact for any float holding an integer
+        for col in sorted(pivots):
+            if row[col] != 0:
+                p = pivots[col]
+                row = [p[col] * v - row[col] * w for v, w in zip(row, p)]
+                g = math.gcd(*row)
+                row = [v // g for v in row] if g > 1 else row
+        lead = next((c for c, v in enumerate(row) if v != 0), None)
+        if lead is not None:
+            pivots[lead] = row
+            if len(pivots) == n_cols:
+                break
+    return len(pivots)
+
+
 def greedy_independent(vectors: np.ndarray, max_rank: int, rel_tol: float = 0.1, abs_tol: float = 0.0) -> np.ndarray:
     """Rows of ``vectors`` (tried in the given order) that are clearly independent of earlier ones:
     their component off the span of the earlier ones exceeds ``rel_tol`` of their length and
@@ -136,7 +168,8 @@ def greedy_independent(vectors: np.ndarray, max_rank: int, rel_tol: float = 0.1,
         if nv == 0:
             continue
         perp = v - (v @ q.T) @ q if q.shape[0] else v
-        if np.linalg.norm(perp) > max(rel_tol * nv, abs_tol):
+        if compare("lattice basis: a new direction's part off the span", np.linalg.norm(perp), ">",
+                   max(rel_tol * nv, abs_tol)):
             chosen.append(v)
             q = np.vstack([q, perp / np.linalg.norm(perp)])
     return np.array(chosen).reshape(len(chosen), vectors.shape[1])
@@ -145,7 +178,8 @@ def greedy_independent(vectors: np.ndarray, max_rank: int, rel_tol: float = 0.1,
 def smallest_denominator(c: np.ndarray, tol: float, max_denominator: int) -> int | None:
     """Smallest q in [2, max_denominator] with every |q·c − round(q·c)| <= tol, or None."""
     for q in range(2, max_denominator + 1):
-        if np.max(np.abs(q * c - np.round(q * c))) <= tol:
+        off = np.max(np.abs(q * c - np.round(q * c)))
+        if compare(f"lattice refinement: coordinates times {q} off the integers", off, "<=", tol):
             return q
     return None
 
@@ -187,8 +221,9 @@ def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.1
     for _ in range(max_refinements):
         b = lll_reduce(b)
         coords = vectors @ np.linalg.pinv(b)
-        off_span = (np.linalg.norm(vectors - coords @ b, axis=1)
-                    > max(tol * np.linalg.norm(b, axis=1).min(), 4 * noise))
+        off_span = compare_many("lattice basis: a difference's part off the span",
+                                np.linalg.norm(vectors - coords @ b, axis=1), ">",
+                                max(tol * np.linalg.norm(b, axis=1).min(), 4 * noise))
         if off_span.any():                     # a direction the basis misses: add it
             extra = greedy_independent(np.vstack([b, vectors[off_span]]), max_rank, abs_tol=4 * noise)
             if extra.shape[0] > b.shape[0]:
@@ -196,18 +231,20 @@ def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.1
                 continue
         for _polish in range(3):               # least squares on the vectors that fit: noise averages out
             frac = np.max(np.abs(coords - np.round(coords)), axis=1)
-            good = frac <= tol
+            good = compare_many("lattice snapping: a difference's distance to the lattice", frac, "<=", tol)
             z = np.round(coords[good])
-            if good.sum() < b.shape[0] or np.linalg.matrix_rank(z) < b.shape[0]:
+            if good.sum() < b.shape[0] or integer_rank(z) < b.shape[0]:
                 break
             b = least_squares(z, vectors[good])
             coords = vectors @ np.linalg.pinv(b)
         frac = np.max(np.abs(coords - np.round(coords)), axis=1)
-        bad = np.flatnonzero(frac > tol)
+        bad = np.flatnonzero(~compare_many("lattice snapping: a difference's distance to the lattice", frac, "<=", tol))
         if bad.size <= allowed:
             return b
-        # refine with the off-lattice vector of smallest coordinates (least noise amplification)
-        i = bad[np.argmin(np.max(np.abs(coords[bad]), axis=1))]
+        # refine with the off-lattice vector of smallest coordinates (least noise amplification);
+        # near-equal sizes are tied and the first (shortest) difference wins
+        size = np.max(np.abs(coords[bad]), axis=1)
+        i = bad[tolerant_min(range(bad.size), lambda j: float(size[j]))]
         q = smallest_denominator(coords[i], tol, max_denominator)
         if q is None:
             return _failed(f"a difference has coordinates {np.round(coords[i], 3).tolist()} in the current "

@@ -7,6 +7,8 @@ finder's generators, least-squares refits, per-step offsets and the orientation 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mips.encodings.base import EncodingFailure
@@ -18,6 +20,7 @@ from mips.encodings.lattice_algebra import (
 )
 from mips.encodings.linkage import single_linkage_cuts
 from mips.failure import Failure
+from mips.margins import REL_MARGIN, compare, compare_many, tolerant_min
 
 
 def _failed(message: str, method: str = "gcd") -> EncodingFailure:
@@ -31,7 +34,11 @@ def lattice_rank(points: np.ndarray, rank_tol: float = 1e-3, noise: float = 0.0)
         return 0
     centred = points - points.mean(axis=0)
     rms = np.sqrt(np.maximum(np.linalg.eigvalsh(centred.T @ centred), 0.0) / points.shape[0])[::-1]
-    return int(np.sum(rms > max(rank_tol * rms[0], 3.0 * noise))) if rms[0] > 0 else 0
+    if not rms[0] > 0:
+        return 0
+    floor = max(rank_tol * rms[0], 3.0 * noise)
+    return int(np.sum(compare_many("lattice rank: the spread of a direction against the rank floor", rms, ">", floor,
+                                   abs_margin=1e-9 * rms[0])))
 
 
 def difference_vectors(points: np.ndarray, *, max_sample: int = 600, n_neighbours: int | None = None,
@@ -50,7 +57,8 @@ def difference_vectors(points: np.ndarray, *, max_sample: int = 600, n_neighbour
     diffs = np.concatenate([near, sample[1:] - sample[0]])
     # a difference far shorter than the typical nearest-neighbour distance is leftover noise
     typical = float(np.median(np.linalg.norm(sample[nbr[:, 1]] - sample, axis=1)))
-    return diffs[np.linalg.norm(diffs, axis=1) > 0.2 * typical]
+    return diffs[compare_many("lattice differences: a difference's length against a fifth of the typical one",
+                              np.linalg.norm(diffs, axis=1), ">", 0.2 * typical)]
 
 
 def refit(points: np.ndarray, weights: np.ndarray, basis: np.ndarray, offset: np.ndarray,
@@ -123,9 +131,9 @@ def step_offsets(basis: np.ndarray, offset: np.ndarray, data: StateData, tol: fl
         f = f - np.round(f)
         mean = np.angle(np.mean(np.exp(2j * np.pi * f), axis=0)) / (2 * np.pi)
         spread = np.abs((f - mean + 0.5) % 1.0 - 0.5).max()
-        if spread <= tol:
+        if compare(f"per-step offsets: the spread of step {s} off its shifted lattice", spread, "<=", tol):
             shifts[s] = mean
-    if np.abs(shifts).max() < 0.02:
+    if compare("per-step offsets: the largest shift", np.abs(shifts).max(), "<", 0.02):
         return None
     return shifts @ basis
 
@@ -138,12 +146,14 @@ def orient(basis: np.ndarray, offset: np.ndarray, offsets: np.ndarray | None, da
     z0 = init @ pinv
     pts = data.points[data.visited]
     z = np.round((pts - offset) @ pinv)
-    if np.max(np.abs(z0 - np.round(z0))) <= tol:
+    if compare("lattice origin: the initial state's distance to the lattice", np.max(np.abs(z0 - np.round(z0))),
+               "<=", tol):
         origin = np.round(z0)
     else:
         origin = z.min(axis=0)
     offset = offset + origin @ basis
-    flip = np.where((z - origin).mean(axis=0) < 0, -1.0, 1.0)
+    # the sign of a sum of integer codes, summed exactly (a float mean of zero could come out -1e-17)
+    flip = np.array([-1.0 if math.fsum(col) < 0 else 1.0 for col in (z - origin).T])
     return basis * flip[:, None], offset
 
 
@@ -167,14 +177,20 @@ def linear_generators(data: StateData) -> np.ndarray:
     norms = np.linalg.norm(gens, axis=1)
     if norms.size == 0 or norms.max() == 0:
         return gens[:0]
-    gens, norms = gens[norms > 1e-9 * norms.max()], norms[norms > 1e-9 * norms.max()]
+    alive = compare_many("linear lattice generators: a norm against 1e-9 of the largest", norms, ">",
+                         1e-9 * norms.max(), abs_margin=0.0)
+    gens, norms = gens[alive], norms[alive]
     # a nearly nilpotent W_h leaves tiny generators x·W_h^k below the noise: drop those under the
     # widest gap (ratio >= 10) between consecutive sorted norms
     sorted_norms = np.sort(norms)
     ratios = sorted_norms[1:] / sorted_norms[:-1]
-    if ratios.size and ratios.max() >= 10:
-        cut = sorted_norms[int(np.argmax(ratios)) + 1]
-        gens = gens[norms >= cut]
+    if ratios.size and compare("linear lattice generators: the widest gap between their norms", ratios.max(),
+                               ">=", 10):
+        # gaps within the float margin of the widest are tied (a contracting W_h has the same ratio
+        # between every two lags): the lowest of them, as argmax takes the first of exact ties
+        widest = tolerant_min(range(ratios.size), lambda i: -float(ratios[i]))
+        cut = sorted_norms[int(widest) + 1]
+        gens = gens[norms >= cut * (1.0 - REL_MARGIN)]      # a norm equal to the cut's but for its last bits stays
     return gens
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mips.margins import compare, compare_many, tolerant_order
+
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)   # arrays inside: identity equality
 class Cut:
@@ -95,7 +97,8 @@ def whitening(points: np.ndarray, rel_tol: float = 1e-10) -> tuple[np.ndarray, n
     mean = points.mean(axis=0)
     centred = points - mean
     evals, evecs = np.linalg.eigh(centred.T @ centred / max(points.shape[0], 1))
-    keep = evals > rel_tol * max(float(evals.max()), 1e-300)
+    keep = compare_many("whitening: a direction's variance against the rank floor", evals, ">",
+                        rel_tol * max(float(evals.max()), 1e-300), abs_margin=0.0)
     return mean, evecs[:, keep] / np.sqrt(evals[keep])
 
 
@@ -106,8 +109,12 @@ def minimum_spanning_tree(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     by length.
     """
     n = points.shape[0]
-    sq = np.einsum("ij,ij->i", points, points)
-    dist = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (points @ points.T), 0.0)   # squared distances
+    # squared distances coordinate by coordinate: element-wise, so the same bits on every machine
+    # (the expanded form |p|² + |q|² − 2 p·q goes through BLAS and loses the last bits of near ties)
+    dist = np.zeros((n, n))
+    for j in range(points.shape[1]):
+        d = points[:, j, None] - points[None, :, j]
+        dist += d * d
     best = dist[0].copy()
     parent = np.zeros(n, dtype=np.int64)
     done = np.zeros(n, dtype=bool)
@@ -188,7 +195,9 @@ def single_linkage_cuts(points: np.ndarray, weights: np.ndarray | None = None, *
     for space, metric in spaces:
         found.extend(c + (metric,) for c in _cuts_in(space, points, sample_idx, min_gap, max_clusters, max_cuts,
                                                       separation, must_include))
-    found.sort(key=lambda c: -c[0])
+    # clearest gap first; gap ratios within the float margin of each other keep the order found
+    # (hidden coordinates before whitened ones)
+    found = tolerant_order(found, lambda c: -c[0])
     cuts: list[Cut] = []
     keep = None if must_include is None else must_include
     for ratio, thr, labels, spread, metric in found:
@@ -273,11 +282,18 @@ def _cuts_in(space: np.ndarray, points: np.ndarray, sample_idx: np.ndarray, min_
     robust = np.where(above <= max_skip, robust, lower)
     ratios = upper[:-1] / robust[:-1]
     # "no merge at all" is a fallback: it ranks below every real gap
-    ratios[0] = min_gap if heights[0] > separation * extent else 0.0
-    order = np.argsort(-ratios, kind="stable")
+    ratios[0] = (min_gap if compare("single linkage: the shortest merge height against the separation", heights[0],
+                                    ">", separation * extent) else 0.0)
+    clear = np.concatenate([[ratios[0] >= min_gap],
+                            compare_many("single linkage: a gap ratio against the smallest clear gap", ratios[1:],
+                                         ">=", min_gap)])
+    # clearest first; ratios within the float margin of each other are tied (a self-similar set of
+    # states, Bitwise_Not's, has one gap ratio at every level) and the coarser cut (more merges)
+    # goes first, so "no merge at all" (ratio min_gap) ranks below a real gap of the same ratio
+    order = tolerant_order(list(range(ratios.size)), lambda i: -float(ratios[i]), lambda i: -i)
     # a cut that merges only a handful of pairs sits in the sparse lower tail of the noise
     min_merges = max(2, int(0.02 * n_s))
-    cand = [int(i) for i in order if ratios[i] >= min_gap and (i == 0 or i >= min_merges)
+    cand = [int(i) for i in order if clear[i] and (i == 0 or i >= min_merges)
             and (max_clusters is None or n_s - i <= max_clusters)]
     if not cand:
         return []

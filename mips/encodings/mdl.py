@@ -21,6 +21,7 @@ import numpy as np
 
 from mips.encodings.base import DescriptionLength, Encoding
 from mips.encodings.data import StateData, row_keys, unique_rows
+from mips.margins import compare
 
 DEFAULT_EPS = 1e-2
 
@@ -84,7 +85,7 @@ def dynamics_bits(enc: Encoding, codes: np.ndarray, data: StateData, bits_per_co
         return float(table), None, None
     theta, n_exc, init, text = found
     rule = integer_bits(theta) + n_exc * exception + (bits_per_code if init is not None else 0.0)
-    if rule < table:
+    if compare("description length: an update rule against a transition table", rule, "<", table):
         return float(rule), (text if n_exc == 0 else None), (init if n_exc == 0 else None)
     return float(table), None, None
 

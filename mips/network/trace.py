@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.errors import ConfigError
+from mips.margins import round_half
 from mips.network.interface import RecurrentNetwork, as_network
 from mips.network.rnn import RNN, RNNWeights
 
@@ -74,8 +75,9 @@ class HiddenTrace:
                 self.hidden[:, 1:].reshape(-1, H))
 
     def predictions(self) -> np.ndarray:
-        """The network's rounded outputs (half to even, as torch.round)."""
-        return np.round(self.output).astype(np.int64)
+        """The network's rounded outputs (half to even, as torch.round); an output within the float
+        margin of a half-integer is reported (:func:`mips.margins.round_half`)."""
+        return round_half("trace: a network output", self.output).astype(np.int64)
 
 
 def trace(model: RecurrentNetwork | RNN | RNNWeights, x: np.ndarray, y: np.ndarray | None = None, *,

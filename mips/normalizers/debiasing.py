@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.errors import check_float
+from mips.margins import compare_many
 from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import replace_layers
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
@@ -28,7 +29,8 @@ def unread_projector(weights: RNNWeights, epsilon: float = 0.1) -> np.ndarray:
     _, s, vh = np.linalg.svd(reads, full_matrices=True)
     s_full = np.zeros(H)
     s_full[:s.size] = s                                                 # missing singular values are 0
-    basis = vh[s_full <= epsilon].T                                     # (H, k)
+    basis = vh[compare_many("de-biasing: a singular value of what f reads against epsilon", s_full, "<=",
+                            epsilon)].T                                     # (H, k)
     return basis @ basis.T
 
 

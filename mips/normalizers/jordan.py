@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 
 from mips.errors import ConfigError, check_choice, check_float
+from mips.margins import compare, compare_many, is_near
 from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import MAX_CONDITION, change_basis, effective_maps, is_explosive
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
@@ -145,7 +146,8 @@ def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7, rank_tolerance: 
             failure = str(err)
             continue
         deviation = float(np.max(np.abs(np.linalg.solve(basis, w @ basis) - jordan_matrix(blocks))))
-        if best is None or deviation < best[0] - 1e-12:
+        # a later tolerance must be closer to its ideal form beyond the float margin (near ties: the first)
+        if best is None or (deviation < best[0] and not is_near(deviation, best[0], abs_margin=1e-12)):
             best = (deviation, basis, blocks)
     if best is None:
         return JordanForm(basis=None, blocks=(), message=failure + note)
@@ -203,7 +205,8 @@ class _Failure(Exception):
 
 def _group(ev: np.ndarray, epsilon: float) -> tuple[list[np.ndarray], str]:
     """Connected components of ``|λ_i − λ_j| < ε``, and a note on components that are not cliques."""
-    close = np.abs(ev[:, None] - ev[None, :]) < epsilon
+    close = compare_many("Jordan form: the distance between two eigenvalues against epsilon",
+                         np.abs(ev[:, None] - ev[None, :]), "<", epsilon)
     label = np.full(len(ev), -1)
     groups = []
     note = ""
@@ -252,7 +255,8 @@ def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool, force: bool = Tr
     m = nil.shape[0]
     dtype = np.float64 if real else complex
     nil = nil.real if real else nil.astype(complex)
-    if m == 1 or np.linalg.norm(nil, 2) <= epsilon:
+    if m == 1 or compare("Jordan form: the norm of a group's nilpotent part against the rank tolerance",
+                         np.linalg.norm(nil, 2), "<=", epsilon):
         return _diagonal_basis(nil, real), [1] * m
     qs = np.eye(m, dtype=dtype)
     levels: list[tuple[int, int]] = []
@@ -261,7 +265,8 @@ def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool, force: bool = Tr
         s_mat = qs.conj().T @ nil @ qs
         _, sv, vh = np.linalg.svd(s_mat[offset:, offset:])
         r = m - offset
-        k = int(np.sum(sv <= epsilon))
+        k = int(np.sum(compare_many("Jordan form: a staircase singular value against the rank tolerance", sv, "<=",
+                                    epsilon)))
         if k == 0 and not force:
             raise _Failure(f"the recurrence is not nilpotent within {epsilon:.3g} on an eigenvalue group")
         k = max(1, k)

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from mips.errors import check_float
+from mips.margins import round_half
 from mips.network.rnn import RNNWeights
 
 TOLERANCE = 0.01
@@ -90,7 +91,8 @@ def compute_metrics(weights: RNNWeights, *, hidden: np.ndarray | None = None, ou
     if output is not None and labels is not None:
         diff = np.asarray(output, dtype=np.float64) - labels
         loss = float(np.mean(0.5 * np.log1p(diff * diff))) if diff.size else 0.0
-        accuracy = float(np.mean(np.round(output) == labels)) if diff.size else 1.0
+        accuracy = (float(np.mean(round_half("normalizers: a network output", output) == labels))
+                    if diff.size else 1.0)
     return NetworkMetrics(
         n_neurons=int(n_neurons),
         n_weights=_count(weights_all, lambda a: np.abs(a) > tol),

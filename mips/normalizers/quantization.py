@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.errors import check_float
+from mips.margins import compare_many
 from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import replace_layers
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
@@ -25,7 +26,11 @@ def snap(values: np.ndarray, tolerance: float = 0.01) -> np.ndarray:
     tolerance = check_float("snap", "tolerance", tolerance, 0.0, 0.5)
     a = np.asarray(values, dtype=np.float64)
     nearest = np.round(a)
-    return np.where(np.abs(a - nearest) <= tolerance, nearest, a)
+    # the tolerance is inclusive on the float as it is (the metrics count on it); a distance at the
+    # tolerance but for its last bits is reported
+    close = compare_many("quantization: a parameter's distance to the nearest integer", np.abs(a - nearest), "<=",
+                         tolerance, exact=True)
+    return np.where(close, nearest, a)
 
 
 def quantize_weights(weights: RNNWeights, tolerance: float = 0.01) -> tuple[RNNWeights, int]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.errors import ConfigError
+from mips.margins import compare, compare_many
 from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import change_basis, effective_maps, is_explosive
 from mips.normalizers.step import NormalizerData, NormalizerStep, Proposal, run_normalizer
@@ -49,7 +50,7 @@ def jordan_pattern(matrix: np.ndarray) -> JordanPattern:
                           f"Got shape {w.shape} instead.")
     n = w.shape[0]
     sup = np.diag(w, 1)
-    joins = sup > 0.5
+    joins = compare_many("Toeplitz form: a superdiagonal entry against 0.5", sup, ">", 0.5)
     deviation = [np.abs(np.tril(w, -1)), np.abs(np.triu(w, 2)), np.abs(sup - joins)]
     blocks = [1]
     for join in joins:
@@ -65,7 +66,10 @@ def jordan_pattern(matrix: np.ndarray) -> JordanPattern:
     lam = np.array(eigenvalues)
     gaps = np.abs(lam[:, None] - lam[None, :])[np.triu_indices(len(lam), 1)]
     min_gap = float(np.min(gaps)) if gaps.size else np.inf
-    is_jordan = bool(np.isfinite(tolerance) and tolerance < min_gap and tolerance < 0.5 and n > 0)
+    is_jordan = bool(np.isfinite(tolerance) and n > 0
+                     and compare("Toeplitz form: the deviation from Jordan form against the eigenvalue gap",
+                                 tolerance, "<", min_gap)
+                     and compare("Toeplitz form: the deviation from Jordan form against 0.5", tolerance, "<", 0.5))
     return JordanPattern(blocks=tuple(blocks), eigenvalues=tuple(eigenvalues), tolerance=tolerance,
                          is_jordan=is_jordan)
 
@@ -95,7 +99,8 @@ def toeplitz_matrix(inputs: np.ndarray, blocks: tuple[int, ...], tolerance: floa
             size = end - start
             last = x[end - 1]
             col = int(np.argmax(np.abs(last))) if last.size else 0
-            if last.size and abs(last[col]) > threshold:
+            if last.size and compare("Toeplitz form: an input weight against the dead-input threshold",
+                                     abs(last[col]), ">", threshold):
                 column = x[start:end, col]
                 for d in range(size):                               # P[i, i + d] = X[end - 1 - d]
                     idx = np.arange(size - d)

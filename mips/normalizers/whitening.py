@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.errors import ConfigError, check_float
+from mips.margins import compare_many
 from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import change_basis
 from mips.normalizers.forward import forward_pass
@@ -47,7 +48,8 @@ def whitening_from_moment(second: np.ndarray, epsilon: float = 0.1) -> tuple[np.
     """:func:`whitening_matrix` from the second moment ``E[h hᵀ]`` (hidden_dim, hidden_dim) itself."""
     epsilon = check_float("whitening_matrix", "epsilon", epsilon, 0.0, 1e12)
     s, u = np.linalg.eigh(second)
-    scale = np.where(s > epsilon, 1.0 / np.sqrt(np.maximum(s, epsilon)), 1.0)
+    scaled = compare_many("whitening: a second-moment eigenvalue against epsilon", s, ">", epsilon)
+    scale = np.where(scaled, 1.0 / np.sqrt(np.maximum(s, epsilon)), 1.0)
     return (u * scale) @ u.T, (u / scale) @ u.T, s
 
 
@@ -62,7 +64,7 @@ def propose(weights: RNNWeights, data: NormalizerData, *, epsilon: float) -> Pro
     if not np.all(np.isfinite(second)):
         return Proposal(candidate=None, failed=True, message="hidden states are not finite; nothing whitened")
     m, m_inv, s = whitening_from_moment(second, epsilon)
-    n_scaled = int(np.sum(s > epsilon))
+    n_scaled = int(np.sum(compare_many("whitening: a second-moment eigenvalue against epsilon", s, ">", epsilon)))
     if n_scaled == 0:
         return Proposal(candidate=None, matrix=m,
                         message=f"no-op: every second-moment eigenvalue is at most epsilon={epsilon:g}")

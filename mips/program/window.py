@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.encodings.data import row_keys
+from mips.margins import compare
 from mips.program.program import input_names
 from mips.program.state_view import StateView
 
@@ -126,7 +127,8 @@ def linear_window_view(hidden: np.ndarray, x: np.ndarray, max_window: int = MAX_
         design = np.column_stack([win.reshape(n * t_len, -1)[rows].astype(np.float64), np.ones(rows.size)])
         coef, *_ = np.linalg.lstsq(design, target, rcond=None)
         residual = float(np.sqrt(np.mean((target - design @ coef) ** 2)))
-        if residual <= LINEAR_RESIDUAL * spread:
+        if compare(f"last-{k}-inputs view: the linear fit's residual against its share of the spread", residual,
+                   "<=", LINEAR_RESIDUAL * spread):
             return _view(win, k, n_in, how=" (hidden state affine in them)")
     return None
 

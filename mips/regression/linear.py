@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from mips.errors import ConfigError
+from mips.margins import report, snap_half
 from mips.regression.formula import Formula
 from mips.regression.method import Problem, TargetMethod
 
@@ -73,12 +74,16 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     w = np.bincount(inverse.reshape(-1), weights=w)
     design, y = design[first], target[first].astype(np.float64)
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    rounded = np.round(coef).astype(np.int64)
+    rounded, near_half = snap_half(coef)
+    rounded = rounded.astype(np.int64)
     if np.abs(rounded).max(initial=0) > max_coefficient:
         return None
     off = design @ rounded != y
     if off.any() and (tolerance <= 0 or w[off].sum() > tolerance * w.sum()):
         return None
+    if near_half.any():     # the formula holds with a coefficient the last bits could have rounded either way
+        report("integer regression: a least-squares coefficient half-way between two integers: rounded half to "
+               "even", f"{int(near_half.sum())} coefficient(s)")
     expr = linear_expression(dict(zip(names, rounded[:-1].tolist())), int(rounded[-1]))
     return Formula(expr=expr, method="linear")
 
