@@ -249,7 +249,15 @@ def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.1
         if q is None:
             return _failed(f"a difference has coordinates {np.round(coords[i], 3).tolist()} in the current "
                            f"basis, not a fraction with denominator <= {max_denominator}")
+        scaled = np.round(q * coords[i])
+        if not np.all(np.isfinite(scaled)) or np.abs(scaled).max() >= 2.0 ** 52:
+            return _failed(f"a difference has coordinates of order {np.abs(coords[i]).max():.3g} in the current "
+                           f"basis (a nearly singular basis), beyond exact integers")
         k = b.shape[0]
-        m = np.vstack([q * np.eye(k, dtype=np.int64), np.round(q * coords[i]).astype(np.int64)])
-        b = (integer_row_basis(m) / q) @ b
+        m = np.vstack([q * np.eye(k, dtype=np.int64), scaled.astype(np.int64)])
+        try:
+            refined = integer_row_basis(m)
+        except OverflowError:
+            return _failed("refining the basis gave integers beyond 64 bits (a nearly singular basis)")
+        b = (refined / q) @ b
     return _failed(f"no lattice after {max_refinements} refinements")
