@@ -20,7 +20,7 @@ from mips.errors import ConfigError
 
 MAX_PROGRAM_CHARS = 20_000
 MAX_STATE_VARIABLES = 64
-MAX_RUN_VALUES = 60_000_000           # 480 MB of int64 (the largest shipped run, Majority_0_3, needs 57.7 million)
+MAX_RUN_VALUES = 96_000_000           # 768 MB of int64 (a shipped run, Bitwise_Xor: 6 states on all 4^10 sequences, needs 80.7 million)
 MAX_EVALUATION_WORK = 4_000_000_000   # formula operations x sequences x steps
 CHUNK_VALUES = 4_000_000              # 32 MB of temporary int64 arrays while evaluating
 

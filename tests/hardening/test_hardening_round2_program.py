@@ -71,7 +71,7 @@ def test_states_times_sequences_times_steps_is_bounded_before_allocating():
     x = np.zeros((100_000, 50, 1), dtype=np.int64)          # 100,000 x 51 x 65 = 331 million numbers
     tracemalloc.start()
     try:
-        with pytest.raises(ConfigError, match=r"need 331,500,000 numbers; the limit is 60,000,000 \(states x "
+        with pytest.raises(ConfigError, match=r"need 331,500,000 numbers; the limit is 96,000,000 \(states x "
                                               r"sequences x steps\)\. Use fewer state variables\."):
             run_program(program, x)
         peak = tracemalloc.get_traced_memory()[1]
