@@ -184,6 +184,10 @@ def smallest_denominator(c: np.ndarray, tol: float, max_denominator: int) -> int
     return None
 
 
+#: A basis this ill-conditioned turns the noise of the differences into coordinates far from any integer.
+MAX_BASIS_CONDITION = 1e10
+
+
 def _failed(message: str) -> Failure:
     return Failure(stage="encode", method="lattice_from_vectors", message=message)
 
@@ -220,6 +224,10 @@ def lattice_from_vectors(vectors: np.ndarray, max_rank: int, *, tol: float = 0.1
     allowed = int(np.floor(outlier_fraction * vectors.shape[0]))
     for _ in range(max_refinements):
         b = lll_reduce(b)
+        # coordinates in a nearly singular basis are noise amplified beyond any integer test
+        if not np.all(np.isfinite(b)) or compare("lattice basis: its condition number", np.linalg.cond(b), ">",
+                                                 MAX_BASIS_CONDITION):
+            return _failed(f"the basis became nearly singular (condition number above {MAX_BASIS_CONDITION:g})")
         coords = vectors @ np.linalg.pinv(b)
         off_span = compare_many("lattice basis: a difference's part off the span",
                                 np.linalg.norm(vectors - coords @ b, axis=1), ">",

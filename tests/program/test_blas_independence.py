@@ -30,6 +30,7 @@ import pytest
 
 from mips.encodings import prepare_states, single_linkage_cuts
 from mips.encodings.lattice_algebra import integer_rank, lattice_from_vectors, smallest_denominator
+from mips.failure import Failure
 from mips.margins import collect_notes, compare, notes_text, round_half, tolerant_min, tolerant_order
 from mips.network.trace import HiddenTrace
 
@@ -117,6 +118,13 @@ def test_near_ties_are_broken_by_the_discrete_key_not_by_the_last_bits() -> None
     assert tolerant_min(items[:2][::-1], lambda e: e[1], lambda e: e[0])[0] == "gcd"
     # clearly apart: the value decides
     assert tolerant_min([("a", 1.0), ("b", 1.0 - 1e-3)], lambda e: e[1], lambda e: e[0])[0] == "b"
+
+
+def test_a_nearly_singular_basis_is_a_failure_not_noise() -> None:
+    """Coordinates in a basis with condition number 1e12 are noise times 1e12: no integer test can
+    read them, and their size (Parity_Last4's linear finder: 1e25) differed between kernels."""
+    found = lattice_from_vectors(np.array([[1.0, 0.0], [0.0, 1e-12], [2.0, 3e-12], [1.5, 0.5e-12]]), 2)
+    assert isinstance(found, Failure) and "nearly singular" in found.message
 
 
 def test_exact_integer_rank() -> None:
