@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.runtime.test_cluster import stop
+
 from mips.runtime.dask_client import dask_client
 from mips.runtime.worker_reply import decode_row, encode
 
@@ -47,14 +49,7 @@ def _dask(*args: str) -> list[str]:
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "dask", *args]
 
 
-def _stop(proc: subprocess.Popen | None) -> None:
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+_stop = stop      # tests/runtime/test_cluster.py: terminate, then kill
 
 
 @pytest.mark.skipif(OPENSSL is None, reason="needs the openssl command (Debian package openssl)")
