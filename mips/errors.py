@@ -94,7 +94,7 @@ def check_choice(owner: str, name: str, value: object, choices: Iterable[str]) -
 
 
 class SandboxError(MipsError, RuntimeError):
-    """Work run in a sandboxed child process (:mod:`mips.runtime.sandbox`) that hit a limit, crashed or raised.
+    """Work run in a sandboxed child process (:mod:`mips.sandbox`) that hit a limit, crashed or raised.
 
     Attributes
     ----------

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mips.runtime.sandbox import isolation
+from mips.sandbox import isolation
 from workbench import session
 from workbench.page_table import heading, tour
 from workbench.plain_text import escape_markdown

@@ -50,7 +50,7 @@ from tests.system_packages import ISOLATION_PACKAGES, missing_system_packages  #
 @pytest.fixture
 def isolated():
     """The host's isolation layers; the test is skipped (or fails under CI) where they are missing."""
-    from mips.runtime.sandbox import isolation
+    from mips.sandbox import isolation
     iso = isolation()
     if not iso.complete:
         missing_system_packages("OS isolation", ISOLATION_PACKAGES, "MIPS_REQUIRE_ISOLATION", iso.problem)

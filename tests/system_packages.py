@@ -19,7 +19,7 @@ def missing_system_packages(what: str, packages: str, variable: str, why: str) -
 
 
 def _trust_task_files() -> bool:
-    from mips.runtime.sandbox import isolation
+    from mips.sandbox import isolation
     return not isolation().complete
 
 

@@ -10,7 +10,7 @@ Two lines of defence: the grammar check runs first, in this process, on at most
 line; the combined updates are refused before they are built once they pass ``MAX_NODES``
 operations; names that shadow ``x``, ``xs``, ``ys`` are refused; constants and initial values stay
 within 2**53); then parsing and verification run again in an isolated child process
-(:mod:`mips.runtime.sandbox`, limits ``EDIT_LIMITS``), so a program that would take too long or too much
+(:mod:`mips.sandbox`, limits ``EDIT_LIMITS``), so a program that would take too long or too much
 memory to check ends as an ``error`` outcome naming the limit, never as a hung or crashed app. The
 child's reply is plain data, checked field by field (:func:`_from_reply`) before it is shown.
 Arithmetic is overflow-checked, so "verified" never stands for a program whose Python differs.
@@ -32,7 +32,7 @@ from mips.network.interface import RecurrentNetwork
 from mips.pipeline import PipelineResult
 from mips.program.limits import LATEX_NOTE, MAX_PROGRAM_CHARS
 from mips.program.program import Program
-from mips.runtime.sandbox import SandboxLimits, run_sandboxed
+from mips.sandbox import SandboxLimits, run_sandboxed
 from mips.tasks.dataset import Dataset
 from mips.tasks.registry import get_task
 from mips.tasks.spec import TaskSpec

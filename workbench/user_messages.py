@@ -64,7 +64,7 @@ def for_browser(error: BaseException | str, *, what: str = "The file") -> str:
         if kind == "cancelled":
             return f"{what} was cancelled: nothing changed."
         if kind == "isolation":
-            from mips.runtime.sandbox import isolation
+            from mips.sandbox import isolation
             problem = isolation().problem or "isolation is missing"
             return (f"{what} was refused: this server cannot run uploaded code isolated from the rest of the "
                     f"system ({problem}). Tick 'I trust this file' only for a file you wrote yourself, or ask the "

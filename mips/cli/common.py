@@ -35,7 +35,7 @@ def add_task_args(p: argparse.ArgumentParser) -> None:
 
 
 def resolve(args: argparse.Namespace):
-    from mips.runtime.sandbox import isolation
+    from mips.sandbox import isolation
     from mips.tasks import resolve_task
     from mips.tasks.label_cache import with_label_cache
     iso = isolation() if args.task_file and args.trust_task_file else None

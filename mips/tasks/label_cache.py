@@ -1,6 +1,6 @@
 """Labels of a slow task computed once per distinct sequence and reused (issue 12).
 
-A task file's ``target`` runs in a sandboxed child per batch of sequences (``mips.runtime.sandbox``) and
+A task file's ``target`` runs in a sandboxed child per batch of sequences (``mips.sandbox``) and
 may be slow: a regular expression applied to every prefix, as a person would write it, costs
 milliseconds per sequence. :func:`with_label_cache` wraps a task's ``compute_outputs`` so that
 

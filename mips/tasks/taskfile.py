@@ -16,7 +16,7 @@ A task file is untrusted code: it is never imported into the calling process. It
 once (at most ``MAX_FILE_BYTES``); those bytes, and never the path again, are what every child
 runs, so a file swapped after it was checked changes nothing. Loading it (contract checks,
 ``target`` on a few sample sequences) and labelling sequences with ``target`` run in an isolated
-child process (:mod:`mips.runtime.sandbox`: namespaces, seccomp, resource limits), one child per call or
+child process (:mod:`mips.sandbox`: namespaces, seccomp, resource limits), one child per call or
 per batch of ``LABEL_BATCH_STEPS`` steps. A host that cannot isolate the child refuses the file
 unless the caller trusts it (``trust=True``, ``--trust-task-file``). A file that loops, eats
 memory or kills its process gets a ``SandboxError`` naming the file and the limit; everything else
@@ -42,7 +42,7 @@ from types import ModuleType
 import numpy as np
 
 from mips.errors import ConfigError, TaskFileError
-from mips.runtime.sandbox import SandboxLimits, run_sandboxed
+from mips.sandbox import SandboxLimits, run_sandboxed
 from mips.tasks._vec import uniform_sampler
 from mips.tasks.registry import get_task
 from mips.tasks.spec import TaskSpec
@@ -323,7 +323,7 @@ def load_task_file(path: str | os.PathLike, *, limits: SandboxLimits | None = No
         Limits of each sandboxed child (loading, and each batch of labels); default
         ``TASK_FILE_LIMITS``.
     trust : bool
-        Run the file even where this host cannot isolate it (see :func:`mips.runtime.sandbox.isolation`).
+        Run the file even where this host cannot isolate it (see :func:`mips.sandbox.isolation`).
 
     Returns
     -------

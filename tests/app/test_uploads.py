@@ -21,13 +21,13 @@ def test_an_upload_writes_nothing_to_disk(tmp_path, monkeypatch):
 
 
 def test_a_host_without_isolation_says_so_and_asks_for_trust(monkeypatch):
-    import mips.runtime.sandbox
-    from mips.runtime.sandbox import host
+    import mips.sandbox
+    from mips.sandbox import host
     from tests.app.conftest import open_app
 
     weak = host.Isolation(namespaces=False, seccomp=True, unprivileged_uid=False, notes=("Namespaces: missing.",),
                           problem="bubblewrap is not installed", fix="apt-get install bubblewrap")
-    monkeypatch.setattr(mips.runtime.sandbox, "isolation", lambda: weak)
+    monkeypatch.setattr(mips.sandbox, "isolation", lambda: weak)
     at = open_app("Parity_All")
     warnings = [w.value for w in at.warning]
     assert len(warnings) == 1 and "\n" not in warnings[0], warnings               # one line, then the expander

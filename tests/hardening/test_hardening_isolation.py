@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from mips.errors import ConfigError, SandboxError
-from mips.runtime.sandbox import SandboxLimits, host, run_sandboxed
-from mips.runtime.sandbox.wire import encode
+from mips.sandbox import SandboxLimits, host, run_sandboxed
+from mips.sandbox.wire import encode
 from tests.hardening import targets
 
 FAST = SandboxLimits(cpu_seconds=2.0, memory_mb=256, wall_seconds=30.0)

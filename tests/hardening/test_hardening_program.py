@@ -11,7 +11,7 @@ import pytest
 from mips.network.zoo import load_zoo_model
 from mips.pipeline import PipelineConfig, run_pipeline
 from mips.program.codegen import to_source
-from mips.runtime.sandbox import SandboxLimits
+from mips.sandbox import SandboxLimits
 from workbench.program_edit import MAX_SOURCE_CHARS, check_edited_program
 
 

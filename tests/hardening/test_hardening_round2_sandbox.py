@@ -12,7 +12,7 @@ import time
 import pytest
 
 from mips.errors import SandboxError
-from mips.runtime.sandbox import SandboxLimits, host, run_sandboxed
+from mips.sandbox import SandboxLimits, host, run_sandboxed
 from tests.hardening import targets_round2 as targets
 
 FAST = SandboxLimits(cpu_seconds=5.0, memory_mb=256, wall_seconds=30.0)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from mips.errors import ConfigError, SandboxError
-from mips.runtime.sandbox import SandboxLimits
-from mips.runtime.sandbox import run_sandboxed as _run_sandboxed
+from mips.sandbox import SandboxLimits
+from mips.sandbox import run_sandboxed as _run_sandboxed
 from tests.hardening import targets
 from tests.system_packages import TRUST_TASK_FILES
 

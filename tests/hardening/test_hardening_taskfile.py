@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mips.errors import ConfigError, SandboxError, TaskFileError
-from mips.runtime.sandbox import SandboxLimits
+from mips.sandbox import SandboxLimits
 from mips.tasks import make_dataset, taskfile
 from mips.tasks import load_task_file as _load_task_file
 from tests.system_packages import TRUST_TASK_FILES
@@ -138,7 +138,7 @@ def test_an_oversized_file_is_refused_unread(tmp_path):
 
 
 def test_without_isolation_a_task_file_needs_trust(tmp_path, monkeypatch):
-    from mips.runtime.sandbox import host
+    from mips.sandbox import host
     weak = host.Isolation(namespaces=False, seccomp=False, unprivileged_uid=False, notes=("none here.",),
                           problem="bubblewrap is not installed and the seccomp library is missing",
                           fix="apt-get install bubblewrap; apt-get install libseccomp2")

@@ -9,7 +9,7 @@ from pathlib import Path
 from mips.errors import SandboxError, TaskFileError
 from mips.pipeline import PipelineConfig, run_pipeline
 from mips.program.check_sets import prepare_checks_or_skip
-from mips.runtime.sandbox import SandboxLimits
+from mips.sandbox import SandboxLimits
 from mips.tasks import get_task, load_task_file, make_dataset
 from mips.tasks.label_cache import CachedLabels
 from tests.system_packages import TRUST_TASK_FILES

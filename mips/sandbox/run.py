@@ -1,9 +1,9 @@
 """Parent side: run a function in an isolated child process and read its reply safely.
 
 :func:`run_sandboxed` pickles a top-level function and its arguments (trusted data, parent to
-child), starts ``python -I`` under bubblewrap (:mod:`mips.runtime.sandbox.host`), which confines itself
-(:mod:`mips.runtime.sandbox.confine`) before calling the function, and reads the reply
-(:mod:`mips.runtime.sandbox.wire`: JSON and raw numeric arrays, size-capped, never unpickled).
+child), starts ``python -I`` under bubblewrap (:mod:`mips.sandbox.host`), which confines itself
+(:mod:`mips.sandbox.confine`) before calling the function, and reads the reply
+(:mod:`mips.sandbox.wire`: JSON and raw numeric arrays, size-capped, never unpickled).
 
 The parent survives a hostile child:
 
@@ -36,13 +36,13 @@ from typing import Any
 
 from mips import errors
 from mips.errors import ConfigError, MipsError, SandboxError
-from mips.runtime.sandbox import host, wire
-from mips.runtime.sandbox.limits import SandboxLimits
+from mips.sandbox import host, wire
+from mips.sandbox.limits import SandboxLimits
 
 __all__ = ["run_sandboxed", "ERRORS"]
 
 _STDERR_TAIL = 2000
-_CHILD = "import sys; sys.path[:0] = {path!r}; from mips.runtime.sandbox.child import main; main({fd})"
+_CHILD = "import sys; sys.path[:0] = {path!r}; from mips.sandbox.child import main; main({fd})"
 ERRORS: dict[str, type[MipsError]] = {
     name: cls for name, cls in vars(errors).items()
     if isinstance(cls, type) and issubclass(cls, MipsError) and cls is not SandboxError}

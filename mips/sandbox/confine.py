@@ -4,7 +4,7 @@ Order matters and every step only ever removes rights:
 
 1. ``PR_SET_PDEATHSIG``: the child dies with its parent.
 2. Resource limits (the parent already set looser ones before bubblewrap started, see
-   :func:`mips.runtime.sandbox.host.rlimit_args`), soft = hard so they cannot be raised again: CPU
+   :func:`mips.sandbox.host.rlimit_args`), soft = hard so they cannot be raised again: CPU
    seconds, address space, file size (the reply and stderr are files), open files, no core dumps,
    and processes where the child has a uid of its own.
 3. ``PR_SET_NO_NEW_PRIVS`` and a seccomp filter (libseccomp, through ``pyseccomp``) that makes these
@@ -110,7 +110,7 @@ def load_filter() -> None:
 
 
 def filter_ok() -> None:
-    """Probe: load the filter and check that it holds (used by :func:`mips.runtime.sandbox.host.isolation`)."""
+    """Probe: load the filter and check that it holds (used by :func:`mips.sandbox.host.isolation`)."""
     load_filter()
     try:
         os.fork()

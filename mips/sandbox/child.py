@@ -2,7 +2,7 @@
 
 The request (from the trusted parent) is a pickle of ``(fn, args, kwargs, settings)``; it is read
 and the function's (trusted) module imported *before* confinement. The reply is written with
-:mod:`mips.runtime.sandbox.wire` (never pickle): ``("ok", value)``, ``("memory", None)``, ``("recursion", None)`` or
+:mod:`mips.sandbox.wire` (never pickle): ``("ok", value)``, ``("memory", None)``, ``("recursion", None)`` or
 ``("raised", [class name, message])``.
 """
 
@@ -12,7 +12,7 @@ import os
 import pickle
 import sys
 
-from mips.runtime.sandbox import confine, wire
+from mips.sandbox import confine, wire
 
 MAX_MESSAGE = 20_000
 

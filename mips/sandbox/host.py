@@ -11,7 +11,7 @@ Layers (each probed once per process by really starting a child with it):
   parent. It runs
   without root wherever unprivileged user namespaces are allowed (stock Debian and Ubuntu).
 * ``seccomp``: the child loads a syscall filter (libseccomp through ``pyseccomp``) before it runs
-  untrusted code; see :mod:`mips.runtime.sandbox.confine`.
+  untrusted code; see :mod:`mips.sandbox.confine`.
 * ``uid``: when the parent is root, the child runs as ``nobody`` (65534) where the Python
   installation is readable by that user; otherwise (a Python under ``/root``) it keeps uid 0 outside
   its user namespace, as ``nobody`` inside, without any capability and with read-only mounts.
@@ -148,7 +148,7 @@ def rlimit_args(cpu_seconds: float, memory_mb: int, reply_mb: int) -> list[str]:
     """``prlimit`` options that bound bubblewrap and everything it starts before any of it runs: CPU
     (the call's seconds plus :data:`START_CPU_SECONDS` for start-up and imports), address space (the
     call's memory plus :data:`START_MEMORY_MB`), file size, open files, no core dumps. The child
-    tightens them further once its imports are done (:mod:`mips.runtime.sandbox.confine`)."""
+    tightens them further once its imports are done (:mod:`mips.sandbox.confine`)."""
     cpu = math.ceil(cpu_seconds) + START_CPU_SECONDS
     address = (memory_mb + START_MEMORY_MB) << 20
     return [PRLIMIT or "prlimit", f"--cpu={cpu}:{cpu + 2}", f"--as={address}:{address}",
@@ -173,7 +173,7 @@ def _probe(cmd: list[str], **popen: object) -> tuple[bool, str]:
 def isolation() -> Isolation:
     """Probe the layers once (a child is really started with each)."""
     notes, problems, fixes = [], [], []
-    check = "import os, sys; sys.path.insert(0, %r); from mips.runtime.sandbox import confine; confine.filter_ok(); print('ok')"
+    check = "import os, sys; sys.path.insert(0, %r); from mips.sandbox import confine; confine.filter_ok(); print('ok')"
     code = check % str(PROJECT_ROOT)
     namespaces = as_nobody = False
     if BWRAP is None:
@@ -215,7 +215,7 @@ def child_command(code: str, packages: tuple[str, ...] = (), limits=None) -> tup
     """The command line and extra ``Popen`` arguments of a child running ``python -I -c code``.
 
     ``packages``: folders of the sandboxed function's own package, bound read-only besides ``mips``.
-    ``limits`` (a :class:`~mips.runtime.sandbox.limits.SandboxLimits`): resource limits set before
+    ``limits`` (a :class:`~mips.sandbox.limits.SandboxLimits`): resource limits set before
     bubblewrap starts (:func:`rlimit_args`), so that every process of the sandbox inherits them.
     """
     iso = isolation()
