@@ -174,6 +174,23 @@ class GeneratedTask:
             out.append([[int(v)] if self.output_dim == 1 else [int(u) for u in v] for v in ys])
         return np.asarray(out, dtype=np.int64).reshape(x.shape[0], x.shape[1], self.output_dim)
 
+    def spec(self):
+        """A :class:`mips.tasks.spec.TaskSpec` labelled by :meth:`target_outputs` in this process
+        (for tests and the generator's own checks; the benchmark loads the written file)."""
+        from mips.tasks._vec import uniform_sampler
+        from mips.tasks.spec import TaskSpec
+
+        def reference(xs: list) -> list:
+            steps = [[v] if self.input_dim == 1 else list(v) for v in xs]
+            y = self.target_outputs(np.asarray(steps, dtype=np.int64).reshape(1, len(xs), self.input_dim))[0]
+            return [int(r[0]) if self.output_dim == 1 else tuple(int(v) for v in r) for r in y.tolist()]
+
+        return TaskSpec(name=self.name, description=self.description, family="custom", input_dim=self.input_dim,
+                        input_values=self.input_values, seq_len=self.seq_len, output_dim=self.output_dim,
+                        train_fraction=0.9, source=f"generated {self.family}",
+                        sample_inputs=uniform_sampler(self.input_values, self.input_dim),
+                        compute_outputs=self.target_outputs, reference=reference)
+
     def manifest_entry(self) -> dict:
         return {"name": self.name, "family": self.family, "params": self.params, "input_dim": self.input_dim,
                 "input_values": list(self.input_values), "seq_len": self.seq_len, "output_dim": self.output_dim,
