@@ -31,7 +31,8 @@ from mips.machine.stage import machine_stage
 from mips.network.adapters import LoadedNetwork, load_network, task_mismatch
 from mips.network.checkpoint import Checkpoint
 from mips.network.find_network import ORDERS, find_network
-from mips.network.interface import RecurrentNetwork, as_network
+from mips.network.interface import RecurrentNetwork
+from mips.network.mips_network import as_network
 from mips.network.rnn import RNN, RNNWeights
 from mips.network.trace import HiddenTrace, trace
 from mips.normalizers import normalize

@@ -20,7 +20,8 @@ from mips.encodings.data import StateData, row_keys
 from mips.encodings.mdl import DEFAULT_EPS, finish
 from mips.errors import check_int
 from mips.margins import round_half
-from mips.network.interface import RecurrentNetwork, as_network
+from mips.network.interface import RecurrentNetwork
+from mips.network.mips_network import as_network
 from mips.network.rnn import RNNWeights
 
 MAX_PROBES = 256

@@ -249,7 +249,6 @@ def check_tensor(key: str, t: object, name: str, hint: str = RESAVE) -> None:
     CheckpointError
         Naming the entry, what is allowed and what was found.
     """
-    import torch
     if not isinstance(t, torch.Tensor):
         return
     shown = f"Weight '{key[:100]}'"

@@ -18,7 +18,10 @@ from typing import Any
 
 from mips.errors import check_choice
 from mips.network.checkpoint import Checkpoint
-from mips.network.paper_search import SearchResult
+from mips.network.paper_search import SearchResult, search
+from mips.network.practical_search import DEFAULT_SEEDS, DEFAULT_WORK_BUDGET, practical_search
+from mips.tasks import get_task
+from mips.tasks.dataset import search_dataset
 
 ORDERS = ("practical", "paper")
 ORDER_HELP = ("practical (default): small linear and nonlinear networks interleaved by cost, then shrinking; "
@@ -43,17 +46,13 @@ def find_network(task, *, order: str = "practical", dataset=None, recipe="fast",
     """
     check_choice("find_network", "order", order, ORDERS)
     if isinstance(task, str):
-        from mips.tasks import get_task
         task = get_task(task)
     if dataset is None:
-        from mips.tasks.dataset import search_dataset
         dataset = search_dataset(task)
     if order == "paper":
-        from mips.network.paper_search import search
         return search(task, recipe=recipe, n_seeds=n_seeds or 5, first_seed=first_seed,
                       time_budget_seconds=time_budget_seconds, dataset=dataset, on_event=on_event,
                       should_stop=should_stop)
-    from mips.network.practical_search import DEFAULT_SEEDS, DEFAULT_WORK_BUDGET, practical_search
     return practical_search(task, recipe=recipe, n_seeds=n_seeds or DEFAULT_SEEDS, first_seed=first_seed,
                             work_budget=DEFAULT_WORK_BUDGET if work_budget is None else work_budget,
                             time_budget_seconds=time_budget_seconds, dataset=dataset, on_event=on_event,

@@ -18,7 +18,7 @@ dataset, :mod:`mips.network.perfect_check`). Members are abandoned early:
 The group stops at the first perfect member, when every member has stopped, at its step count,
 or when its work budget is spent. Work is counted, not timed: every step adds
 ``batch x length x members x step_cost(envelope)`` in units of one step of one H=2, f 2/16
-network on 256 sequences of length 10 (:data:`WORK_UNIT`; about half a millisecond on one idle
+network on 256 sequences of length 10 (:data:`mips.network.work.WORK_UNIT`; about half a millisecond on one idle
 core of this project's machines), an evaluation a third of that per sequence, so the same group
 on the same data stops at the same step on any machine under any load. A wall-clock limit
 exists only when the caller passes one.
@@ -44,36 +44,13 @@ from mips.network.stack import Member, extract, mask_gradients, stack, subset
 from mips.network.perfect_check import EVAL_COST, PerfectCheck
 from mips.network.training import (EvalPoint, Recipe, _fold_standardization, _loss, _standardizer, cpu_settings,
                            evaluate, get_recipe)
+from mips.network.work import work_of
+from mips.tasks import get_task, make_dataset
 
 log = logging.getLogger(__name__)
 
 HALVING_AT = (1 / 16, 1 / 8, 1 / 4, 1 / 2)
 CONFIRM_WAIT = 4                  # evaluations before a member that failed a confirmation is tried again
-STEP_OVERHEAD = 24                # per sequence step: the fixed cost of a tiny network (see step_cost)
-
-
-def step_cost(config: RNNConfig) -> int:
-    """Estimated cost of one sequence step of one network, for the work count.
-
-    On CPUs these tiny networks cost what their activations cost more than their multiply-adds:
-    ``STEP_OVERHEAD`` + 2 x the outputs of f's layers (run once per step, forward and backward)
-    + the outputs of g's layers + multiply-adds / 32. Fitted to step times measured on this
-    project's machines to within about 40%; it is a fixed formula, so work counts do not depend
-    on the machine.
-    """
-    f_out = sum(o for o, _ in config.f_shapes())
-    g_out = sum(o for o, _ in config.g_shapes())
-    macs = sum(o * i for o, i in config.f_shapes() + config.g_shapes())
-    return STEP_OVERHEAD + 2 * f_out + g_out + macs // 32
-
-
-_REFERENCE = RNNConfig(input_dim=1, output_dim=1, hidden_dim=2, hidden_depth=2, hidden_width=16)
-WORK_UNIT = 256 * 10 * step_cost(_REFERENCE)   # one step of H=2, f 2/16 on 256 sequences of length 10
-
-
-def work_of(config: RNNConfig, n_members: int, n_sequences: int, seq_len: int) -> float:
-    """Work units of one training step (forward and backward) of ``n_members`` stacked networks."""
-    return n_members * n_sequences * seq_len * step_cost(config) / WORK_UNIT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,7 +109,7 @@ def train_group(task, members: Sequence[Member], *, recipe: str | Recipe = "fast
     recipe : "fast" (default) or a Recipe; its schedule, batch growth, loss and patience are used
     dataset : Dataset, optional (default ``make_dataset(task)``)
     max_steps : steps of the schedule (default: the recipe's)
-    work_limit : stop once this much work (units of :data:`WORK_UNIT`) is done
+    work_limit : stop once this much work (units of :data:`mips.network.work.WORK_UNIT`) is done
     time_limit_seconds : an explicit wall-clock limit (None: none)
     halving : drop the less accurate half of each architecture's seeds at :data:`HALVING_AT` of the steps
     patience : evaluations without progress before a member is dropped (default: the recipe's)
@@ -148,7 +125,6 @@ def train_group(task, members: Sequence[Member], *, recipe: str | Recipe = "fast
 def _train_group(task, members, *, recipe, dataset, max_steps, work_limit, time_limit_seconds, halving,
                  patience, on_progress, should_stop) -> GroupResult:
     if isinstance(task, str):
-        from mips.tasks import get_task
         spec = get_task(task)
     else:
         spec = task
@@ -166,7 +142,6 @@ def _train_group(task, members, *, recipe, dataset, max_steps, work_limit, time_
     if time_limit_seconds is not None:
         check_float("train_group", "time_limit_seconds", time_limit_seconds, 0.0, 1e9, low_open=True)
     if dataset is None:
-        from mips.tasks import make_dataset
         dataset = make_dataset(spec)
     data = dataset
     total_steps = rec.steps_for(spec.name)

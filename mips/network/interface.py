@@ -4,8 +4,8 @@ Tracing, the behavioural encoding, verification and the workbench only ever call
 ``initial_state`` / ``step`` / ``readout`` (numpy, float64, batched) or ``run`` built on them;
 ``torch_forward`` runs the same weights in torch (float64) for fast batched tracing. The MIPS
 RNN (:mod:`mips.network.mips_network`) and the PyTorch ``nn.RNN`` / ``nn.GRU`` / ``nn.LSTM``
-adapters (:mod:`mips.network.adapters`) implement it; :func:`as_network` turns the project's own
-objects (``RNN``, ``RNNWeights``) into it.
+adapters (:mod:`mips.network.adapters`) implement it; :func:`mips.network.mips_network.as_network`
+turns the project's own objects (``RNN``, ``RNNWeights``) into it.
 
 Inputs are the task's raw integers: a network trained on one-hot vectors encodes them itself
 (``input_encoding``). Outputs are in the task's units: a regression output is the raw read-out
@@ -233,20 +233,3 @@ class RecurrentNetwork(ABC):
                               f"got {xs.shape}.")
         return xs
 
-
-def as_network(model: object) -> RecurrentNetwork:
-    """The interface of ``model``: a RecurrentNetwork itself, or the MIPS RNN of an ``RNN`` (network 0),
-    ``RNNWeights`` or ``Checkpoint``."""
-    if isinstance(model, RecurrentNetwork):
-        return model
-    from mips.network.mips_network import MipsNetwork
-    from mips.network.rnn import RNN, RNNWeights
-    if isinstance(model, RNNWeights):
-        return MipsNetwork(model)
-    if isinstance(model, RNN):
-        return MipsNetwork(model.weights(0))
-    inner = getattr(model, "model", None)       # a Checkpoint
-    if isinstance(inner, RNN):
-        return MipsNetwork(inner.weights(0))
-    raise ConfigError(f"Expected a recurrent network (RecurrentNetwork, RNN, RNNWeights or Checkpoint). "
-                      f"Got {type(model).__name__} instead.")

@@ -1,4 +1,5 @@
-"""Network stage: the MIPS RNN behind the one network interface (mips-method.md §3).
+"""Network stage: the MIPS RNN behind the one network interface (mips-method.md §3), and
+:func:`as_network`, which puts any of the project's network objects behind it.
 
 ``h_t = f([h_{t-1}; x_t])``, ``y_t = g(h_t)`` with f and g MLPs (ReLU between Linear layers, none
 after the last), on raw integer inputs. The numpy step and read-out here are the only numpy
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from mips.errors import ConfigError
 from mips.network.interface import RecurrentNetwork
 from mips.network.rnn import RNN, RNNWeights
 
@@ -67,3 +69,19 @@ class MipsNetwork(RecurrentNetwork):
 
     def describe(self) -> str:
         return f"MIPS RNN {self.weights.config.describe()}"
+
+
+def as_network(model: object) -> RecurrentNetwork:
+    """The interface of ``model``: a RecurrentNetwork itself, or the MIPS RNN of an ``RNN`` (network 0),
+    ``RNNWeights`` or ``Checkpoint``."""
+    if isinstance(model, RecurrentNetwork):
+        return model
+    if isinstance(model, RNNWeights):
+        return MipsNetwork(model)
+    if isinstance(model, RNN):
+        return MipsNetwork(model.weights(0))
+    inner = getattr(model, "model", None)       # a Checkpoint
+    if isinstance(inner, RNN):
+        return MipsNetwork(inner.weights(0))
+    raise ConfigError(f"Expected a recurrent network (RecurrentNetwork, RNN, RNNWeights or Checkpoint). "
+                      f"Got {type(model).__name__} instead.")

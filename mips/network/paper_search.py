@@ -28,6 +28,7 @@ from typing import Any, Literal
 from mips.errors import check_float, check_int
 from mips.network.config import MAX_DEPTH, MAX_HIDDEN_DIM, MAX_WIDTH, RNNConfig
 from mips.network.training import Recipe, TrainResult, get_recipe, train
+from mips.tasks import get_task, make_dataset
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,6 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
     train_fn : the trainer (replaceable in tests)
     """
     if isinstance(task, str):
-        from mips.tasks import get_task
         spec = get_task(task)
     else:
         spec = task
@@ -169,7 +169,6 @@ def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed:
         check_float("search", "time_budget_seconds", time_budget_seconds, 0.0, 1e9, low_open=True)
     rec = get_recipe(recipe)
     if dataset is None:
-        from mips.tasks import make_dataset
         dataset = make_dataset(spec)
     seeds = tuple(range(first_seed, first_seed + n_seeds))
     emit = on_event or (lambda _e: None)

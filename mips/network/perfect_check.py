@@ -15,6 +15,7 @@ import numpy as np
 from mips.network.config import RNNConfig
 from mips.network.rnn import RNN
 from mips.network.training import evaluate
+from mips.network.work import work_of
 
 CONFIRM_TRAIN_MAX = 262_144       # datasets up to this many sequences: perfect means train and test
 MEDIUM_CHECK = 32_768             # test sequences of the second check before the whole test split
@@ -41,7 +42,6 @@ class PerfectCheck:
         self.with_train = data.x_train.shape[0] + n_test <= CONFIRM_TRAIN_MAX
 
     def cost(self, config: RNNConfig, n_sequences: int) -> float:
-        from mips.network.group_training import work_of
         return work_of(config, 1, n_sequences, self.seq_len) * EVAL_COST
 
     def quick(self, net: RNN) -> np.ndarray:

@@ -45,6 +45,7 @@ import torch
 from mips.network.rnn import RNN
 from mips.network.perfect_check import EVAL_COST, PerfectCheck
 from mips.network.training import cpu_settings, evaluate
+from mips.network.work import work_of
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,6 @@ def polish(task, model: RNN, *, dataset, max_steps: int = POLISH_STEPS, work_lim
 
 
 def _polish(task, model, *, dataset, max_steps, work_limit, time_limit_seconds, should_stop, seed) -> PolishResult:
-    from mips.network.group_training import work_of
-
     name = task if isinstance(task, str) else task.name
     data = dataset
     config = model.config

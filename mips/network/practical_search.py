@@ -27,7 +27,7 @@ spent a 420 s budget on 23 linear networks). This search instead:
    is or the budget is spent. Interpretation prefers small networks: smaller H first, then
    fewer nonlinear layers, then narrower ones (:func:`size_key`).
 
-The budget is *work*, not seconds (:data:`mips.network.group_training.WORK_UNIT`), so the same task,
+The budget is *work*, not seconds (:data:`mips.network.work.WORK_UNIT`), so the same task,
 data and seeds give the same network on any machine under any load; a wall-clock limit applies
 only when the caller gives one. Every architecture trained (and every polish) is recorded as a
 :class:`~mips.network.paper_search.Trial`.
@@ -41,12 +41,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mips.errors import check_float, check_int
-from mips.network.group_training import GroupResult, MemberOutcome, step_cost, train_group
+from mips.network.group_training import GroupResult, MemberOutcome, train_group
 from mips.network.config import RNNConfig
-from mips.network.stack import Member
+from mips.network.stack import Member, envelope
 from mips.network.polish import POLISH_FROM, PolishResult, polish
 from mips.network.paper_search import SearchResult, Trial, index_of
 from mips.network.training import Recipe, TrainResult, get_recipe
+from mips.network.work import step_cost
+from mips.tasks import get_task
+from mips.tasks.dataset import search_dataset
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ def _cfg(spec, h: int, fd: int = 1, fw: int = 1, gd: int = 1, gw: int = 1) -> RN
 
 def find_plan(spec) -> list[tuple[RNNConfig, ...]]:
     """The groups of the find phase, in order: linear and nonlinear interleaved, each group about
-    as costly per step as the next (see :func:`mips.network.group_training.step_cost`)."""
+    as costly per step as the next (see :func:`mips.network.work.step_cost`)."""
     return [tuple(g) for g in (
         [_cfg(spec, h) for h in (1, 2, 3, 4)],                         # linear RNNs
         [_cfg(spec, h, 2, 8) for h in (1, 2)],                         # small nonlinear f
@@ -92,7 +95,6 @@ def find_plan(spec) -> list[tuple[RNNConfig, ...]]:
 
 def group_cost(configs: Sequence[RNNConfig]) -> int:
     """Estimated cost of one step of a group: members times the cost of the padded network."""
-    from mips.network.stack import envelope
     return len(configs) * step_cost(envelope(list(configs)))
 
 
@@ -163,7 +165,6 @@ def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFA
     polish_fn : polishes a nearly perfect network (None: never)
     """
     if isinstance(task, str):
-        from mips.tasks import get_task
         spec = get_task(task)
     else:
         spec = task
@@ -175,7 +176,6 @@ def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFA
         check_float("practical_search", "time_budget_seconds", time_budget_seconds, 0.0, 1e9, low_open=True)
     rec = get_recipe(recipe)
     if dataset is None:
-        from mips.tasks.dataset import search_dataset
         dataset = search_dataset(spec)
     emit = on_event or (lambda _e: None)
     start = time.perf_counter()

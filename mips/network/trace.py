@@ -13,7 +13,8 @@ import numpy as np
 
 from mips.errors import ConfigError
 from mips.margins import round_half
-from mips.network.interface import RecurrentNetwork, as_network
+from mips.network.interface import RecurrentNetwork
+from mips.network.mips_network import as_network
 from mips.network.rnn import RNN, RNNWeights
 
 

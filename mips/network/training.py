@@ -35,6 +35,7 @@ import torch
 from mips.errors import ConfigError, check_choice, check_float, check_int
 from mips.network.config import RNNConfig
 from mips.network.rnn import RNN
+from mips.tasks import get_task, make_dataset
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +290,6 @@ def train(task, config: RNNConfig, *, recipe: str | Recipe = "fast", seeds: Sequ
 def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_seconds, on_progress,
            should_stop) -> TrainResult:
     if isinstance(task, str):
-        from mips.tasks import get_task
         spec = get_task(task)
     else:
         spec = task
@@ -306,7 +306,6 @@ def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_second
     if time_limit_seconds is not None:
         check_float("train", "time_limit_seconds", time_limit_seconds, 0.0, 1e9, low_open=True)
     if dataset is None:
-        from mips.tasks import make_dataset
         dataset = make_dataset(spec)
     data = dataset
 

@@ -29,6 +29,10 @@ from typing import Any
 from mips.paths import ASSETS
 from mips.errors import CheckpointError, ConfigError, UnknownTaskError, check_float, did_you_mean
 from mips.network.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from mips.network.practical_search import practical_search
+from mips.tasks import get_task
+from mips.tasks.dataset import search_dataset
+from mips.tasks.paper import BENCHMARK_TASKS
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "mips-zoo"
 MANIFEST_VERSION = 1
 SEARCH_NAME = "practical-v1"
-DEFAULT_WORK_PER_TASK = 1_000_000.0   # work units (mips.network.group_training.WORK_UNIT); easy tasks use a few thousand
+DEFAULT_WORK_PER_TASK = 1_000_000.0   # work units (mips.network.work.WORK_UNIT); easy tasks use a few thousand
 
 EventFn = Callable[[dict[str, Any]], None]
 
@@ -128,7 +132,6 @@ def manifest(zoo_dir: str | os.PathLike = ZOO_DIR) -> dict[str, ZooEntry]:
 
 def write_manifest(entries: dict[str, ZooEntry], zoo_dir: str | os.PathLike = ZOO_DIR) -> Path:
     """Write the manifest atomically (temp file + ``os.replace``), tasks in the paper's order."""
-    from mips.tasks.paper import BENCHMARK_TASKS
 
     order = {name: i for i, name in enumerate(BENCHMARK_TASKS)}
     names = sorted(entries, key=lambda n: (order.get(n, len(order)), n))
@@ -169,7 +172,6 @@ def load_zoo_model(task_name: str, zoo_dir: str | os.PathLike = ZOO_DIR, *,
     entries = manifest(zoo_dir)
     entry = entries.get(task_name)
     if entry is None:
-        from mips.tasks.paper import BENCHMARK_TASKS
         known = list(entries) or list(BENCHMARK_TASKS)
         raise UnknownTaskError(
             f"The zoo in '{zoo_dir}' has no network for task '{task_name}'.{did_you_mean(task_name, known)} "
@@ -219,8 +221,6 @@ def train_task(spec, zoo_dir: str | os.PathLike, *, work_budget: float = DEFAULT
     ``search_fn`` (default :func:`mips.network.practical_search.practical_search`) is called as
     ``search_fn(spec, dataset=..., work_budget=..., time_budget_seconds=..., on_event=...)``.
     """
-    from mips.network.practical_search import practical_search
-    from mips.tasks.dataset import search_dataset
 
     search_fn = search_fn or practical_search
     emit = on_event or (lambda _e: None)
@@ -262,7 +262,7 @@ def build_zoo(tasks: Sequence[str] | None = None, zoo_dir: str | os.PathLike = Z
     tasks : task names (default: all 62 benchmark tasks, paper order)
     zoo_dir : where checkpoints and ``manifest.json`` go
     work_per_task : work budget of each task's search (units of
-        :data:`mips.network.group_training.WORK_UNIT`; the dataset's generation not counted)
+        :data:`mips.network.work.WORK_UNIT`; the dataset's generation not counted)
     time_budget_per_task : an explicit wall-clock limit per task (None: none)
     on_event : callable(dict), optional
         Receives ``task_start`` / ``task_skipped`` / ``task_end`` events and the search's
@@ -272,9 +272,6 @@ def build_zoo(tasks: Sequence[str] | None = None, zoo_dir: str | os.PathLike = Z
 
     :func:`mips.runtime.zoo_dispatch.build_zoo_distributed` builds the same zoo on a Dask cluster.
     """
-    from mips.tasks import get_task
-    from mips.tasks.dataset import search_dataset
-    from mips.tasks.paper import BENCHMARK_TASKS
 
     check_float("build_zoo", "work_per_task", work_per_task, 0.0, 1e12, low_open=True)
     if time_budget_per_task is not None:

@@ -23,7 +23,8 @@ import numpy as np
 
 from mips.encodings.base import Encoding
 from mips.errors import ConfigError
-from mips.network.interface import RecurrentNetwork, as_network
+from mips.network.interface import RecurrentNetwork
+from mips.network.mips_network import as_network
 from mips.network.rnn import RNNWeights
 from mips.program.program import Program, Run, run_program
 from mips.tasks.dataset import Dataset, make_dataset

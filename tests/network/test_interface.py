@@ -7,7 +7,8 @@ import torch
 
 from mips.errors import ConfigError
 from mips.network import RNN, RNNConfig
-from mips.network.interface import InputEncoding, OutputDecoding, as_network
+from mips.network.interface import InputEncoding, OutputDecoding
+from mips.network.mips_network import as_network
 from mips.network.mips_network import MipsNetwork
 from mips.network.trace import trace
 from mips.normalizers.forward import run as feature_major_run

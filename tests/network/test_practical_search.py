@@ -10,13 +10,7 @@ import pytest
 from mips.errors import ConfigError
 from mips.network import RNNConfig
 from mips.network.find_network import as_checkpoint, find_network, trial_line
-from mips.network.group_training import (
-    WORK_UNIT,
-    GroupResult,
-    MemberOutcome,
-    step_cost,
-    work_of,
-)
+from mips.network.group_training import GroupResult, MemberOutcome
 from mips.network.practical_search import (
     find_plan,
     neighbours,
@@ -24,6 +18,7 @@ from mips.network.practical_search import (
     size_key,
 )
 from mips.network.rnn import RNN
+from mips.network.work import WORK_UNIT, step_cost, work_of
 from mips.paths import ASSETS
 
 SPEC = types.SimpleNamespace(name="Fake", input_dim=1, output_dim=1, seq_len=10)
