@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from workbench import presentation, session
+from workbench import presentation, routing
 from workbench.bench import (BenchResultsError, filter_rows, filter_summary, load_results, overlap_counts,
                              results_path, shown_counts, solved_counts, table_frame, table_rows)
 from workbench.figures import solved_counts_figure
 from workbench.page_table import heading
 
-session.ensure_routed()
+routing.ensure_routed()
 
 st.title(heading("benchmark"))
 st.write("The whole pipeline run on every task's zoo network: a task counts as solved when a symbolic program is "

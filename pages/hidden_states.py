@@ -4,23 +4,23 @@ network, the state machine and the program."""
 import numpy as np
 import streamlit as st
 
-from workbench import session, view_cache
+from workbench import analysis_view, routing, view_cache
 from workbench.figures import Trajectory, colour_options, hidden_state_figure, project_points, variance_caption
 from workbench.page_table import heading
 from workbench.state_numbering import code_label, start_code
 from workbench.typed_input import TypedInputError, example_text, format_hint, parse_typed_input
 
-session.ensure_routed()
+routing.ensure_routed()
 
 st.title(heading("hidden_states"))
 st.write("Each point is the network's hidden state after some step of some sequence, projected on its principal "
          "axes. A network that runs a finite algorithm visits few places: the points form clusters or a grid. "
          "States are named by their code, the same numbers as on the Lattice, State machine and Program pages.")
 
-task, model, result = session.analysis()
-session.context_caption(task, model)
+task, model, result = analysis_view.analysis()
+analysis_view.context_caption(task, model)
 if result is not None:
-    problem = session.stage_problem(result, "trace")
+    problem = analysis_view.stage_problem(result, "trace")
     if problem or result.trace is None:
         st.error(problem or "No hidden states were traced.")
     else:

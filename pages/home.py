@@ -3,12 +3,12 @@
 import streamlit as st
 
 from mips.sandbox import isolation
-from workbench import session
+from workbench import routing, state
 from workbench.page_table import heading, tour
 from workbench.plain_text import escape_markdown
 from workbench.tasks_view import spec_samples, spec_summary, task_names
 
-session.ensure_routed()
+routing.ensure_routed()
 
 st.title(heading("home"))
 st.write("Turn a trained recurrent network into a readable, verified Python program. "
@@ -16,13 +16,13 @@ st.write("Turn a trained recurrent network into a readable, verified Python prog
          "and the network that the other pages take apart.")
 
 names = task_names()
-chosen = session.chosen_task_name()
+chosen = state.chosen_task_name()
 left, right = st.columns([2, 1])
 with left:
     name = st.selectbox("Benchmark task", names, index=names.index(chosen) if chosen in names else 0,
-                        key=session.TASK_SELECTBOX, help="The 62 tasks of the paper, in its order.")
-    if name != chosen or not session.task_chosen():
-        session.set_builtin_task(name)
+                        key=state.TASK_SELECTBOX, help="The 62 tasks of the paper, in its order.")
+    if name != chosen or not state.task_chosen():
+        state.set_builtin_task(name)
 with right:
     with st.expander("Upload a task file or a checkpoint"):
         task_file = st.file_uploader("Task file (.py)", type=["py"], key="task_file_upload",
@@ -51,23 +51,23 @@ with right:
 # -- a task file is checked in the background: the page stays usable, and Cancel stops it at once
 if task_file is not None:
     data = task_file.getvalue()
-    if session.first_sight(session.task_upload_tag(data, trust)):
-        session.start_task_file(task_file.name, data, trust=trust)
+    if state.first_sight(state.task_upload_tag(data, trust)):
+        state.start_task_file(task_file.name, data, trust=trust)
 else:
-    session.forget_uploads("task")                                # the same file may be uploaded again
-    if session.active_task_file() is not None:
+    state.forget_uploads("task")                                # the same file may be uploaded again
+    if state.active_task_file() is not None:
         if st.button("Back to the benchmark task", key="back_to_builtin"):
-            session.set_builtin_task(name)
+            state.set_builtin_task(name)
 
-job = session.task_file_job()
+job = state.task_file_job()
 if job is not None and job.done:
-    session.finish_task_file(job)
+    state.finish_task_file(job)
     job = None
 
 
 @st.fragment(run_every=0.5)
 def task_file_progress() -> None:
-    running = session.task_file_job()
+    running = state.task_file_job()
     if running is None or running.done:
         st.rerun(scope="app")                       # show the loaded task (or the message)
     st.info(running.status())
@@ -77,7 +77,7 @@ def task_file_progress() -> None:
 
 if job is not None:
     task_file_progress()
-outcome = session.task_load_outcome()
+outcome = state.task_load_outcome()
 if outcome is not None and job is None:
     if outcome.ok:
         st.success(escape_markdown(outcome.message))
@@ -87,22 +87,22 @@ if outcome is not None and job is None:
         st.error(escape_markdown(outcome.message))   # may quote the file
 
 # -- a checkpoint is validated now; one trained for another task waits for a confirmation
-task = session.current_task()
+task = state.current_task()
 if ckpt is not None:
     data = ckpt.getvalue()
     description = described.getvalue() if described is not None else None
-    tag = session.upload_tag(task, data, description)
-    if session.first_sight(tag):
-        error = (session.use_uploaded_network(task, ckpt.name, data, described.name, description) if described
-                 else session.use_uploaded_checkpoint(task, ckpt.name, data))
-        session.remember_upload_error(tag, error)
-    error = session.upload_error(tag)
-    if error and session.pending_checkpoint(task) is None:
+    tag = state.upload_tag(task, data, description)
+    if state.first_sight(tag):
+        error = (state.use_uploaded_network(task, ckpt.name, data, described.name, description) if described
+                 else state.use_uploaded_checkpoint(task, ckpt.name, data))
+        state.remember_upload_error(tag, error)
+    error = state.upload_error(tag)
+    if error and state.pending_checkpoint(task) is None:
         st.error(escape_markdown(error))
 else:
-    session.forget_uploads("ckpt")
+    state.forget_uploads("ckpt")
 
-pending = session.pending_checkpoint(task)
+pending = state.pending_checkpoint(task)
 if pending is not None:
     other = pending.checkpoint_task
     st.error(escape_markdown(f"Not used: the checkpoint '{pending.shown_name}' was trained for "
@@ -112,22 +112,22 @@ if pending is not None:
     choices = st.container(horizontal=True)
     if other in names and other != task.spec.name:
         choices.button(f"Switch to {other} and use it", key="checkpoint_switch", type="primary",
-                       on_click=session.use_pending_for_its_task, args=(task,))
+                       on_click=state.use_pending_for_its_task, args=(task,))
     choices.button(f"Use it for {task.spec.name} anyway", key="checkpoint_confirm",
-              on_click=session.confirm_pending_checkpoint, args=(task,))
-    choices.button("Discard it", key="checkpoint_discard", on_click=session.discard_pending_checkpoint)
+              on_click=state.confirm_pending_checkpoint, args=(task,))
+    choices.button("Discard it", key="checkpoint_discard", on_click=state.discard_pending_checkpoint)
 
 spec = task.spec
 summary = spec_summary(spec)
 st.subheader(spec.name)
 st.write(escape_markdown(summary["description"]))  # a task file's docstring is not Markdown
-custom = session.active_task_file() if task.source == "file" else None
+custom = state.active_task_file() if task.source == "file" else None
 st.caption(summary["facts"] + (f" Custom task from {escape_markdown(custom.shown_name)}." if custom else ""))
 st.markdown("**Sample sequences** (test split)")
 st.dataframe(spec_samples(spec, 5), hide_index=True)
 
 st.markdown("**Network in use**")
-model = session.current_model(task)
+model = state.current_model(task)
 if not model.available:
     st.info(escape_markdown(model.error))
 else:
@@ -138,7 +138,7 @@ else:
         st.warning(escape_markdown(model.note))
     if model.source in ("upload", "trained"):
         if st.button("Use the zoo network again", key="forget_model"):
-            session.forget_override(task)
+            state.forget_override(task)
             st.rerun()
 
 st.divider()

@@ -5,13 +5,13 @@ import itertools
 
 import streamlit as st
 
-from workbench import session, view_cache
+from workbench import analysis_view, routing, view_cache
 from workbench.figures import description_length_figure
 from workbench.lattice_view import hidden_figure, integer_figure, lattice_grid
 from workbench.page_table import heading
 from workbench.state_numbering import ROLE_MACHINE, cycle_modulus, describe_encoding, description_rows, is_lattice
 
-session.ensure_routed()
+routing.ensure_routed()
 
 st.title(heading("lattice"))
 st.write("The hidden states are given integer coordinates, their code: a point of a lattice (state = offset + an "
@@ -19,11 +19,11 @@ st.write("The hidden states are given integer coordinates, their code: a point o
          "at its code. Right: the hidden states themselves with the encoding drawn through them. Every encoding "
          "tried is scored by its description length (bits to write the states down).")
 
-task, model, result = session.analysis()
-session.context_caption(task, model)
+task, model, result = analysis_view.analysis()
+analysis_view.context_caption(task, model)
 if result is not None:
     choice = result.encoding
-    problem = session.stage_problem(result, "encode")
+    problem = analysis_view.stage_problem(result, "encode")
     if problem:
         st.error(problem)
     opts = view_cache.options(result)

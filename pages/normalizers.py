@@ -4,12 +4,12 @@ import itertools
 
 import streamlit as st
 
-from workbench import session, view_cache
+from workbench import analysis_view, routing, view_cache
 from workbench.normalizer_view import step_title
 from workbench.page_table import heading
 from workbench.tables import normalizer_rows
 
-session.ensure_routed()
+routing.ensure_routed()
 
 st.title(heading("normalizers"))
 st.write("The normalizers rewrite the network's weights into a simpler form, so that its hidden states line up "
@@ -18,12 +18,12 @@ st.write("The normalizers rewrite the network's weights into a simpler form, so 
          "which the rounding to the answer absorbs. A step that would change an answer is rejected and the network "
          "passes on unchanged.")
 
-task, model, result = session.analysis()
-session.context_caption(task, model)
+task, model, result = analysis_view.analysis()
+analysis_view.context_caption(task, model)
 if result is not None:
     report = result.normalization
-    problem = session.stage_problem(result, "normalize")
-    if problem and session.stage_skipped(result, "normalize"):
+    problem = analysis_view.stage_problem(result, "normalize")
+    if problem and analysis_view.stage_skipped(result, "normalize"):
         st.info(problem)              # the stage does not apply to this network: not an error
     elif problem:
         st.error(problem)

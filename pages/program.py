@@ -5,14 +5,15 @@ import streamlit as st
 
 from mips.program.codegen import to_source
 from mips.program.program import input_names
-from workbench import presentation, session
+from workbench import analysis_view, presentation, routing, state
+from workbench.code_editor import code_editor
 from workbench.page_table import heading
 from workbench.plain_text import unlinked
 from workbench.program_accept import acceptable, accepted_record, download_choice
 from workbench.program_edit import check_edited_program, latex_or_note, report_json
 from workbench.verification_view import check_rows, counterexample_table, readability_caption
 
-session.ensure_routed()
+routing.ensure_routed()
 
 EDITOR = "program_editor"
 COUNTEREXAMPLE_COLUMNS = {"ok": "right?", "program_state": "program state", "program_output": "program output",
@@ -25,8 +26,8 @@ st.write("The state machine regressed into a short Python program, checked three
          "sequences). Accept it, or edit it and re-verify: the edited program is parsed and interpreted, never "
          "executed.")
 
-task, model, result = session.analysis()
-session.context_caption(task, model)
+task, model, result = analysis_view.analysis()
+analysis_view.context_caption(task, model)
 
 
 def template(n_inputs: int) -> str:
@@ -59,14 +60,14 @@ def show_latex(program) -> None:
 
 if result is not None:
     for name in ("regress", "verify"):
-        problem = session.stage_problem(result, name)
+        problem = analysis_view.stage_problem(result, name)
         if problem:
             st.warning(problem)
     program, verification = result.program, result.verification
     n_generated = int(result.dataset.x_train.shape[0] + result.dataset.x_test.shape[0]) if result.dataset else None
     generated = to_source(program) if program is not None else ""
     editable = generated if program is not None and program.kind == "symbolic" else template(task.spec.input_dim)
-    workspace = session.program_workspace(task, model, editable)
+    workspace = state.program_workspace(task, model, editable)
     accepted = workspace.accepted
 
     if program is None:
@@ -124,8 +125,8 @@ if result is not None:
     error_line = check.line if check is not None and check.outcome == "syntax_error" and check.source == source \
         else None
     with editor_slot.container():
-        workspace.editor(label="Program source", key=EDITOR, error_line=error_line,
-                         min_lines=max(8, editable.count("\n") + 1), font_size=presentation.code_font_size())
+        code_editor(workspace.text_key, label="Program source", key=EDITOR, error_line=error_line,
+                    min_lines=max(8, editable.count("\n") + 1), font_size=presentation.code_font_size())
 
     if check is not None:
         if check.source != source:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from workbench import session, view_cache
+from workbench import analysis_view, routing, view_cache
 from workbench.figures import states_by_step_figure
 from workbench.machine_layout import (GRAPH_CSS, default_inputs, layout_positions, machine_dot, max_window_steps,
                                       window_inputs)
@@ -10,7 +10,7 @@ from workbench.page_table import heading
 from workbench.state_numbering import cycle_modulus, input_label, machine_encoding, machine_state_labels, sorted_inputs
 from workbench.tables import machine_rows, minimisation_summary, transition_rows
 
-session.ensure_routed()
+routing.ensure_routed()
 
 MAX_GRAPH_STATES = 40
 LAYOUTS = {"cycle": "States on a cycle in residue order (0 on top, +1 clockwise); each edge is coloured by its input.",
@@ -23,11 +23,11 @@ st.write("Every step of every sequence is a transition between encoded states, l
          "carries the output the network gives there. States are named by their code, as on the Hidden states and "
          "Lattice pages. Merging states that behave the same (minimisation) leaves the machine the network runs.")
 
-task, model, result = session.analysis()
-session.context_caption(task, model)
+task, model, result = analysis_view.analysis()
+analysis_view.context_caption(task, model)
 if result is not None:
     fsm = result.fsm
-    problem = session.stage_problem(result, "fsm")
+    problem = analysis_view.stage_problem(result, "fsm")
     if problem or fsm is None:
         st.error(problem or "No state machine was extracted.")
     else:

@@ -6,25 +6,25 @@ import streamlit as st
 
 from mips.errors import MipsError
 from mips.tasks.dataset import Dataset, search_dataset
-from workbench import session
+from workbench import analysis_view, routing, state
 from workbench.figures import training_curves
 from workbench.page_table import heading
 from workbench.training_run import (DEFAULT_ARCHITECTURE, BackgroundRun, TrainingLog, config_from, run_search,
                                    run_training)
 
-session.ensure_routed()
+routing.ensure_routed()
 
 st.title(heading("train"))
 st.write("Train a recurrent network on the chosen task, or let the smallest-network search pick the architecture. "
          "The curves show the training loss and the accuracy on checked test sequences per seed; a network that "
          "is 100% right replaces the zoo network for this session only.")
 
-task = session.current_task()
-model = session.current_model(task)
-session.context_caption(task, model)
+task = state.current_task()
+model = state.current_model(task)
+analysis_view.context_caption(task, model)
 spec = task.spec
 
-entry = session.zoo_manifest().get(spec.name) if task.source == "builtin" else None
+entry = state.zoo_manifest().get(spec.name) if task.source == "builtin" else None
 arch = dict(DEFAULT_ARCHITECTURE)
 if entry is not None and entry.architecture:
     arch.update({k: int(v) for k, v in entry.architecture.items() if k in arch})
@@ -80,7 +80,7 @@ def _search_dataset(task_key: str, n_sequences: int, _spec) -> Dataset:
 b1, b2, _ = st.columns([1, 1, 4])
 start = b1.button("Start", type="primary", key="train_start")
 # the callback runs first thing in the rerun that the click starts (the running loop is stopped separately)
-b2.button("Cancel", key="train_cancel", on_click=session.cancel_training)
+b2.button("Cancel", key="train_cancel", on_click=state.cancel_training)
 
 bar_slot, status_slot, chart_slot, table_slot = st.empty(), st.empty(), st.empty(), st.empty()
 
@@ -101,11 +101,11 @@ def draw(log: TrainingLog, final: bool = False, fraction: float | None = None) -
 
 
 if start:
-    record = session.start_training_record(task)
+    record = state.start_training_record(task)
     log = record.log
     is_train = mode.startswith("Train")
     try:
-        dataset = (session.task_dataset(task.key, int(n_sequences), spec) if is_train
+        dataset = (state.task_dataset(task.key, int(n_sequences), spec) if is_train
                    else _search_dataset(task.key, int(n_sequences), spec))
         config = config_from(spec, fields) if is_train else None
     except MipsError as exc:
@@ -141,13 +141,13 @@ if start:
             outcome = run.outcome
             record.outcome = outcome
             if outcome.model is not None:
-                data = session.checkpoint_bytes(task, outcome.model, outcome.training, outcome.seed)
+                data = state.checkpoint_bytes(task, outcome.model, outcome.training, outcome.seed)
                 record.data = data
                 if outcome.perfect:
-                    session.use_trained_model(task, data,
-                                              f"trained in this session ({outcome.model.config.describe()})")
+                    state.use_trained_model(task, data,
+                                            f"trained in this session ({outcome.model.config.describe()})")
 
-record = session.training_record(task)
+record = state.training_record(task)
 if record is not None:
     log, outcome = record.log, record.outcome
     if record.interrupted:
@@ -166,9 +166,9 @@ if record is not None:
         else:
             status_slot.warning(f"{outcome.summary} It was not put in use because it is not 100% right.")
             if record.data is not None and st.button("Use it anyway", key="train_use_anyway"):
-                session.use_trained_model(task, record.data, f"trained in this session "
-                                          f"({outcome.model.config.describe()}, not perfect)",
-                                          note="This network is not 100% right on the test split.")
+                state.use_trained_model(task, record.data, f"trained in this session "
+                                        f"({outcome.model.config.describe()}, not perfect)",
+                                        note="This network is not 100% right on the test split.")
                 st.rerun()
         if record.data is not None:
             st.download_button("Download the checkpoint (.pt)", record.data, file_name=f"{spec.name}.pt",

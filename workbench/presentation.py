@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.url_state import K_PRESENT, write_url
+from workbench.state.keys import K_PRESENT
 
 ROOT_PX = 20            # the root font size in presentation mode (Streamlit's default is 16)
 TICK_PX = 18            # plot tick labels and legends
@@ -38,7 +38,7 @@ def is_on() -> bool:
 
 def sidebar_toggle() -> bool:
     """The sidebar switch (its state is kept in the URL as ``present=1`` by :mod:`workbench.url_state`)."""
-    return st.sidebar.toggle("Presentation mode", key=K_PRESENT, on_change=write_url,
+    return st.sidebar.toggle("Presentation mode", key=K_PRESENT,
                              help="Large text, code and plot labels for a projector. A link with ?present=1 "
                                   "opens the workbench this way.")
 

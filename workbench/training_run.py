@@ -116,7 +116,7 @@ class TrainingRecord:
 
     Attributes
     ----------
-    task_key : the task it trains for (:attr:`workbench.session.TaskContext.key`)
+    task_key : the task it trains for (:attr:`workbench.state.task.TaskContext.key`)
     log : what the run reported so far
     run : the worker running it (None until it started, or when it could not start)
     outcome : the finished run's outcome (None while it runs, or when it was cancelled or failed)

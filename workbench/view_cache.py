@@ -1,9 +1,9 @@
 """Cached computations of the analysis pages (Hidden states, Normalizers, Lattice, State machine).
 
-With :mod:`workbench.session`, the only workbench module besides the pages that uses streamlit:
-it caches, per (task, network), the projections of the hidden states under any of the run's
-encodings, the hidden states after each normalizer step, machine windows and typed-input runs, so
-that a page revisited or a widget changed redraws in well under a second.
+It caches, per (task, network), the projections of the hidden states under any of the run's encodings,
+the hidden states after each normalizer step, machine windows and typed-input runs, so that a page
+revisited or a widget changed redraws in well under a second. The pipeline results themselves are
+kept by :mod:`workbench.state.results`.
 """
 
 from __future__ import annotations

@@ -30,5 +30,5 @@ def texts(elements) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _apptest_mode(monkeypatch):
-    """AppTest starts every run in Streamlit's legacy pages mode; see workbench.session.ensure_routed."""
+    """AppTest starts every run in Streamlit's legacy pages mode; see workbench.routing.ensure_routed."""
     monkeypatch.setenv("MIPS_APPTEST", "1")

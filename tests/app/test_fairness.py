@@ -3,11 +3,11 @@
 import threading
 import time
 
-from workbench.session import _ResultStore
+from workbench.state.lru import LRU
 
 
 def test_a_slow_analysis_does_not_block_a_different_one():
-    store = _ResultStore()
+    store = LRU(16)
     slow_key, other_key = ("file:slow", "m1"), ("Parity_All", "m2")
     holding, release = threading.Event(), threading.Event()
 

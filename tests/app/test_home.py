@@ -43,20 +43,20 @@ def test_task_choice_survives_a_page_change():
 def _upload_script():
     import streamlit as st
 
-    from workbench import session
+    from workbench import state
 
     path = st.session_state["upload_path"]
     data = open(path, "rb").read() if path else b"not a checkpoint"
     if st.session_state["upload_kind"] == "task":
-        err = session.set_task_file(path.rsplit("/", 1)[-1] if path else "bad.py", data,
-                                    trust=st.session_state["upload_trust"])
+        err = state.set_task_file(path.rsplit("/", 1)[-1] if path else "bad.py", data,
+                                  trust=st.session_state["upload_trust"])
     else:
-        err = session.use_uploaded_checkpoint(session.current_task(), "upload.pt", data)
+        err = state.use_uploaded_checkpoint(state.current_task(), "upload.pt", data)
     if err:
         st.error(err)
-    task = session.current_task()
+    task = state.current_task()
     st.write(f"task={task.spec.name} source={task.source}")
-    st.write(f"model={session.current_model(task).label}")
+    st.write(f"model={state.current_model(task).label}")
 
 
 def _run_upload(kind: str, path: str | None, task: str = "Parity_All") -> AppTest:
@@ -126,8 +126,9 @@ def test_markdown_in_a_checkpoints_task_name_is_shown_as_plain_text(tmp_path: Pa
     at.session_state["mips_task"] = "Parity_All"
     at.session_state["mips_task_source"] = "builtin"
     at.run()
-    from workbench import session
-    at.session_state[session.K_PENDING_CHECKPOINT] = session.PendingCheckpoint(
+    from workbench.state import PendingCheckpoint
+    from workbench.state.keys import K_PENDING_CHECKPOINT
+    at.session_state[K_PENDING_CHECKPOINT] = PendingCheckpoint(
         task_key="builtin:Parity_All", filename="evil.pt", data=(tmp_path / "evil.pt").read_bytes(),
         checkpoint_task=evil, label="x")
     at.run()

@@ -72,7 +72,7 @@ def test_presentation_mode_from_the_link_and_the_toggle():
 
 def _home_with_upload(tmp_path, task: str, checkpoint: str) -> AppTest:
     """The Home page with ``checkpoint`` from the zoo uploaded for ``task`` (AppTest cannot use the uploader)."""
-    from workbench import session
+    from workbench.state.keys import K_MODELS, K_PENDING_CHECKPOINT
 
     at = _app({"task": task})
     script = AppTest.from_function(_use_checkpoint, default_timeout=TIMEOUT)
@@ -81,7 +81,7 @@ def _home_with_upload(tmp_path, task: str, checkpoint: str) -> AppTest:
     script.session_state["path"] = str(ROOT / "assets" / "zoo" / f"{checkpoint}.pt")
     script.run()
     assert not script.exception, script.exception
-    for key in (session.K_PENDING_CHECKPOINT, session.K_MODELS):
+    for key in (K_PENDING_CHECKPOINT, K_MODELS):
         if key in script.session_state:
             at.session_state[key] = script.session_state[key]
     at.session_state["refusal"] = script.session_state["refusal"]
@@ -92,11 +92,11 @@ def _home_with_upload(tmp_path, task: str, checkpoint: str) -> AppTest:
 def _use_checkpoint():
     import streamlit as st
 
-    from workbench import session
+    from workbench import state
 
     data = open(st.session_state["path"], "rb").read()
     name = st.session_state["path"].rsplit("/", 1)[-1]
-    st.session_state["refusal"] = session.use_uploaded_checkpoint(session.current_task(), name, data)
+    st.session_state["refusal"] = state.use_uploaded_checkpoint(state.current_task(), name, data)
 
 
 def test_a_checkpoint_of_another_task_is_refused_until_confirmed(tmp_path):
@@ -146,13 +146,13 @@ def test_a_looping_task_file_is_checked_in_the_background_and_cancel_stops_it():
 
 
 def test_the_home_page_shows_a_running_check_with_cancel_and_keeps_the_task():
-    from workbench import session
+    from workbench.state.keys import K_TASK_LOAD
     from workbench.task_upload import TaskFileLoad
 
     at = _app({"task": "Sum_Last3"})
     job = TaskFileLoad(filename="loops.py", data=LOOP, sha="loop", trust=True).start()
     try:
-        at.session_state[session.K_TASK_LOAD] = job
+        at.session_state[K_TASK_LOAD] = job
         at.run()
         assert not at.exception, at.exception
         assert any("Checking task file 'loops.py'" in i for i in texts(at.info))

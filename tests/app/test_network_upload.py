@@ -23,18 +23,18 @@ def _script():
     import streamlit as st
 
     from mips.program.codegen import to_source
-    from workbench import session
+    from workbench import analysis_view, state
     from workbench.program_edit import check_edited_program
 
-    task = session.current_task()
-    err = session.use_uploaded_network(task, "net.pt", st.session_state["weights"], "net.json",
-                                       st.session_state["description"])
+    task = state.current_task()
+    err = state.use_uploaded_network(task, "net.pt", st.session_state["weights"], "net.json",
+                                     st.session_state["description"])
     if err:
         st.error(err)
-    model = session.current_model(task)
+    model = state.current_model(task)
     st.write(f"model={model.label} parameters={model.n_parameters}")
     if st.session_state.get("analyse"):
-        _, _, result = session.analysis()
+        _, _, result = analysis_view.analysis()
         st.write(f"solved={result.solved} normalize={result.stages['normalize'].message}")
         source = to_source(result.program)
         for name, text in (("same", source), ("wrong", source.replace(" ^ x", " | x"))):
@@ -66,13 +66,13 @@ def test_uploaded_gru_with_its_description_is_analysed_and_edits_are_checked_aga
 
 
 def test_the_normalizers_page_says_they_do_not_apply_to_a_gru_as_a_note(gru):
-    from workbench import session
+    from workbench.state.keys import K_MODELS
 
     upload = _run(*gru)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT * 3)
     at.session_state["mips_task"] = "Parity_All"
     at.session_state["mips_task_source"] = "builtin"
-    at.session_state[session.K_MODELS] = upload.session_state[session.K_MODELS]
+    at.session_state[K_MODELS] = upload.session_state[K_MODELS]
     at.switch_page("pages/normalizers.py").run()
     assert not at.exception, at.exception
     assert not at.error, texts(at.error)

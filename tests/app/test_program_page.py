@@ -23,8 +23,8 @@ def _report(at) -> dict:
 
 
 def _result(task: str = "builtin:Parity_All"):
-    from workbench.session import _store
-    return next(r for k, r in _store().results.items() if k[0] == task)
+    from workbench.state.results import result_store
+    return next(r for k, r in result_store().items() if k[0] == task)
 
 
 def test_program_page_shows_verified_program_checks_and_latex():
