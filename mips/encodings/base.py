@@ -2,8 +2,9 @@
 
 An :class:`Encoding` maps a hidden vector h (H floats) to integer state variables z (k ints).
 How it does so is its kind's business: ``Encoding.kind`` names an entry of
-:data:`mips.encodings.registry.ENCODINGS` (lattice, modular, boolean, cluster, ...), and the
-methods here call that entry (:class:`mips.encodings.kind.EncodingKind`).
+:data:`mips.encodings.registry.ENCODINGS` (lattice, modular, boolean, cluster, ...), which the
+registry hands down to :data:`mips.encodings.kind.REGISTERED`, and the methods here call that entry
+(:class:`mips.encodings.kind.EncodingKind`).
 
 Finders return an ``Encoding`` or an :class:`EncodingFailure`, the encode stage's
 :class:`~mips.failure.Failure` (an expected negative outcome is data, not an exception).
@@ -14,26 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mips.encodings.kind import EncodingKind, registered_kind
 from mips.errors import ConfigError
 from mips.failure import Failure
-
-if TYPE_CHECKING:
-    from mips.encodings.kind import EncodingKind
-
-
-def encoding_kind(name: str) -> EncodingKind:
-    """The registered kind called ``name`` (ConfigError naming the registered ones otherwise)."""
-    from mips.encodings.registry import ENCODINGS  # the kinds' modules import this one
-
-    kind = ENCODINGS.get(name) if isinstance(name, str) else None
-    if kind is None:
-        raise ConfigError(f"The 'kind' parameter of Encoding must be one of {tuple(ENCODINGS)}. "
-                          f"Got {name!r} instead.")
-    return kind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,7 +160,7 @@ class Encoding:
     _kind: EncodingKind = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_kind", encoding_kind(self.kind))
+        object.__setattr__(self, "_kind", registered_kind(self.kind))
         k = len(self.variables)
         if len(self.moduli) != k:
             raise ConfigError(f"Encoding has {k} variables but {len(self.moduli)} moduli.")

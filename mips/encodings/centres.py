@@ -40,6 +40,7 @@ class CentreKind(EncodingKind):
         metric = np.eye(enc.hidden_dim) if enc.metric is None else enc.metric
         tree = enc._tree
         if tree is None:
+            # deferred: scipy takes about a second to import, and only fits need it
             from scipy.spatial import cKDTree
             tree = cKDTree(ref @ metric)
             object.__setattr__(enc, "_tree", tree)

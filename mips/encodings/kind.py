@@ -11,7 +11,8 @@ by name. Centre-based kinds inherit their geometry from
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -128,3 +129,25 @@ class EncodingKind:
         """Every encoding of this kind the finder produces on ``search.data`` (finished, with
         their description length), and a failure for each way it found nothing."""
         raise NotImplementedError
+
+
+#: kind name -> kind, in the registry's order: the table an Encoding looks its kind up in. Filled by
+#: :mod:`mips.encodings.registry` (through :func:`register`), which sits above the kinds' modules; they
+#: build encodings, so the table they are looked up in must sit below them, here.
+REGISTERED: Mapping[str, EncodingKind] = MappingProxyType({})
+
+
+def register(kinds: Iterable[EncodingKind]) -> Mapping[str, EncodingKind]:
+    """Make ``kinds``, in order, the kinds an :class:`~mips.encodings.base.Encoding` may name, and return them."""
+    global REGISTERED
+    REGISTERED = MappingProxyType({kind.name: kind for kind in kinds})
+    return REGISTERED
+
+
+def registered_kind(name: str) -> EncodingKind:
+    """The registered kind called ``name`` (ConfigError naming the registered ones otherwise)."""
+    kind = REGISTERED.get(name) if isinstance(name, str) else None
+    if kind is None:
+        raise ConfigError(f"The 'kind' parameter of Encoding must be one of {tuple(REGISTERED)}. "
+                          f"Got {name!r} instead.")
+    return kind

@@ -44,6 +44,7 @@ def lattice_rank(points: np.ndarray, rank_tol: float = 1e-3, noise: float = 0.0)
 def difference_vectors(points: np.ndarray, *, max_sample: int = 600, n_neighbours: int | None = None,
                        seed: int = 0) -> np.ndarray:
     """Short differences between points (k nearest neighbours in a sample) and differences to point 0."""
+    # deferred: scipy takes about a second to import, and only fits need it
     from scipy.spatial import cKDTree
 
     n = points.shape[0]

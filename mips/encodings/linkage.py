@@ -138,6 +138,7 @@ def minimum_spanning_tree(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Connected component of each of n nodes given edges (a, b)."""
+    # deferred: scipy takes about a second to import, and only fits need it
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -238,6 +239,7 @@ def _absorb_outliers(points: np.ndarray, weights: np.ndarray, labels: np.ndarray
                      keep: int | None, fraction: float) -> np.ndarray | None:
     """Labels with the clusters lighter than ``fraction`` of the weight joined to their nearest
     neighbour's cluster, or None when there are none (the cluster of point ``keep`` stays)."""
+    # deferred: scipy takes about a second to import, and only fits need it
     from scipy.spatial import cKDTree
 
     w = np.bincount(labels, weights=weights)
@@ -257,6 +259,7 @@ def _absorb_outliers(points: np.ndarray, weights: np.ndarray, labels: np.ndarray
 def _cuts_in(space: np.ndarray, points: np.ndarray, sample_idx: np.ndarray, min_gap: float,
              max_clusters: int | None, max_cuts: int, separation: float, protect: int | None = None):
     """(gap ratio, threshold, labels, spread) of the clear cuts of the spanning tree in ``space``."""
+    # deferred: scipy takes about a second to import, and only fits need it
     from scipy.spatial import cKDTree
 
     n, sample, n_s = space.shape[0], space[sample_idx], sample_idx.size

@@ -15,6 +15,7 @@ from mips.encodings import (
     registry,
 )
 from mips.encodings import choose as choose_module
+from mips.encodings import kind as kind_module
 from mips.encodings.centres import CentreKind
 from mips.encodings.kind import EncodingKind, Search
 from mips.encodings.mdl import finish
@@ -26,6 +27,7 @@ from mips.failure import Failure
 def test_registry_order_is_the_kind_order_and_every_encoding_knows_its_kind():
     assert KINDS == ("lattice", "modular", "boolean", "cluster") == tuple(ENCODINGS)
     assert all(isinstance(k, EncodingKind) and k.name == name and k.description for name, k in ENCODINGS.items())
+    assert kind_module.REGISTERED is ENCODINGS                           # the table an Encoding looks its kind up in
     tr, _ = cycle_trace(5, 3, 0.01, np.random.default_rng(0), seq_len=12)
     for enc in choose_encoding(tr).candidates:
         assert enc.kind_type is ENCODINGS[enc.kind]
@@ -56,8 +58,9 @@ class _OneCluster(CentreKind):
 
 
 def test_a_new_kind_is_one_class_and_one_registry_entry(monkeypatch):
-    kinds = dict(ENCODINGS, one=_OneCluster())
-    monkeypatch.setattr(registry, "ENCODINGS", kinds)               # what one more line in registry.py does
+    monkeypatch.setattr(kind_module, "REGISTERED", kind_module.REGISTERED)     # restored after the test
+    kinds = kind_module.register((*ENCODINGS.values(), _OneCluster()))    # what one more line in registry.py does
+    monkeypatch.setattr(registry, "ENCODINGS", kinds)
     monkeypatch.setattr(choose_module, "ENCODINGS", kinds)
     monkeypatch.setattr(choose_module, "KINDS", tuple(kinds))
     tr, _ = cycle_trace(3, 2, 0.01, np.random.default_rng(2), seq_len=6)
