@@ -14,7 +14,9 @@ from mips.machine.moore import minimize
 from mips.program.program import run_program
 from mips.tasks import load_task_file, make_dataset
 from mips.tasks.families import FAMILIES, ROLES, Reference, generate, generate_family, write_tasks
+from mips.program.codegen import parse_program
 from mips.tasks.families.automata import table_machine
+from mips.tasks.families.compare import boolean_tricks, compare
 from mips.tasks.families.truth import ground_truth_machine
 from tests.system_packages import TRUST_TASK_FILES
 
@@ -113,3 +115,25 @@ def test_ground_truth_machine_refuses_a_reference_that_misses_the_target() -> No
 def test_unknown_family_is_refused_with_the_list() -> None:
     with pytest.raises(ConfigError, match="the families are: mod_sum"):
         generate(3, families=["nope"])
+
+
+@pytest.mark.parametrize("expr", ["(x != 0) == flag", "flag >= (x != 1)", "(x == 0) ^ flag", "(x > 2) * a"])
+def test_boolean_tricks_are_flagged(expr: str) -> None:
+    assert boolean_tricks(expr) == [expr]
+
+
+def test_reference_programs_have_no_boolean_tricks_and_match_themselves() -> None:
+    for task in generate(4 * len(FAMILIES), seed=0):
+        if task.reference.is_table:
+            continue
+        program = task.program()
+        assert compare(program, program).match and compare(program, program).named, task.name
+
+
+def test_a_relabelled_residue_does_not_match() -> None:
+    task = generate_family("mod_sum", 2, seed=0)
+    ref = task.program()
+    found = parse_program("def f(xs):\n    a = 0\n    ys = []\n    for x in xs:\n        a = (a + x) % 5\n"
+                          "        ys.append((a + a) % 5)\n    return ys\n", task="t", input_dim=1)
+    result = compare(found, dataclasses.replace(ref, inputs=("x",)))
+    assert not result.direct_output and not result.match and not result.named

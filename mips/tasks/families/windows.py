@@ -29,6 +29,10 @@ def run_length(rng: np.random.Generator, name: str) -> GeneratedTask:
 _OPS = {"max": "max({a}, {b})", "min": "min({a}, {b})", "sum": "{a} + {b}", "xor": "{a} ^ {b}", "diff": "{a} - {b}"}
 
 
+def _lag(i: int) -> str:
+    return "x_t" if i == 0 else f"x_(t-{i})"
+
+
 def lag_op(rng: np.random.Generator, name: str) -> GeneratedTask:
     """y_t = op(x_(t-i), x_(t-j)) with zero padding before the start (op: max, min, sum, xor,
     difference), or a plain delay y_t = x_(t-d) of up to 8 steps."""
@@ -54,7 +58,7 @@ def lag_op(rng: np.random.Generator, name: str) -> GeneratedTask:
             f"        a, b = padded[t + {j} - I], padded[t + {j} - J]\n        ys.append({fn})\n    return ys")
     return GeneratedTask(name=name, family="lag_op", params={"op": op, "i": i, "j": j, "values": k},
                          input_dim=1, input_values=tuple(range(k)), seq_len=seq_len(rng), output_dim=1,
-                         description=f"y_t = {op}(x_(t-{i}), x_(t-{j})), inputs before the start are 0",
+                         description=f"y_t = {_OPS[op].format(a=_lag(i), b=_lag(j))}, inputs before the start are 0",
                          target_body=body, constants={"I": i, "J": j}, finite=True, reference=ref)
 
 
