@@ -22,30 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from mips.encodings import choose_encoding, prepare_states
-from mips.encodings.choose import EncodingChoice
+from mips.encodings import EncodingChoice, choose_encoding, prepare_states
 from mips.errors import ConfigError, MipsError, check_choice, check_float, check_int
-from mips.machine.extract import FSMResult
+from mips.machine import FSMResult, machine_stage
 from mips.margins import collect_notes, notes_text
-from mips.machine.stage import machine_stage
-from mips.network.adapters import LoadedNetwork, load_network, task_mismatch
-from mips.network.checkpoint import Checkpoint
-from mips.network.find_network import ORDERS, find_network
-from mips.network.interface import RecurrentNetwork
-from mips.network.mips_network import as_network
-from mips.network.rnn import RNN, RNNWeights
-from mips.network.trace import HiddenTrace, trace
-from mips.normalizers import normalize
-from mips.normalizers.chain import NormalizationReport
-from mips.program.choose import ProgramChoice, choose_program
-from mips.program.program import Program
-from mips.program.readable import readability, task_constants
-from mips.program.synthesis import Synthesis, synthesize
-from mips.program.verify import Verification
-from mips.tasks.dataset import DATA_SEED, Dataset, make_dataset
-from mips.tasks.label_cache import with_label_cache
-from mips.tasks.spec import TaskSpec
-from mips.tasks.taskfile import resolve_task
+from mips.network import (ORDERS, RNN, Checkpoint, HiddenTrace, LoadedNetwork, RecurrentNetwork, RNNWeights,
+                          as_network, find_network, load_network, task_mismatch, trace)
+from mips.normalizers import NormalizationReport, normalize
+from mips.program import (Program, ProgramChoice, Synthesis, Verification, choose_program, readability, synthesize,
+                          task_constants, to_source)
+from mips.tasks import DATA_SEED, Dataset, TaskSpec, make_dataset, resolve_task, with_label_cache
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +150,6 @@ class PipelineResult:
     def report(self) -> dict:
         """The JSON report of ``python -m mips run --json`` (schema in the README)."""
         cfg = self.model.config if self.model is not None else None
-        from mips.program.codegen import to_source
         rnn = None
         if cfg is not None:
             rnn = {"hidden_dim": cfg.hidden_dim, "hidden_depth": cfg.hidden_depth,

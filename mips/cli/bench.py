@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from tqdm import tqdm
+
 from mips.cli.common import printable
+from mips.runtime import benchmark
+from mips.tasks import load_task_file
 from mips.tasks.taskfile import TRUST_HELP
 
 
@@ -16,7 +20,7 @@ def add_parser(sub) -> None:
     src = b.add_mutually_exclusive_group()
     src.add_argument("--from-zoo", action="store_true", default=True, help="use the shipped zoo networks (default)")
     src.add_argument("--train", action="store_true", help="search a network for every task instead")
-    from mips.network.find_network import ORDER_HELP, ORDERS
+    from mips.network.find_network import ORDER_HELP, ORDERS   # deferred: torch (see run)
     b.add_argument("--search-order", choices=ORDERS, default="practical", help="with --train: " + ORDER_HELP)
     b.add_argument("--search-work", type=float, default=None, metavar="UNITS",
                    help="with --train: work budget of the practical search per task (default 250,000 units)")
@@ -37,11 +41,8 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    # deferred: the network stage imports torch, which `--help` and `mips tasks` need not wait for
     from mips.network import zoo
-    from mips.runtime import benchmark
-    from mips.tasks.taskfile import load_task_file
 
     tasks = benchmark.resolve_bench_tasks(args.tasks)
     files = {}

@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
+
+from mips.sandbox import isolation
+from mips.tasks import resolve_task, with_label_cache
+from mips.tasks.taskfile import TRUST_HELP
 
 # C0 controls (ESC, CR, BEL, backspace...), DEL, C1 controls (CSI, OSC...) and the bidirectional
 # overrides: a terminal acts on them, so text from a file must never reach it raw
@@ -30,14 +35,10 @@ def add_task_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--task", metavar="NAME", help="a benchmark task (see `python -m mips tasks`)")
     g.add_argument("--task-file", metavar="FILE", help="a custom task file (see README)")
-    from mips.tasks.taskfile import TRUST_HELP
     p.add_argument("--trust-task-file", action="store_true", help=TRUST_HELP)
 
 
 def resolve(args: argparse.Namespace):
-    from mips.sandbox import isolation
-    from mips.tasks import resolve_task
-    from mips.tasks.label_cache import with_label_cache
     iso = isolation() if args.task_file and args.trust_task_file else None
     if iso is not None and not iso.complete:
         print(f"warning: running the task file without full isolation (--trust-task-file): {iso.problem}.",
@@ -49,7 +50,6 @@ def resolve(args: argparse.Namespace):
 
 def print_label_progress(every_seconds: float = 2.0):
     """A label-progress callback printing a line when labelling starts, every few seconds, and at the end."""
-    import time
     last = [0.0]
 
     def report(e: dict) -> None:

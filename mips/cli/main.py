@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from mips.cli.common import printable
 from mips.errors import MipsError
 
 COMMANDS = ("tasks", "train", "run", "verify", "bench", "zoo")
@@ -35,7 +36,6 @@ class _PrintableFormatter(logging.Formatter):
     """Log lines may quote a file's text: its control characters are escaped like every printed text."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from mips.cli.common import printable
         return printable(super().format(record), multiline=True)
 
 
@@ -47,7 +47,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _module(args.command).run(args)
     except MipsError as exc:
-        from mips.cli.common import printable
         print(f"error: {printable(exc)}", file=sys.stderr)           # one line, whatever the file put in it
         details = getattr(exc, "details", "")
         if details and args.verbose:

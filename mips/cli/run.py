@@ -6,10 +6,13 @@ import argparse
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from mips.cli.common import add_task_args, print_label_progress, printable, resolve
 from mips.errors import ConfigError
+from mips.tasks import search_dataset
+from mips.tasks.label_cache import label_progress
 
 
 def add_parser(sub) -> None:
@@ -24,7 +27,7 @@ def add_parser(sub) -> None:
     r.add_argument("--json", metavar="OUT", help="write the JSON report here")
     r.add_argument("--n-sequences", type=int, default=None, metavar="N",
                    help="dataset size (default: the paper's 1,000,000)")
-    from mips.network.find_network import ORDER_HELP, ORDERS
+    from mips.network.find_network import ORDER_HELP, ORDERS   # deferred: torch (see run)
     r.add_argument("--search-order", choices=ORDERS, default="practical", help=ORDER_HELP)
     r.add_argument("--search-work", type=float, default=None, metavar="UNITS",
                    help="work budget of the practical search without --model (default 250,000 units)")
@@ -52,11 +55,10 @@ def write_json(path: str | os.PathLike, data: dict) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    import time
-
+    # deferred: the network stage imports torch, which `--help` and `mips tasks` need not wait for
+    from mips.network import load_network
     from mips.pipeline import PipelineConfig, run_pipeline
-    from mips.program.codegen import to_source
-    from mips.tasks.label_cache import label_progress
+    from mips.program import to_source
 
     start = time.perf_counter()
     spec = resolve(args)
@@ -74,7 +76,6 @@ def run(args: argparse.Namespace) -> int:
     if args.model_description:
         if model is None:
             raise ConfigError("--model-description describes the network given with --model; give --model too.")
-        from mips.network.adapters import load_network
         model = load_network(model, args.model_description)
     with label_progress(print_label_progress()):
         if model is None:
@@ -103,10 +104,8 @@ def run(args: argparse.Namespace) -> int:
 
 def search_first(spec, args: argparse.Namespace):
     """Without --model: the search (printing each trial as it ends), then its network and dataset."""
-    import time
-
+    # deferred: the network stage imports torch, which `--help` and `mips tasks` need not wait for
     from mips.network.find_network import as_checkpoint, find_network, trial_line
-    from mips.tasks.dataset import search_dataset
 
     t0 = time.perf_counter()
     dataset = search_dataset(spec, n_sequences=args.n_sequences)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from mips.cli.common import printable
+from mips.tasks import list_tasks
+
 
 def add_parser(sub) -> None:
     t = sub.add_parser("tasks", help="list the benchmark tasks with their definitions")
@@ -11,9 +14,6 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mips.cli.common import printable
-    from mips.tasks import list_tasks
-
     tasks = list_tasks(include_variants=args.variants)
     width = max(len(t.name) for t in tasks)
     for t in tasks:

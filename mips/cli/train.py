@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from tqdm import tqdm
+
 from mips.cli.common import add_task_args, print_label_progress, printable, resolve
+from mips.errors import ConfigError, check_int
+from mips.tasks import make_dataset, search_dataset
+from mips.tasks.label_cache import label_progress
 
 
 def add_parser(sub) -> None:
@@ -16,7 +21,7 @@ def add_parser(sub) -> None:
     tr.add_argument("--output-depth", type=int, default=1, metavar="D", help="Linear layers in g (1..3)")
     tr.add_argument("--output-width", type=int, default=1, metavar="W", help="width of g's hidden layers")
     tr.add_argument("--search", action="store_true", help="search a small perfect network (see --search-order)")
-    from mips.network.find_network import ORDER_HELP, ORDERS
+    from mips.network.find_network import ORDER_HELP, ORDERS   # deferred: torch (see run)
     tr.add_argument("--search-order", choices=ORDERS, default="practical", help=ORDER_HELP)
     tr.add_argument("--search-work", type=float, default=None, metavar="UNITS",
                     help="work budget of the practical search (default 250,000 units; one unit is one "
@@ -34,15 +39,12 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from mips.errors import ConfigError, check_int
-    from mips.network import RNNConfig, save_checkpoint
+    # deferred: the network stage imports torch, which `--help` and `mips tasks` need not wait for
+    from mips.network import RNNConfig, find_network, save_checkpoint
     from mips.network.checkpoint import MAX_SEED
+    from mips.network.find_network import trial_line
     from mips.network.training import get_recipe, train
-    from mips.tasks import make_dataset
-    from mips.tasks.dataset import search_dataset
-    from mips.tasks.label_cache import label_progress
+
     check_int("train", "seed", args.seed, 0, MAX_SEED)       # before training, not when saving
     spec = resolve(args)
     arch_given = args.hidden_dim is not None
@@ -55,8 +57,6 @@ def run(args: argparse.Namespace) -> int:
                 else make_dataset(spec, n_sequences=args.n_sequences))
 
     if args.search:
-        from mips.network.find_network import find_network, trial_line
-
         def on_event(e: dict) -> None:
             if e["event"] == "group_start":
                 print(f"  {e['phase']:<6} training {', '.join(e['architectures'])} (seeds "

@@ -9,10 +9,13 @@ grammar; it is never executed.
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 from pathlib import Path
 
 from mips.cli.common import add_task_args, printable, resolve
-
+from mips.cli.run import write_json
+from mips.errors import ConfigError
 
 
 def add_parser(sub) -> None:
@@ -27,11 +30,8 @@ def add_parser(sub) -> None:
 def _read(path: str) -> str:
     """The program file's text: a regular file of at most ``MAX_PROGRAM_CHARS`` bytes, read with a bounded
     read (a FIFO, a device such as /dev/zero or a folder is refused before anything is read)."""
-    import os
-    import stat
+    from mips.program.limits import MAX_PROGRAM_CHARS   # deferred: the program stage imports torch (see run)
 
-    from mips.errors import ConfigError
-    from mips.program.limits import MAX_PROGRAM_CHARS
     shown = printable(Path(path).name)
     try:   # O_NONBLOCK: opening a FIFO does not wait for a writer
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
@@ -55,11 +55,10 @@ def _read(path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mips.cli.run import write_json
-    from mips.errors import ConfigError
-    from mips.network.adapters import load_network
-    from mips.program.codegen import ProgramSyntaxError, parse_program, to_source
-    from mips.program.verify import verify_program
+    # deferred: the network stage imports torch, which `--help` and `mips tasks` need not wait for
+    from mips.network import load_network
+    from mips.program import parse_program, to_source, verify_program
+    from mips.program.codegen import ProgramSyntaxError
 
     spec = resolve(args)
     source = _read(args.program)

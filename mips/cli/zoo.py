@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from mips.cli.common import printable
 
@@ -35,9 +36,10 @@ def _print_entry(e) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
+    # deferred: the network stage imports torch, which `--help` and `mips tasks` need not wait for
     from mips.network import zoo
+    from mips.network.find_network import trial_line
+    from mips.runtime.zoo_dispatch import build_zoo_distributed
 
     zoo_dir = args.zoo_dir or zoo.ZOO_DIR
     if args.zoo_command == "list":
@@ -50,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
         n_perfect = sum(e.perfect for e in entries.values())
         print(f"{n_perfect} of {len(entries)} tasks have a perfect network.")
         return 0
-    from mips.network.find_network import trial_line
     names = args.tasks
     n_tasks = len(names) if names else 62
     done = [0]
@@ -69,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
     work = args.work_per_task if args.work_per_task is not None else zoo.DEFAULT_WORK_PER_TASK
     workers = args.workers or (os.cpu_count() or 1)
     if args.scheduler or workers > 1:
-        from mips.runtime.zoo_dispatch import build_zoo_distributed
         res = build_zoo_distributed(names, zoo_dir, work_per_task=work, time_budget_per_task=args.time_budget_per_task,
                                     force=args.force, scheduler=args.scheduler, n_workers=workers, on_event=on_event)
     else:

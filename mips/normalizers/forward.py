@@ -23,14 +23,15 @@ import numpy as np
 
 from mips.network.rnn import RNNWeights
 
+try:
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    ThreadpoolController = None
+
 
 @functools.lru_cache(maxsize=1)
 def _controller():
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return None
-    return ThreadpoolController()
+    return ThreadpoolController() if ThreadpoolController is not None else None
 
 
 def single_threaded_blas():

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import sympy
 
 from mips.program.program import STATE_LETTERS, Program, run_program
 from mips.regression.formula import Formula
@@ -179,8 +180,6 @@ def _zero_initial(program: Program) -> Program:
 
 def _fold(expr: str) -> str:
     """Collect the constants of a linear integer expression (sympy); other expressions unchanged."""
-    import sympy
-
     tree = _tree(expr)
     if any(isinstance(n, (ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.BitXor, ast.BitAnd, ast.BitOr,
                           ast.Not, ast.FloorDiv, ast.Mod, ast.Invert))

@@ -29,6 +29,9 @@ from pathlib import Path
 
 from mips.errors import check_float
 from mips.paths import ASSETS, CHECKOUT, PROJECT_ROOT
+from mips.runtime.dask_client import dask_client
+from mips.runtime.worker_reply import WorkerReplyError, decode_row, encode, finished_reply
+from mips.tasks import BENCHMARK_TASKS, get_task, resolve_task, search_dataset, with_label_cache
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +61,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 def task_row(result) -> dict:
     """The results-table row of one PipelineResult."""
-    from mips.program.codegen import to_source
-    from mips.program.readable import readability, task_constants
+    # deferred: the program stage imports torch, which the parent that dispatches tasks never needs
+    from mips.program import readability, task_constants, to_source
+
     spec, prog, ver = result.task, result.program, result.verification
     failed = next((n for n, s in result.stages.items() if s.status == "failed"), None)
     fsm = result.fsm
@@ -104,10 +108,12 @@ def _child(argv: Sequence[str]) -> int:
     p.add_argument("--trust-task-file", action="store_true")
     p.add_argument("--config", default="{}")
     args = p.parse_args(argv)
-    from mips.pipeline import PipelineConfig, run_pipeline
-    from mips.tasks.taskfile import resolve_task
+    # deferred: the pipeline imports torch, which the parent that dispatches tasks never needs
+    from mips.network import find_network
+    from mips.network.find_network import as_checkpoint
     from mips.network.training import cpu_settings
-    from mips.tasks.label_cache import with_label_cache
+    from mips.pipeline import PipelineConfig, run_pipeline
+
     spec = with_label_cache(resolve_task(task_file=args.task_file, trust=args.trust_task_file) if args.task_file
                             else resolve_task(name=args.one))
     config = json.loads(args.config)
@@ -115,8 +121,6 @@ def _child(argv: Sequence[str]) -> int:
     with cpu_settings(1):
         model, dataset = args.model, None
         if model is None:
-            from mips.network.find_network import as_checkpoint, find_network
-            from mips.tasks.dataset import search_dataset
             dataset = search_dataset(spec, n_sequences=config.get("n_sequences"))
             found = find_network(spec, order=search.get("order", "practical"), dataset=dataset,
                                  work_budget=search.get("work_budget"), time_budget_seconds=search.get("seconds"))
@@ -131,7 +135,6 @@ def _child(argv: Sequence[str]) -> int:
 # -- one task (runs on a Dask worker) -----------------------------------------------------------
 
 def failure_row(task: str, status: str, message: str, seconds: float) -> dict:
-    from mips.tasks.taskfile import resolve_task
     row = dict.fromkeys(COLUMNS)
     try:
         spec = resolve_task(name=task)
@@ -167,7 +170,6 @@ def run_task_bytes(task: str, *, model: bytes | None = None, task_file: tuple[st
     else is written on the worker: the client stores the row. ``python``: the interpreter of the
     child (default: this process's).
     """
-    from mips.runtime.worker_reply import encode
     start = time.perf_counter()
     try:
         return encode(_run_task_row(task, start, model, task_file, trust_task_file, time_limit, config, python))
@@ -230,7 +232,6 @@ def run_task(task: str, out_dir: str, *, model: str | None = None, task_file: st
     except OSError as exc:
         row = failure_row(task, "crashed", f"cannot read the task's input: {exc}", time.perf_counter() - start)
     else:
-        from mips.runtime.worker_reply import decode_row
         row = decode_row(run_task_bytes(task, **inputs, trust_task_file=trust_task_file, time_limit=time_limit,
                                         config=config, python=python), task)
     write_row(out_dir, task, row)
@@ -360,10 +361,7 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
     are written here, under ``out_dir``, so the workers need no shared folder and no copy of the
     client's files (only the ``mips`` package installed).
     """
-    from distributed import as_completed
-
-    from mips.runtime.dask_client import dask_client
-    from mips.runtime.worker_reply import WorkerReplyError, decode_row, finished_reply
+    from distributed import as_completed   # deferred: Dask takes seconds to import; only the dispatch needs it
 
     for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "dask")]:
         if logging.getLogger(name).level < logging.WARNING:      # dask's config sets INFO on import
@@ -414,8 +412,6 @@ def run_benchmark(tasks: Sequence[str], *, out_dir: str | os.PathLike = DEFAULT_
 
 
 def resolve_bench_tasks(names: Sequence[str] | None) -> list[str]:
-    from mips.tasks.paper import BENCHMARK_TASKS
-    from mips.tasks.registry import get_task
     if not names or list(names) == ["all"]:
         return list(BENCHMARK_TASKS)
     for n in names:

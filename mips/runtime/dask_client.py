@@ -7,6 +7,8 @@ import logging
 import os
 from collections.abc import Iterator
 
+from mips.runtime.worker_reply import SERIALIZERS
+
 
 @contextlib.contextmanager
 def dask_client(scheduler: str | None, n_workers: int | None, n_tasks: int) -> Iterator:
@@ -18,9 +20,7 @@ def dask_client(scheduler: str | None, n_workers: int | None, n_tasks: int) -> I
     hostile worker is refused by Dask instead of being unpickled here. A ``tls://`` scheduler address
     takes its certificates from Dask's configuration (README, "Running on a cluster").
     """
-    from distributed import Client, LocalCluster
-
-    from mips.runtime.worker_reply import SERIALIZERS
+    from distributed import Client, LocalCluster   # deferred: Dask takes seconds to import
 
     cluster = None
     wire = {"serializers": SERIALIZERS, "deserializers": SERIALIZERS}

@@ -26,9 +26,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from mips.errors import ConfigError, check_float
-from mips.network.zoo import (DEFAULT_WORK_PER_TASK, BuildResult, EventFn, ZooEntry, longest_first, manifest,
-                              task_end_event, train_task, write_manifest)
+from mips.network.training import cpu_settings
+from mips.network.zoo import (DEFAULT_WORK_PER_TASK, ZOO_DIR, BuildResult, EventFn, ZooEntry, longest_first,
+                              manifest, task_end_event, train_task, write_manifest)
 from mips.runtime.benchmark import child_env
+from mips.runtime.dask_client import dask_client
+from mips.runtime.worker_reply import decode_zoo, encode_zoo, finished_reply
+from mips.tasks import BENCHMARK_TASKS, get_task, search_dataset
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,6 @@ def run_zoo_task(task: str, *, work_per_task: float, time_budget_per_task: float
     the client writes the checkpoint and the manifest. ``python``: the child's interpreter
     (default: this process's).
     """
-    from mips.runtime.worker_reply import encode_zoo
     start = time.perf_counter()
     try:
         return encode_zoo(_run_zoo_child(task, start, work_per_task, time_budget_per_task, n_sequences, python))
@@ -114,14 +117,7 @@ def build_zoo_distributed(tasks: Sequence[str] | None = None, zoo_dir: str | os.
     ``task_end`` events with an ``error`` and left out of the manifest (a later build retries them).
     ``python``: the interpreter of the task processes (default: each worker's own).
     """
-    from distributed import as_completed
-
-    from mips.runtime.dask_client import dask_client
-    from mips.runtime.worker_reply import decode_zoo, finished_reply
-
-    from mips.tasks import get_task
-    from mips.tasks.paper import BENCHMARK_TASKS
-    from mips.network.zoo import ZOO_DIR
+    from distributed import as_completed   # deferred: Dask takes seconds to import; only the dispatch needs it
 
     for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "dask")]:
         if logging.getLogger(name).level < logging.WARNING:
@@ -185,9 +181,6 @@ def _child(argv: Sequence[str]) -> int:
     p.add_argument("--seconds", type=float, default=None)
     p.add_argument("--n-sequences", type=int, default=None)
     args = p.parse_args(argv)
-    from mips.tasks import get_task
-    from mips.tasks.dataset import search_dataset
-    from mips.network.training import cpu_settings
     spec = get_task(args.one)
     with cpu_settings(1):
         data = search_dataset(spec, n_sequences=args.n_sequences)

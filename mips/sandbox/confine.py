@@ -89,7 +89,7 @@ def apply_rlimits(cpu_seconds: float, memory_mb: int, reply_mb: int, open_files:
 
 def build_filter():
     """The seccomp filter described in the module docstring (not yet loaded)."""
-    import pyseccomp as sc
+    import pyseccomp as sc   # deferred: it fails to import on hosts without libseccomp, which isolation() reports
 
     f = sc.SyscallFilter(defaction=sc.ALLOW)
     deny = sc.ERRNO(errno.EPERM)

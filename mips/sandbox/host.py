@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import resource
 import shutil
 import site
 import subprocess
@@ -236,7 +237,6 @@ def child_command(code: str, packages: tuple[str, ...] = (), limits=None) -> tup
 
 def _set_start_limits(cpu_seconds: float, memory_mb: int, reply_mb: int) -> None:
     """What :func:`rlimit_args` sets, with ``setrlimit`` (runs between fork and exec)."""
-    import resource
     cpu = math.ceil(cpu_seconds) + START_CPU_SECONDS
     address = (memory_mb + START_MEMORY_MB) << 20
     for which, soft, hard in ((resource.RLIMIT_CPU, cpu, cpu + 2), (resource.RLIMIT_AS, address, address),
