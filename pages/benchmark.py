@@ -5,7 +5,7 @@ import streamlit as st
 from workbench import presentation, routing
 from workbench.bench import (BenchResultsError, filter_rows, filter_summary, load_results, overlap_counts,
                              results_path, shown_counts, solved_counts, table_frame, table_rows)
-from workbench.figures import solved_counts_figure
+from workbench.charts import solved_counts_figure
 from workbench.page_table import heading
 
 routing.ensure_routed()

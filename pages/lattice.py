@@ -6,8 +6,9 @@ import itertools
 import streamlit as st
 
 from workbench import analysis_view, routing, view_cache
-from workbench.figures import description_length_figure
-from workbench.lattice_view import hidden_figure, integer_figure, lattice_grid
+from workbench.charts import description_length_figure
+from workbench.lattice_overlay import hidden_figure, lattice_grid
+from workbench.lattice_view import integer_figure
 from workbench.page_table import heading
 from workbench.state_numbering import ROLE_MACHINE, cycle_modulus, describe_encoding, description_rows, is_lattice
 

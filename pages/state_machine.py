@@ -3,7 +3,7 @@
 import streamlit as st
 
 from workbench import analysis_view, routing, view_cache
-from workbench.figures import states_by_step_figure
+from workbench.charts import states_by_step_figure
 from workbench.machine_layout import (GRAPH_CSS, default_inputs, layout_positions, machine_dot, max_window_steps,
                                       window_inputs)
 from workbench.page_table import heading

@@ -7,7 +7,7 @@ import streamlit as st
 from mips.errors import MipsError
 from mips.tasks.dataset import Dataset, search_dataset
 from workbench import analysis_view, routing, state
-from workbench.figures import training_curves
+from workbench.charts import training_curves
 from workbench.page_table import heading
 from workbench.training_run import (DEFAULT_ARCHITECTURE, BackgroundRun, TrainingLog, config_from, run_search,
                                    run_training)

@@ -1,7 +1,8 @@
 """Plotly figure builders for the workbench pages (pure functions: data in, figure out, no streamlit).
 
 Every builder takes plain arrays or ``mips`` artefacts and returns a ``plotly.graph_objects.Figure``;
-the pages only pass the figure to ``st.plotly_chart``. Unit tests in ``tests/app/test_workbench_units.py``
+the pages only pass the figure to ``st.plotly_chart``. This module draws the hidden states; the small
+charts of the other pages are :mod:`workbench.charts`. Unit tests in ``tests/app/test_workbench_units.py``
 and ``tests/app/test_views.py``.
 """
 
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from mips.encodings.projection import Projection
 from workbench.palette import FONT, MAX_CATEGORIES, NONE_COLOR, SEQUENTIAL, TEMPLATE, category_colors
@@ -377,54 +377,4 @@ def hidden_state_figure(proj: Projection, color_by: str = "output", *, sequence:
                                   title=dict(text=col.title + ":" if col.categorical else ""),
                                   itemsizing="constant"),
                       showlegend=col.categorical or trajectory is not None)
-    return fig
-
-
-def training_curves(steps: Sequence[int], loss: Sequence[Sequence[float]],
-                    accuracy: Sequence[Sequence[float]]) -> go.Figure:
-    """Loss (log scale) and accuracy per evaluation, one line per seed."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "test accuracy (checked sequences)"))
-    loss_arr = np.asarray(loss, dtype=np.float64).reshape(len(steps), -1) if len(steps) else np.zeros((0, 1))
-    acc_arr = np.asarray(accuracy, dtype=np.float64).reshape(len(steps), -1) if len(steps) else np.zeros((0, 1))
-    for s in range(loss_arr.shape[1]):
-        fig.add_trace(go.Scatter(x=list(steps), y=loss_arr[:, s], mode="lines", name=f"seed {s} loss",
-                                 legendgroup=str(s)), row=1, col=1)
-    for s in range(acc_arr.shape[1]):
-        fig.add_trace(go.Scatter(x=list(steps), y=acc_arr[:, s], mode="lines", name=f"seed {s} accuracy",
-                                 legendgroup=str(s), showlegend=False), row=1, col=2)
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    fig.update_xaxes(title="step")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10))
-    return fig
-
-
-def states_by_step_figure(states_by_step: Sequence[int]) -> go.Figure:
-    """Distinct states seen up to each step (a counter keeps growing; a finite machine saturates)."""
-    y = list(states_by_step)
-    fig = go.Figure(go.Scatter(x=list(range(len(y))), y=y, mode="lines+markers"))
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step", template=TEMPLATE,
-                      yaxis_title="distinct states so far")
-    return fig
-
-
-def description_length_figure(rows: Sequence[dict]) -> go.Figure:
-    """Stacked bars of the description length (bits) of each candidate encoding."""
-    parts = ("parameter_bits", "code_bits", "residual_bits", "dynamics_bits", "output_bits")
-    names = [f"{r['kind']} ({r['method']})" + (" *" if r.get("chosen") else "") for r in rows]
-    fig = go.Figure([go.Bar(name=p.replace("_bits", ""), x=names, y=[float(r.get(p, 0.0)) for r in rows])
-                     for p in parts])
-    fig.update_layout(barmode="stack", height=340, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="bits",
-                      template=TEMPLATE, font=FONT,
-                      legend_title="part")
-    return fig
-
-
-def solved_counts_figure(counts: dict[str, int], total: int) -> go.Figure:
-    """Bar chart of solved-task counts (ours, the paper's MIPS, GPT-4) out of ``total``."""
-    names = list(counts)
-    fig = go.Figure(go.Bar(x=names, y=[counts[n] for n in names], text=[f"{counts[n]}/{total}" for n in names],
-                           textposition="outside", marker_color=["#2a9d8f", "#e9c46a", "#e76f51"][:len(names)]))
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="tasks solved",
-                      yaxis_range=[0, max(total, 1) * 1.1])
     return fig

@@ -14,6 +14,7 @@ from mips.network.zoo import load_zoo_model
 from mips.pipeline import PipelineConfig, run_pipeline
 from workbench import (
     figures,
+    lattice_overlay,
     lattice_view,
     machine_layout,
     normalizer_view,
@@ -77,7 +78,7 @@ def test_sum_last3_lattice_is_a_grid_drawn_inside_the_data(sum_last3):
     assert {(a, b) for a, b in zip(x, y)} <= {(a, b) for a, b in distinct[:, :2]}     # each at its code
     assert fig.layout.yaxis.scaleanchor == "x"                    # a square grid, not a stretched one
     # the hidden-space picture: grid lines through the cloud, arrows at a visible scale inside it
-    fig = lattice_view.hidden_figure(proj, enc)
+    fig = lattice_overlay.hidden_figure(proj, enc)
     grid = [d for d in fig.data if d.name and d.name.startswith("lattice grid")]
     assert len(grid) == 3 and sum(len(d.x) for d in grid) > 30
     lo, hi = proj.coords.min(axis=0), proj.coords.max(axis=0)
@@ -86,7 +87,7 @@ def test_sum_last3_lattice_is_a_grid_drawn_inside_the_data(sum_last3):
     gy = np.array([v for d in grid for v in d.y if v is not None])
     assert gx.min() <= lo[0] + 0.1 * span[0] and gx.max() >= hi[0] - 0.1 * span[0]      # the grid spans the cloud
     assert gy.min() <= lo[1] + 0.1 * span[1] and gy.max() >= hi[1] - 0.1 * span[1]
-    g = lattice_view.lattice_grid(proj, enc)
+    g = lattice_overlay.lattice_grid(proj, enc)
     assert np.all(g["anchor"] >= lo) and np.all(g["anchor"] <= hi)                     # anchored in the data
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) == 3
@@ -108,7 +109,7 @@ def test_add_mod_5_is_drawn_as_a_labelled_five_cycle(add_mod_5):
     angles = np.degrees(np.arctan2(residues.y, residues.x))
     assert np.allclose(np.hypot(residues.x, residues.y), 1.0)
     assert np.allclose(np.diff(np.unwrap(np.radians(angles))), -2 * np.pi / 5)      # +1 turns one fifth clockwise
-    fig = lattice_view.hidden_figure(proj, enc)
+    fig = lattice_overlay.hidden_figure(proj, enc)
     codes = next(d for d in fig.data if d.name == "codes")
     assert sorted(re.sub(r"<.*?>", "", t) for t in codes.text) == ["0", "1", "2", "3", "4"]
     assert sum(1 for a in fig.layout.annotations if a.showarrow) == 5                 # 0→1→2→3→4→0

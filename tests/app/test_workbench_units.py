@@ -11,7 +11,7 @@ from mips.network.trace import HiddenTrace
 from mips.network.zoo import load_zoo_model
 from mips.pipeline import PipelineConfig, run_pipeline
 from mips.program.codegen import to_source
-from workbench import bench, figures, lattice_view, normalizer_view, tables
+from workbench import bench, charts, figures, lattice_overlay, normalizer_view, tables
 from workbench.program_edit import check_edited_program, report_json
 
 
@@ -69,7 +69,7 @@ def test_lattice_hidden_figure_hover_shows_codes(parity):
     lattice = next(i for i, c in enumerate(parity.encoding.candidates) if c.kind == "lattice")
     enc = parity.encoding.candidates[lattice]
     proj = project(parity.trace, enc, max_sequences=50)
-    fig = lattice_view.hidden_figure(proj, enc)
+    fig = lattice_overlay.hidden_figure(proj, enc)
     names = [d.name for d in fig.data]
     assert "lattice points z" in names and any(n and n.startswith("b1") for n in names)
     assert "state (code z) " in fig.data[0].text[0] and "lattice coords" in fig.data[0].text[0]
@@ -86,13 +86,13 @@ def test_weight_figures_one_per_layer_before_after_and_change(parity):
 
 
 def test_small_figures():
-    fig = figures.training_curves([25, 50], [[1.0, 2.0], [0.5, 1.0]], [[0.5, 0.4], [1.0, 0.9]])
+    fig = charts.training_curves([25, 50], [[1.0, 2.0], [0.5, 1.0]], [[0.5, 0.4], [1.0, 0.9]])
     assert len(fig.data) == 4 and list(fig.data[0].y) == [1.0, 0.5]
-    assert list(figures.states_by_step_figure([1, 3, 4]).data[0].y) == [1, 3, 4]
+    assert list(charts.states_by_step_figure([1, 3, 4]).data[0].y) == [1, 3, 4]
     rows = [{"kind": "lattice", "method": "gcd", "chosen": True, "code_bits": 3.0, "parameter_bits": 1.0}]
-    fig = figures.description_length_figure(rows)
+    fig = charts.description_length_figure(rows)
     assert fig.data[0].x[0] == "lattice (gcd) *" and sum(d.y[0] for d in fig.data) == 4.0
-    fig = figures.solved_counts_figure({"a": 3, "b": 2}, 5)
+    fig = charts.solved_counts_figure({"a": 3, "b": 2}, 5)
     assert list(fig.data[0].y) == [3, 2] and list(fig.data[0].text) == ["3/5", "2/5"]
 
 
