@@ -14,7 +14,7 @@ import streamlit as st
 from mips.pipeline import PipelineResult
 from mips.encodings.projection import Projection, project
 from workbench import machine_layout, normalizer_view, typed_input
-from workbench.state_numbering import EncodingOption, encoding_options
+from workbench.state_numbering import EncodingOption, encoding_options, machine_encoding
 
 PROJECTION_SEQUENCES = 400
 LATTICE_SEQUENCES = 200      # the Lattice page draws two pictures of them
@@ -47,7 +47,6 @@ def clouds(key: tuple, _result: PipelineResult) -> list[normalizer_view.Cloud]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def window(key: tuple, inputs: tuple, steps: int, _result: PipelineResult) -> machine_layout.Window:
     """The machine the network walks through in ``steps`` steps on ``inputs``."""
-    from workbench.state_numbering import machine_encoding
     return machine_layout.window_machine(_result.traced_weights, machine_encoding(_result), inputs, steps)
 
 

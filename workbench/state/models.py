@@ -17,6 +17,7 @@ from mips.errors import MipsError
 from mips.network.adapters import LoadedNetwork, load_network, task_mismatch
 from mips.network.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from mips.network.rnn import RNN
+from mips.network.zoo import ZOO_DIR, load_zoo_model, manifest
 from workbench.state.keys import K_CHECKPOINT_MESSAGE, K_MODELS, K_PENDING_CHECKPOINT, TASK_SELECTBOX
 from workbench.state.task import TaskContext, current_task, set_builtin_task
 from workbench.state.uploads import sha, shown_name
@@ -75,7 +76,6 @@ def _no_network(error: str) -> ModelChoice:
 @st.cache_resource(show_spinner=False)
 def zoo_manifest() -> dict:
     """The zoo's entries by task name (empty when the zoo cannot be read)."""
-    from mips.network.zoo import manifest
     try:
         return manifest()
     except MipsError:
@@ -84,7 +84,6 @@ def zoo_manifest() -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _zoo_checkpoint(task: str, stamp: str) -> Checkpoint:
-    from mips.network.zoo import load_zoo_model
     return load_zoo_model(task, allow_imperfect=True)
 
 
@@ -99,7 +98,6 @@ def _network_from_bytes(sha: str, _data: bytes, _description: bytes) -> LoadedNe
 
 
 def _zoo_stamp(file: str) -> str:
-    from mips.network.zoo import ZOO_DIR
     p = ZOO_DIR / file
     try:
         s = p.stat()
