@@ -12,8 +12,9 @@ Every verified candidate is a correct program; this module decides which one a p
     Names each state variable by what it holds when the traced steps show it, with a one-line
     comment giving the evidence: ``last1, last2, ...`` (the input k steps back), ``total`` (the
     running sum of the input), ``carry`` (``(inputs + carry) // base``), ``residue``
-    (``(residue + x) % N``), ``count`` (moves by 0 or 1 each step), ``flag`` (0/1); else a short
-    neutral letter.
+    (``(residue + x) % N``), ``count`` (moves by 0 or 1 each step), ``seen`` (0/1, never back to 0),
+    ``run`` (goes up by 1 or starts again), ``flag`` (0/1); else the name the synthesis gave from the
+    machine's structure (``last``, ``state``, ``part``, ...), else a short neutral letter.
 :func:`readability`
     A score (lower reads better) from size, number of variables, constants outside the task's own
     values, a non-zero initial state, unused variables, nesting depth and mixing of Boolean and
@@ -342,9 +343,22 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
         return "count", "goes up by 0 or 1 each step (on every traced step)"
     if set(step.tolist()) == {-1, 1} and values.size > 2:
         return "balance", "goes up or down by 1 each step (on every traced step)"
+    if set(values.tolist()) <= {0, 1} and values.size == 2 and not np.any((before == 1) & (after == 0)):
+        return "seen", "becomes 1 once and stays 1 (on every traced step)"
+    low, high = int(values.min()), int(values.max())
+    grew = after == before + 1
+    reset = (after == low) | (after == low + 1) & (before != low)
+    if (values.size > 2 and np.all(grew | reset | ((after == high) & (before == high)))
+            and grew.any() and (reset & ~grew).any()):
+        return "run", f"goes up by 1 each step, or starts again from {low} or {low + 1} (on every traced step)"
     if set(values.tolist()) <= {0, 1} and values.size == 2:
         return "flag", "0 or 1"
     return None
+
+
+def _role_name(name: str) -> bool:
+    """A descriptive name (``last``, ``carry``, ...), not a neutral letter or ``s12``."""
+    return name not in STATE_LETTERS and not re.fullmatch(r"s\d+|_tmp\d+", name) and len(name) > 1
 
 
 def name_variables(program: Program, x: np.ndarray, input_values: tuple[int, ...]) -> Program:
@@ -366,7 +380,11 @@ def name_variables(program: Program, x: np.ndarray, input_values: tuple[int, ...
             counts[ev[0]] = counts.get(ev[0], 0) + 1
     seen: dict[str, int] = {}
     for j, ev in enumerate(found):
-        if ev is None:
+        if ev is None and _role_name(program.state[j]) and program.state[j] not in taken:
+            name = program.state[j]                 # a name the synthesis gave from the machine's structure
+            if program.comments.get(name):
+                comments[name] = program.comments[name]
+        elif ev is None:
             name = next(letters)
             while name in taken:
                 name = next(letters)

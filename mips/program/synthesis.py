@@ -62,6 +62,7 @@ from mips.program.program import (
     run_program,
     state_names,
 )
+from mips.program.exact.machine_program import machine_programs
 from mips.program.remainder import remainder_tables
 from mips.program.state_view import StateView
 from mips.program.window import (
@@ -346,6 +347,28 @@ def machine_views(fsm: FSMResult | None, data: StateData, max_labelings: int = 6
             for table, name, moduli, comments in tables]
 
 
+MAX_EXACT = 3                     # exact programs kept (one per labeling, smallest first)
+
+
+def exact_programs(m, x: np.ndarray, y: np.ndarray, *, task: str, failures: list[str]) -> list[Program]:
+    """Programs found exactly from the minimised machine's tables (:mod:`mips.program.exact`),
+    each kept when it reproduces the network on the traced sequences, as the other views must."""
+    found = machine_programs(m, task=task, input_dim=x.shape[2])
+    if isinstance(found, Failure):
+        failures.append(str(found))
+        return []
+    kept = []
+    for program in found[:MAX_EXACT]:
+        run = run_program(program, x)
+        wrong = (int(np.count_nonzero(np.any(run.outputs != y, axis=(1, 2)))) if run.error is None
+                 else x.shape[0])
+        if wrong > SEQUENCE_TOLERANCE * x.shape[0]:
+            failures.append(f"{program.method}: differs from the network on {wrong} of {x.shape[0]} traced sequences")
+            continue
+        kept.append(program)
+    return kept
+
+
 def table_program(fsm: FSMResult, task: str, input_dim: int) -> Program | None:
     """The minimised machine as lookup tables (kind ``table``; never a symbolic solve)."""
     m = fsm.minimal if fsm is not None else None
@@ -421,6 +444,8 @@ def synthesize(data: StateData, choice: EncodingChoice | None, *, task: str, fsm
                 programs.append(result)
             else:
                 failures.append(str(result))
+    if fsm is not None and fsm.minimal is not None:
+        programs += exact_programs(fsm.minimal, x, y, task=task, failures=failures)
     programs.sort(key=lambda p: p.size)
     return Synthesis(programs=tuple(programs), failures=tuple(failures),
                      seconds=time.perf_counter() - start)

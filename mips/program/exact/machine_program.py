@@ -1,0 +1,151 @@
+"""Exact synthesis: a finite machine's tables become a program, found rather than fitted.
+
+When the minimised machine is finite, its transition and output tables are the whole
+specification of a program. For each set of state features that tells the states apart
+(:func:`mips.program.exact.features.labelings`), every update and output formula is the smallest
+expression of the program grammar that agrees with the tables on every row
+(:func:`mips.program.exact.solve.smallest`): one row per reachable state and input for the updates,
+one per reachable state for the outputs. The program then reproduces the machine by construction;
+it is verified on the task's test split afterwards like every other candidate. The smallest
+program over all labelings wins, fewer variables breaking ties.
+
+All budgets count work (candidate expressions, bank rows scanned), so the same machine gives the
+same program on every computer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mips.failure import Failure
+from mips.machine.moore import MooreMachine
+from mips.program.exact.features import Feature, features, labelings
+from mips.program.exact.solve import MAX_CANDIDATES, MAX_SIZE, build_bank, smallest
+from mips.program.program import Program, input_names, output_names
+from mips.regression.formula import Formula
+
+MAX_STATES = 64                   # larger machines are left to the traced-data regressions
+MAX_ROWS = 4096                   # update rows (states x inputs) for one bank
+WORK = 1_500_000                  # candidate expressions evaluated per machine, all labelings together
+ROLE_NAMES = {"output": "state", "last": "last", "count": "count", "residue": "residue",
+              "memory": "carry", "part": "part", "state": "state"}
+ROLE_COMMENTS = {"output": "the output of the state", "last": "the input that entered the state",
+                 "count": "steps from the start, where the machine counts them",
+                 "residue": "a residue the machine carries", "memory": "what the state remembers beyond its output",
+                 "part": "a component machine that runs on its own", "state": "the state's number"}
+
+
+def _names(labeling: tuple[Feature, ...], inputs: tuple[str, ...], n_outputs: int) -> list[str]:
+    """Role names, numbered where a role repeats, never clashing with the inputs."""
+    stems = []
+    for f in labeling:
+        stem = ROLE_NAMES[f.role]
+        if f.role == "last" and len(inputs) > 1:
+            stem = f"last_{inputs[f.index]}"
+        if f.role == "output" and n_outputs > 1:
+            stem = f"state{f.index + 1}"
+        stems.append(stem)
+    names = []
+    for j, stem in enumerate(stems):
+        name = stem if stems.count(stem) == 1 else f"{stem}{stems[:j].count(stem) + 1}"
+        while name in inputs or name in names:
+            name += "_"
+        names.append(name)
+    return names
+
+
+def _constants(inputs: np.ndarray, targets: list[np.ndarray], moduli: list[int]) -> list[int]:
+    consts = {0, 1, 2, 3}
+    if inputs.size:
+        consts.add(int(inputs.max()) + 1)
+    for t in targets:
+        consts.update(int(v) for v in np.unique(t) if -8 <= v <= 16)
+    consts.update(m for m in moduli if m)
+    return sorted(consts)
+
+
+def _formulas(columns: dict[str, np.ndarray], targets: list[np.ndarray], constants: list[int],
+              moduli: frozenset[int], budget: int, max_size: int) -> tuple[list[str] | None, int]:
+    """The smallest expression for each target over ``columns`` (each of size at most
+    ``max_size``), and the work spent."""
+    bank = build_bank(columns, constants, max_candidates=budget, targets=targets, moduli=moduli,
+                      max_size=min(MAX_SIZE, max_size))
+    found = [smallest(bank, t) for t in targets]
+    if any(f is None or f.size > max_size for f in found):
+        return None, bank.candidates
+    return [f.expr for f in found], bank.candidates
+
+
+def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = WORK) -> list[Program] | Failure:
+    """A program per labeling of ``m``'s states (smallest first), or a Failure saying why none."""
+    def failed(message: str) -> Failure:
+        return Failure(stage="regress", method="machine (exact)", message=message)
+
+    if m.n_states > MAX_STATES:
+        return failed(f"{m.n_states} states (more than {MAX_STATES})")
+    reach = sorted(m.reachable())
+    known = [o for q, o in enumerate(m.outputs) if o is not None and q in reach]
+    if not known:
+        return failed("the machine has no observed output")
+    o_dim = len(known[0])
+    outputs = np.array([o if o is not None else (0,) * o_dim for o in m.outputs], dtype=np.int64)
+    x_vals = np.array(m.inputs, dtype=np.int64).reshape(len(m.inputs), -1)
+    if x_vals.shape[1] != input_dim:
+        return failed(f"the machine reads {x_vals.shape[1]} numbers per step, the task {input_dim}")
+    rows = [(q, i, int(t)) for q in reach for i, t in enumerate(m.transitions[q]) if t >= 0]
+    if len(rows) > MAX_ROWS:
+        return failed(f"{len(rows)} transitions (more than {MAX_ROWS})")
+    shown = [q for q in reach if m.outputs[q] is not None]
+    ins, outs = input_names(input_dim), output_names(o_dim)
+    q_from = np.array([r[0] for r in rows])
+    i_at = np.array([r[1] for r in rows])
+    q_to = np.array([r[2] for r in rows])
+    programs: list[Program] = []
+    why: list[str] = []
+    best = MAX_SIZE * (len(ins) + o_dim + 3)
+    left = work
+    base = int(x_vals.max()) + 1 if x_vals.size else 2
+    for labeling in labelings(features(m, outputs), reach):
+        if left <= 0:
+            why.append("the work budget ran out")
+            break
+        names = _names(labeling, ins, o_dim)
+        table = np.array([f.values for f in labeling], dtype=np.int64).T      # (n_states, k)
+        cols = {nm: table[q_from, j] for j, nm in enumerate(names)}
+        cols.update({nm: x_vals[i_at, d] for d, nm in enumerate(ins)})
+        targets = [table[q_to, j] for j in range(len(names))]
+        shown_out = [outputs[shown, o] for o in range(o_dim)]
+        moduli = {f.modulus for f in labeling if f.modulus} | {base}
+        moduli |= {int(t.max()) + 1 for t in targets + shown_out if t.size and t.min() == 0 and t.max() >= 1}
+        consts = _constants(x_vals, targets + shown_out, sorted(moduli))
+        budget = min(left, MAX_CANDIDATES)
+        updates, spent = _formulas(cols, targets, consts, frozenset(moduli), budget, best - 1)
+        left -= spent
+        if updates is None:
+            why.append(f"{', '.join(names)}: no update within the budget")
+            continue
+        out_cols = {nm: table[shown, j] for j, nm in enumerate(names)}
+        results, spent = _formulas(out_cols, shown_out, consts, frozenset(moduli), min(left, MAX_CANDIDATES), best - 1)
+        left -= spent
+        if results is None:
+            why.append(f"{', '.join(names)}: no output formula within the budget")
+            continue
+        roles = "/".join(f.role for f in labeling)
+        comments = {nm: ROLE_COMMENTS[f.role] for nm, f in zip(names, labeling)}
+        program = Program(task=task, kind="symbolic", method=f"machine exact ({roles})",
+                          inputs=ins, state=tuple(names), initial=tuple(int(v) for v in table[m.initial]),
+                          updates=tuple(Formula(expr=e, method="exact") for e in updates),
+                          outputs=tuple(Formula(expr=e, method="exact") for e in results),
+                          comments=comments)
+        programs.append(program)
+        best = min(best, program.size)
+    if not programs:
+        return failed("; ".join(why) if why else "no labeling tells the states apart")
+    programs.sort(key=lambda p: (p.size, len(p.state)))
+    return programs
+
+
+def program_from_machine(m: MooreMachine, *, task: str, input_dim: int) -> Program | Failure:
+    """The smallest program of :func:`machine_programs`."""
+    found = machine_programs(m, task=task, input_dim=input_dim)
+    return found if isinstance(found, Failure) else found[0]

@@ -1,0 +1,125 @@
+"""Exact synthesis from a finite machine's tables (mips.program.exact)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from mips.failure import Failure
+from mips.machine.moore import MooreMachine, minimize
+from mips.program.exact.machine_program import machine_programs, program_from_machine
+from mips.program.exact.solve import build_bank, smallest
+from mips.program.program import run_program
+
+
+def machine(step, out, init, alphabet) -> MooreMachine:
+    """The minimal Moore machine of ``state <- step(state, x)``, ``y = out(state)`` from ``init``
+    (a pseudo-state with no output starts it, as traced networks' machines do)."""
+    alphabet = [a if isinstance(a, tuple) else (a,) for a in alphabet]
+    states, index, trans = ["start"], {"start": 0}, []
+    k = 0
+    while k < len(states):
+        row = []
+        for a in alphabet:
+            s = states[k]
+            t = step(init if s == "start" else s, a if len(a) > 1 else a[0])
+            if t not in index:
+                index[t] = len(states)
+                states.append(t)
+            row.append(index[t])
+        trans.append(row)
+        k += 1
+    outputs = [None] + [(out(s),) for s in states[1:]]
+    m = MooreMachine(states=tuple((i,) for i in range(len(states))), names=tuple(map(str, range(len(states)))),
+                     inputs=tuple(alphabet), outputs=tuple(outputs), transitions=np.array(trans), initial=0,
+                     counts=np.ones((len(states), len(alphabet)), dtype=np.int64))
+    return minimize(m)[0]
+
+
+def reproduces(program, m: MooreMachine, length: int = 5) -> bool:
+    """The program's outputs equal the machine's on every input sequence of ``length`` steps."""
+    x = np.array(list(itertools.product(m.inputs, repeat=length)), dtype=np.int64)
+    want, defined = m.run(x)
+    run = run_program(program, x)
+    return run.error is None and bool(defined.all()) and np.array_equal(run.outputs, want)
+
+
+def compare(s, ab):
+    a, b = ab
+    return s if s else 1 if a > b else 2 if a < b else 0
+
+
+CASES = {
+    "stream comparison": (compare, lambda s: s, 0, [(a, b) for a in range(4) for b in range(4)]),
+    "difference mod 5": (lambda s, ab: (s + ab[0] - ab[1]) % 5, lambda s: s, 0,
+                         [(a, b) for a in range(3) for b in range(3)]),
+    "run capped at 3": (lambda s, x: (x, min(s[1] + 1, 3) if s[0] == x else 1), lambda s: s[1], (-1, 0), range(2)),
+    "count mod 4": (lambda s, x: (s + x) % 4, lambda s: s, 0, range(2)),
+    "no three zeros": (lambda s, x: 3 if s == 3 else s + 1 if x == 0 else 0, lambda s: int(s < 3), 0, range(2)),
+    "a 1 was seen": (lambda s, x: 1 if s or x == 1 else 0, lambda s: s, 0, range(3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_programs_reproduce_the_machine(name):
+    step, out, init, alphabet = CASES[name]
+    m = machine(step, out, init, list(alphabet))
+    found = machine_programs(m, task=name, input_dim=len(m.inputs[0]))
+    assert not isinstance(found, Failure), found
+    assert found == sorted(found, key=lambda p: (p.size, len(p.state)))
+    for program in found:
+        assert reproduces(program, m), program
+
+
+def test_stream_comparison_is_one_line_over_one_variable():
+    m = machine(*CASES["stream comparison"][:3], CASES["stream comparison"][3])
+    p = program_from_machine(m, task="cmp", input_dim=2)
+    assert len(p.state) == 1 and p.outputs[0].expr == p.state[0]
+    # the teacher's state if state else 1 if a > b else 2 if a < b else 0 has 14 nodes
+    assert p.updates[0].size <= 14
+    assert p.updates[0].expr.startswith(f"{p.state[0]} if {p.state[0]} else ")
+
+
+def test_difference_mod_n_is_the_residue_itself():
+    m = machine(*CASES["difference mod 5"][:3], CASES["difference mod 5"][3])
+    p = program_from_machine(m, task="diff", input_dim=2)
+    s = p.state[0]
+    assert [f.expr for f in p.updates] == [f"({s} + x1 - x2) % 5"] and p.outputs[0].expr == s
+
+
+def test_run_length_keeps_the_last_input_and_the_run():
+    m = machine(*CASES["run capped at 3"][:3], CASES["run capped at 3"][3])
+    p = program_from_machine(m, task="run", input_dim=1)
+    updates = dict(zip(p.state, (f.expr for f in p.updates)))
+    assert len(p.state) == 2 and updates.get("last") == "x"
+    (run,) = set(p.state) - {"last"}
+    assert p.outputs[0].expr == run
+
+
+def test_no_boolean_tricks_as_values():
+    """Toggling a flag is written as a choice, not as flag != x."""
+    m = machine(lambda s, x: 1 - s if x == 0 else s, lambda s: s, 0, [0, 1, 2])
+    p = program_from_machine(m, task="toggle", input_dim=1)
+    assert "!=" not in p.updates[0].expr and "==" not in p.updates[0].expr.split(" if ")[0]
+
+
+def test_same_program_every_time_and_work_is_counted():
+    m = machine(*CASES["no three zeros"][:3], CASES["no three zeros"][3])
+    first = program_from_machine(m, task="z", input_dim=1)
+    assert first == program_from_machine(m, task="z", input_dim=1)
+    # with no work at all there is no program, and the failure says why
+    none = machine_programs(m, task="z", input_dim=1, work=0)
+    assert isinstance(none, Failure) and "budget" in none.message
+
+
+def test_smallest_expression_and_conditional():
+    s = np.repeat(np.arange(3), 9)
+    a = np.tile(np.repeat(np.arange(3), 3), 3)
+    b = np.tile(np.arange(3), 9)
+    bank = build_bank({"s": s, "a": a, "b": b}, [0, 1, 2, 3, 5], moduli=frozenset({3}))
+    assert smallest(bank, (s + a) % 3).expr == "(s + a) % 3"
+    assert smallest(bank, np.where(a > b, a, b)).expr in ("max(a, b)", "max(b, a)")
+    found = smallest(bank, np.where(s > 0, s, 2 * a + b + 5))
+    assert found.size == 10 and found.expr.startswith("s if s else ")
