@@ -18,6 +18,7 @@ from mips.network.config import RNNConfig
 from mips.network.rnn import RNN
 from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
+from mips.network.budget import Budget
 from mips.network.training import EvalPoint, train
 
 DEFAULT_ARCHITECTURE = {"hidden_dim": 2, "hidden_depth": 2, "hidden_width": 16, "output_depth": 1, "output_width": 1}
@@ -163,7 +164,7 @@ def run_training(spec: TaskSpec, config: RNNConfig, dataset: Dataset, log: Train
             on_update(log)
 
     res = train(spec, config, recipe=recipe, seeds=tuple(range(n_seeds)), dataset=dataset, max_steps=max_steps,
-                time_limit_seconds=time_limit_seconds, on_progress=progress, should_stop=should_stop)
+                budget=Budget(seconds=time_limit_seconds, should_stop=should_stop), on_progress=progress)
     state = "perfect" if res.perfect else f"not perfect (test accuracy {res.test_accuracy:.4%})"
     summary = (f"{config.describe()}, seed {res.seed}: {state} after {res.steps:,} steps in {res.seconds:.1f} s "
                f"(stopped: {res.stopped}).")

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from mips.network import RNNConfig, find_network, save_checkpoint
     from mips.network.checkpoint import MAX_SEED
     from mips.network.find_network import trial_line
+    from mips.network.budget import Budget
     from mips.network.training import get_recipe, train
 
     check_int("train", "seed", args.seed, 0, MAX_SEED)       # before training, not when saving
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             bar.refresh()
 
         best = train(spec, cfg, recipe=recipe, seeds=tuple(range(args.seed, args.seed + n_seeds)),
-                     dataset=data, time_limit_seconds=args.time_budget, on_progress=on_progress)
+                     dataset=data, budget=Budget(seconds=args.time_budget), on_progress=on_progress)
         bar.close()
         training = best.metadata()
     path = save_checkpoint(args.out, best.model, task=spec.name, seed=best.seed, training=training)

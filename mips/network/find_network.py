@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mips.errors import check_choice
+from mips.network.budget import Budget
 from mips.network.checkpoint import Checkpoint
 from mips.network.paper_search import SearchResult, search
 from mips.network.practical_search import DEFAULT_SEEDS, DEFAULT_WORK_BUDGET, practical_search
@@ -45,18 +46,16 @@ def find_network(task, *, order: str = "practical", dataset=None, recipe="fast",
     on_event, on_progress, should_stop : progress and cancellation (see the two searches)
     """
     check_choice("find_network", "order", order, ORDERS)
-    if isinstance(task, str):
-        task = get_task(task)
+    spec = get_task(task) if isinstance(task, str) else task       # resolved here, once, for the whole search
     if dataset is None:
-        dataset = search_dataset(task)
+        dataset = search_dataset(spec)
     if order == "paper":
-        return search(task, recipe=recipe, n_seeds=n_seeds or 5, first_seed=first_seed,
-                      time_budget_seconds=time_budget_seconds, dataset=dataset, on_event=on_event,
-                      should_stop=should_stop)
-    return practical_search(task, recipe=recipe, n_seeds=n_seeds or DEFAULT_SEEDS, first_seed=first_seed,
-                            work_budget=DEFAULT_WORK_BUDGET if work_budget is None else work_budget,
-                            time_budget_seconds=time_budget_seconds, dataset=dataset, on_event=on_event,
-                            on_progress=on_progress, should_stop=should_stop)
+        return search(spec, dataset=dataset, recipe=recipe, n_seeds=n_seeds or 5, first_seed=first_seed,
+                      budget=Budget(seconds=time_budget_seconds, should_stop=should_stop), on_event=on_event)
+    budget = Budget(work=DEFAULT_WORK_BUDGET if work_budget is None else work_budget, seconds=time_budget_seconds,
+                    should_stop=should_stop)
+    return practical_search(spec, dataset=dataset, recipe=recipe, n_seeds=n_seeds or DEFAULT_SEEDS,
+                            first_seed=first_seed, budget=budget, on_event=on_event, on_progress=on_progress)
 
 
 def as_checkpoint(result: SearchResult) -> Checkpoint | None:

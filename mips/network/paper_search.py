@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mips.errors import check_float, check_int
+from mips.errors import ConfigError, check_int
+from mips.network.budget import Budget, Meter, StopReason
 from mips.network.config import MAX_DEPTH, MAX_HIDDEN_DIM, MAX_WIDTH, RNNConfig
 from mips.network.training import Recipe, TrainResult, get_recipe, train
-from mips.tasks import get_task, make_dataset
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +114,7 @@ class SearchResult:
     found: bool                      # a perfect network was found
     trials: tuple[Trial, ...] = field(default=())
     seconds: float = 0.0
-    stopped: Literal["done", "time_budget", "work_budget", "exhausted", "cancelled"] = "done"
+    stopped: StopReason = "done"     # done | exhausted | work_budget | time_budget | cancelled
     order: Literal["paper", "practical"] = "paper"
     work: float | None = None        # work units spent (practical order)
     first_perfect_seconds: float | None = None   # when the first perfect network was confirmed
@@ -140,136 +139,130 @@ class SearchResult:
 EventFn = Callable[[dict[str, Any]], None]
 
 
-def search(task, *, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed: int = 0,
-           time_budget_seconds: float | None = None, dataset=None,
-           on_event: EventFn | None = None, should_stop: Callable[[], bool] | None = None,
+def search(spec, *, dataset, recipe: str | Recipe = "fast", n_seeds: int = 5, first_seed: int = 0,
+           budget: Budget = Budget(), on_event: EventFn | None = None,
            train_fn: Callable[..., TrainResult] = train) -> SearchResult:
     """Find the smallest architecture (paper order) that some seed trains to 100%.
 
     Parameters
     ----------
-    task : TaskSpec or str
+    spec : TaskSpec (the caller resolves a task's name)
+    dataset : Dataset every trial trains on (the caller builds it)
     recipe : training recipe for every trial
     n_seeds : seeds tried per architecture (the paper used 5); they train together
     first_seed : seeds are ``first_seed .. first_seed + n_seeds - 1``
-    time_budget_seconds : stop starting new trials after this long (None: no limit)
+    budget : its seconds stop new trials (and the one running); ``should_stop`` is polled between
+        trials and inside training (True cancels). The paper order counts no work: a budget
+        with ``work`` is refused.
     on_event : callable(dict), optional
         Receives ``{"event": "trial_start" | "trial_end" | "done", ...}`` for progress display.
-    should_stop : callable() -> bool, optional
-        Polled between trials and inside training; True cancels the search.
     train_fn : the trainer (replaceable in tests)
     """
-    if isinstance(task, str):
-        spec = get_task(task)
-    else:
-        spec = task
     check_int("search", "n_seeds", n_seeds, 1, 64)
     check_int("search", "first_seed", first_seed, 0, 2**31 - n_seeds)
-    if time_budget_seconds is not None:
-        check_float("search", "time_budget_seconds", time_budget_seconds, 0.0, 1e9, low_open=True)
-    rec = get_recipe(recipe)
-    if dataset is None:
-        dataset = make_dataset(spec)
-    seeds = tuple(range(first_seed, first_seed + n_seeds))
-    emit = on_event or (lambda _e: None)
-    start = time.perf_counter()
-    trials: list[Trial] = []
-    results: dict[int, TrainResult] = {}
-    best_perfect: tuple[int, TrainResult] | None = None
-    best_any: TrainResult | None = None
-    first_perfect: list[float] = []
-    stopped = "done"
+    if budget.work is not None:
+        raise ConfigError("The paper order counts no work: give its search a budget in seconds, not in work "
+                          f"(got work={budget.work}).")
+    s = _PaperSearch(spec, dataset, get_recipe(recipe), tuple(range(first_seed, first_seed + n_seeds)),
+                     budget.start(), on_event or (lambda _e: None), train_fn)
+    success = _sweep(s)
+    if success is not None:
+        _bisect(s, success)
+    best = s.best_perfect[1] if s.best_perfect is not None else s.best_any
+    result = SearchResult(task=spec.name, best=best, found=s.best_perfect is not None, trials=tuple(s.trials),
+                          seconds=s.meter.elapsed(), stopped=s.stopped,
+                          first_perfect_seconds=s.first_perfect[0] if s.first_perfect else None)
+    s.emit({"event": "done", "summary": result.summary()})
+    log.info(result.summary())
+    return result
 
-    def out_of_time() -> bool:
-        return time_budget_seconds is not None and time.perf_counter() - start > time_budget_seconds
 
-    def run(index: int, phase: str) -> bool:
-        nonlocal best_perfect, best_any
-        cfg = config_at(index, spec.input_dim, spec.output_dim)
-        emit({"event": "trial_start", "phase": phase, "index": index, "architecture": cfg.describe(),
-              "n_trials": len(trials), "seconds": time.perf_counter() - start})
-        remaining = None
-        if time_budget_seconds is not None:
-            remaining = max(1.0, time_budget_seconds - (time.perf_counter() - start))
-        res = train_fn(spec, cfg, recipe=rec, seeds=seeds, dataset=dataset,
-                       time_limit_seconds=remaining, should_stop=should_stop)
-        results[index] = res
-        trial = Trial(phase=phase, index=index, architecture=cfg.describe(), seeds=seeds,
+class _PaperSearch:
+    """The state of one paper-order search: what was trained, the best networks, why it stopped."""
+
+    def __init__(self, spec, dataset, rec: Recipe, seeds: tuple[int, ...], meter: Meter, emit: EventFn,
+                 train_fn: Callable[..., TrainResult]) -> None:
+        self.spec, self.dataset, self.rec, self.seeds, self.meter, self.emit = spec, dataset, rec, seeds, meter, emit
+        self.train_fn = train_fn
+        self.trials: list[Trial] = []
+        self.results: dict[int, TrainResult] = {}
+        self.trained: dict[int, int] = {}    # canonical index -> index actually trained
+        self.best_perfect: tuple[int, TrainResult] | None = None
+        self.best_any: TrainResult | None = None
+        self.first_perfect: list[float] = []
+        self.stopped: StopReason = "done"
+
+    def config(self, index: int) -> RNNConfig:
+        return config_at(index, self.spec.input_dim, self.spec.output_dim)
+
+    def outcome_of(self, index: int, phase: str) -> bool | None:
+        """Train ``index`` unless an equivalent network was already trained (then reuse it); None when
+        the search is cancelled or out of time."""
+        key = index_of(self.config(index))
+        if key in self.trained:
+            p = self.results[self.trained[key]]
+            self.trials.append(Trial(phase=phase, index=index, architecture=p.config.describe(), seeds=(),
+                                     perfect=p.perfect, seed=None, test_accuracy=p.test_accuracy, steps=0,
+                                     seconds=0.0, inherited_from=self.trained[key]))
+            return p.perfect
+        reason = self.meter.reason()
+        if reason is not None:
+            self.stopped = reason
+            return None
+        self.trained[key] = index
+        return self.run(index, phase)
+
+    def run(self, index: int, phase: str) -> bool:
+        cfg, m = self.config(index), self.meter
+        self.emit({"event": "trial_start", "phase": phase, "index": index, "architecture": cfg.describe(),
+                   "n_trials": len(self.trials), "seconds": m.elapsed()})
+        seconds = m.budget.seconds
+        remaining = None if seconds is None else max(1.0, seconds - m.elapsed())
+        res = self.train_fn(self.spec, cfg, recipe=self.rec, seeds=self.seeds, dataset=self.dataset,
+                            budget=Budget(seconds=remaining, should_stop=m.budget.should_stop))
+        self.results[index] = res
+        trial = Trial(phase=phase, index=index, architecture=cfg.describe(), seeds=self.seeds,
                       perfect=res.perfect, seed=res.seed if res.perfect else None,
                       test_accuracy=res.test_accuracy, steps=res.steps, seconds=res.seconds)
-        trials.append(trial)
-        if res.perfect and (best_perfect is None or index < best_perfect[0]):
-            best_perfect = (index, res)
-            first_perfect.append(time.perf_counter() - start)
-        if best_any is None or res.test_accuracy > best_any.test_accuracy:
-            best_any = res
-        emit({"event": "trial_end", **trial.to_dict(), "n_trials": len(trials),
-              "elapsed": time.perf_counter() - start})
+        self.trials.append(trial)
+        if res.perfect and (self.best_perfect is None or index < self.best_perfect[0]):
+            self.best_perfect = (index, res)
+            self.first_perfect.append(m.elapsed())
+        if self.best_any is None or res.test_accuracy > self.best_any.test_accuracy:
+            self.best_any = res
+        self.emit({"event": "trial_end", **trial.to_dict(), "n_trials": len(self.trials), "elapsed": m.elapsed()})
         return res.perfect
 
-    def inherit(index: int, source: int, phase: str) -> bool:
-        p = results[source]
-        trials.append(Trial(phase=phase, index=index, architecture=p.config.describe(), seeds=(),
-                            perfect=p.perfect, seed=None, test_accuracy=p.test_accuracy, steps=0,
-                            seconds=0.0, inherited_from=source))
-        return p.perfect
 
-    def outcome_of(index: int, phase: str) -> bool | None:
-        """Train ``index`` unless an equivalent network was already trained (then reuse it)."""
-        key = canonical(index)
-        if key in trained:
-            return inherit(index, trained[key], phase)
-        nonlocal stopped
-        if should_stop is not None and should_stop():
-            stopped = "cancelled"
-            return None
-        if out_of_time():
-            stopped = "time_budget"
-            return None
-        trained[key] = index
-        return run(index, phase)
-
-    def canonical(index: int) -> int:
-        return index_of(config_at(index, spec.input_dim, spec.output_dim))
-
-    trained: dict[int, int] = {}    # canonical index -> index actually trained
-
-    # Phase 1: geometric sweep (indices equivalent to the previous one are skipped, as in the paper).
-    n, prev, success = START_INDEX, -1, None
+def _sweep(s: _PaperSearch) -> int | None:
+    """Phase 1: the geometric sweep (indices equivalent to the previous one are skipped, as in the
+    paper), up to the first success (returned)."""
+    n, prev = START_INDEX, -1
     while True:
         idx = min(n, N_ARCHITECTURES - 1)
         if not equivalent(idx, prev):
-            outcome = outcome_of(idx, "sweep")
+            outcome = s.outcome_of(idx, "sweep")
             if outcome is None:   # cancelled or out of time
-                break
+                return None
             if outcome:
-                success = idx
-                break
+                return idx
         prev = idx
         if idx == N_ARCHITECTURES - 1:
-            stopped = "exhausted"
-            break
+            s.stopped = "exhausted"
+            return None
         n = int(math.floor(n * 2 ** 0.25))
 
-    # Phase 2: binary search below the first success (lo assumed to fail, as in the paper).
-    # Outcomes are reused for any equivalent index trained before, not only the previous one.
-    if success is not None:
-        hi, lo = success, success // 2
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            outcome = outcome_of(mid, "bisect")
-            if outcome is None:   # cancelled or out of time
-                break
-            if outcome:
-                hi = mid
-            else:
-                lo = mid
 
-    seconds = time.perf_counter() - start
-    best = best_perfect[1] if best_perfect is not None else best_any
-    result = SearchResult(task=spec.name, best=best, found=best_perfect is not None,
-                          trials=tuple(trials), seconds=seconds, stopped=stopped,
-                          first_perfect_seconds=first_perfect[0] if first_perfect else None)
-    emit({"event": "done", "summary": result.summary()})
-    log.info(result.summary())
-    return result
+def _bisect(s: _PaperSearch, success: int) -> None:
+    """Phase 2: binary search below the first success (lo assumed to fail, as in the paper).
+    Outcomes are reused for any equivalent index trained before, not only the previous one."""
+    hi, lo = success, success // 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        outcome = s.outcome_of(mid, "bisect")
+        if outcome is None:   # cancelled or out of time
+            break
+        if outcome:
+            hi = mid
+        else:
+            lo = mid

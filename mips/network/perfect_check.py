@@ -15,12 +15,11 @@ import numpy as np
 from mips.network.config import RNNConfig
 from mips.network.rnn import RNN
 from mips.network.training import evaluate
-from mips.network.work import work_of
+from mips.network.work import EVAL_COST, work_of
 
 CONFIRM_TRAIN_MAX = 262_144       # datasets up to this many sequences: perfect means train and test
 MEDIUM_CHECK = 32_768             # test sequences of the second check before the whole test split
 QUICK_CHECK = 4_096               # test sequences of the first check
-EVAL_COST = 1 / 3                 # work of evaluating a sequence, relative to training on it
 
 
 class PerfectCheck:

@@ -35,17 +35,17 @@ from __future__ import annotations
 
 import copy
 import logging
-import time
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
+from mips.network.budget import Budget, Meter, StopReason
+from mips.network.loop import Schedule, run_loop
+from mips.network.perfect_check import PerfectCheck
 from mips.network.rnn import RNN
-from mips.network.perfect_check import EVAL_COST, PerfectCheck
 from mips.network.training import cpu_settings, evaluate
-from mips.network.work import work_of
+from mips.network.work import EVAL_COST, work_of
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class PolishResult:
     steps: int
     work: float
     seconds: float
-    stopped: str                         # perfect | plateau | max_steps | budget | time_limit | cancelled
+    stopped: StopReason                  # perfect | plateau | max_steps | work_budget | time_budget | cancelled
 
 
 def mine(net, x: torch.Tensor, y: torch.Tensor, pool: torch.Tensor, chunk: torch.Tensor,
@@ -91,98 +91,101 @@ def mine(net, x: torch.Tensor, y: torch.Tensor, pool: torch.Tensor, chunk: torch
     return hard, candidates[err >= 0.5], int(near.sum()), candidates.numel()
 
 
-def polish(task, model: RNN, *, dataset, max_steps: int = POLISH_STEPS, work_limit: float | None = None,
-           time_limit_seconds: float | None = None, should_stop: Callable[[], bool] | None = None,
+def polish(spec, model: RNN, *, dataset, max_steps: int = POLISH_STEPS, budget: Budget | None = None,
            seed: int = 0) -> PolishResult:
-    """Polish a single network (see the module docstring); stop as soon as it is perfect.
+    """Polish a single network of task ``spec`` (a TaskSpec; see the module docstring); stop as soon
+    as it is perfect, or when ``budget`` (work, optional seconds, ``should_stop``) says so.
 
     Returns the polished network if it became perfect, else whichever of the input and the last
     polished network is more accurate on the whole test split.
     """
     with cpu_settings(1):
-        return _polish(task, model, dataset=dataset, max_steps=max_steps, work_limit=work_limit,
-                       time_limit_seconds=time_limit_seconds, should_stop=should_stop, seed=seed)
+        polisher = _Polisher(spec.name, model, dataset, (budget or Budget()).start(), seed)
+        steps, stopped = run_loop(polisher, polisher.meter, Schedule(total_steps=max_steps, every=MINE_EVERY,
+                                                                     before_step=True))
+        return polisher.result(steps, stopped)
 
 
-def _polish(task, model, *, dataset, max_steps, work_limit, time_limit_seconds, should_stop, seed) -> PolishResult:
-    name = task if isinstance(task, str) else task.name
-    data = dataset
-    config = model.config
-    net = copy.deepcopy(model)
-    checks = PerfectCheck(data)
-    x_train = torch.from_numpy(data.x_train.copy()).float()
-    y_train = torch.from_numpy(data.y_train.copy()).float()
-    n_train, seq_len = x_train.shape[0], x_train.shape[1]
-    y_scale = float(y_train.std()) or 1.0
-    gen = torch.Generator().manual_seed(zlib.crc32(name.encode()) + 7919 * seed)
-    opt = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE)
-    hard = wrong = torch.zeros(0, dtype=torch.long)
-    order = torch.randperm(n_train, generator=gen)
-    cursor = 0
-    start = time.perf_counter()
-    work, step, stopped = 0.0, 0, "max_steps"
-    mine_n = min(MINE_SEQUENCES, n_train)
-    perfect = False
-    fewest, since_fewest, cuts = None, 0, 0
-    while step < max_steps:
-        if step % MINE_EVERY == 0:
-            chunk = order[(cursor + torch.arange(mine_n)) % n_train]
-            cursor = (cursor + mine_n) % n_train
-            hard, wrong, n_hard, mined = mine(net, x_train, y_train, hard, chunk)
-            work += work_of(config, 1, mined, seq_len) * EVAL_COST
-            n_wrong = wrong.numel()
-            log.debug("polish step %d: %d wrong, %d hard of %d mined", step, n_wrong, n_hard, mined)
-            if fewest is None or n_hard < fewest:
-                fewest, since_fewest = n_hard, 0
-            else:
-                since_fewest += 1
-                if since_fewest >= POLISH_PATIENCE:         # no better for a while: smaller steps, or stop
-                    if cuts == LR_CUTS:
-                        stopped = "plateau"
-                        break
-                    cuts, since_fewest = cuts + 1, 0
-                    for group in opt.param_groups:
-                        group["lr"] *= LR_CUT
-            if step > 0 and n_wrong == 0:
-                work += checks.cost(config, len(checks.x_quick))
-                if checks.quick(net)[0] == 1.0:
-                    ok, cost = checks.confirm(net, config)
-                    work += cost
-                    if ok:
-                        perfect, stopped = True, "perfect"
-                        break
-            if should_stop is not None and should_stop():
-                stopped = "cancelled"
-                break
-            if work_limit is not None and work >= work_limit:
-                stopped = "budget"
-                break
-            if time_limit_seconds is not None and time.perf_counter() - start > time_limit_seconds:
-                stopped = "time_limit"
-                break
-        idx = torch.randint(n_train, (BATCH,), generator=gen)
+class _Polisher:
+    """One network trained on hard examples with a rounding margin (a :class:`mips.network.loop.Trainer`
+    whose evaluations, the mining rounds, come before the step)."""
+
+    def __init__(self, name: str, model: RNN, data, meter: Meter, seed: int) -> None:
+        self.name, self.model, self.data, self.meter = name, model, data, meter
+        self.config = model.config
+        self.net = copy.deepcopy(model)
+        self.checks = PerfectCheck(data)
+        self.x_train = torch.from_numpy(data.x_train.copy()).float()
+        self.y_train = torch.from_numpy(data.y_train.copy()).float()
+        self.n_train, self.seq_len = self.x_train.shape[0], self.x_train.shape[1]
+        self.y_scale = float(self.y_train.std()) or 1.0
+        self.gen = torch.Generator().manual_seed(zlib.crc32(name.encode()) + 7919 * seed)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=LEARNING_RATE)
+        self.hard = self.wrong = torch.zeros(0, dtype=torch.long)
+        self.order = torch.randperm(self.n_train, generator=self.gen)
+        self.cursor = 0
+        self.mine_n = min(MINE_SEQUENCES, self.n_train)
+        self.perfect = False
+        self.fewest: int | None = None
+        self.since_fewest = self.cuts = 0
+
+    def evaluate(self, step: int) -> StopReason | None:
+        """A mining round; then plateau (after the learning-rate cuts) or a confirmed perfect network."""
+        chunk = self.order[(self.cursor + torch.arange(self.mine_n)) % self.n_train]
+        self.cursor = (self.cursor + self.mine_n) % self.n_train
+        self.hard, self.wrong, n_hard, mined = mine(self.net, self.x_train, self.y_train, self.hard, chunk)
+        self.meter.add(work_of(self.config, 1, mined, self.seq_len) * EVAL_COST)
+        log.debug("polish step %d: %d wrong, %d hard of %d mined", step, self.wrong.numel(), n_hard, mined)
+        if self.fewest is None or n_hard < self.fewest:
+            self.fewest, self.since_fewest = n_hard, 0
+        else:
+            self.since_fewest += 1
+            if self.since_fewest >= POLISH_PATIENCE:          # no better for a while: smaller steps, or stop
+                if self.cuts == LR_CUTS:
+                    return "plateau"
+                self.cuts, self.since_fewest = self.cuts + 1, 0
+                for group in self.opt.param_groups:
+                    group["lr"] *= LR_CUT
+        if step > 0 and self.wrong.numel() == 0:
+            self.meter.add(self.checks.cost(self.config, len(self.checks.x_quick)))
+            if self.checks.quick(self.net)[0] == 1.0:
+                ok, cost = self.checks.confirm(self.net, self.config)
+                self.meter.add(cost)
+                if ok:
+                    self.perfect = True
+                    return "perfect"
+        return None
+
+    def after(self, step: int) -> StopReason | None:
+        return None
+
+    def step(self, step: int) -> None:
+        gen, hard, wrong = self.gen, self.hard, self.wrong
+        idx = torch.randint(self.n_train, (BATCH,), generator=gen)
         if hard.numel():
             k = min(int(BATCH * HARD_FRACTION), 4 * hard.numel())
             idx[:k] = hard[torch.randint(hard.numel(), (k,), generator=gen)]
             if wrong.numel():                               # half of them wrong ones, while there are any
                 k2 = min(k // 2, 4 * wrong.numel())
                 idx[:k2] = wrong[torch.randint(wrong.numel(), (k2,), generator=gen)]
-        err = (net(x_train[idx])[0] - y_train[idx]).abs()
-        loss = ((err / y_scale) ** 2).mean() + MARGIN_WEIGHT * (torch.relu(err - MARGIN) ** 2).mean()
-        opt.zero_grad(set_to_none=True)
+        err = (self.net(self.x_train[idx])[0] - self.y_train[idx]).abs()
+        loss = ((err / self.y_scale) ** 2).mean() + MARGIN_WEIGHT * (torch.relu(err - MARGIN) ** 2).mean()
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
-        step += 1
-        work += work_of(config, 1, BATCH, seq_len)
-    before, _ = evaluate(model, data.x_test, data.y_test)
-    after, after_seq = evaluate(net, data.x_test, data.y_test)
-    work += 2 * checks.cost(config, data.x_test.shape[0])
-    if not perfect and after[0] < before[0]:
-        net, after = model, before
-        _, after_seq = evaluate(model, data.x_test, data.y_test)
-    seconds = time.perf_counter() - start
-    log.info("polish %s %s: %s after %d steps (%.0f work units, %.1fs), accuracy %.7f -> %.7f", name,
-             config.describe(), stopped, step, work, seconds, float(before[0]), float(after[0]))
-    return PolishResult(model=net, perfect=perfect, accuracy=1.0 if perfect else float(after[0]),
-                        sequence_accuracy=1.0 if perfect else float(after_seq[0]), steps=step, work=work,
-                        seconds=seconds, stopped=stopped)
+        self.opt.step()
+        self.meter.add(work_of(self.config, 1, BATCH, self.seq_len))
+
+    def result(self, steps: int, stopped: StopReason) -> PolishResult:
+        data, model, net = self.data, self.model, self.net
+        before, _ = evaluate(model, data.x_test, data.y_test)
+        after, after_seq = evaluate(net, data.x_test, data.y_test)
+        self.meter.add(2 * self.checks.cost(self.config, data.x_test.shape[0]))
+        if not self.perfect and after[0] < before[0]:
+            net, after = model, before
+            _, after_seq = evaluate(model, data.x_test, data.y_test)
+        seconds = self.meter.elapsed()
+        log.info("polish %s %s: %s after %d steps (%.0f work units, %.1fs), accuracy %.7f -> %.7f", self.name,
+                 self.config.describe(), stopped, steps, self.meter.work, seconds, float(before[0]), float(after[0]))
+        return PolishResult(model=net, perfect=self.perfect, accuracy=1.0 if self.perfect else float(after[0]),
+                            sequence_accuracy=1.0 if self.perfect else float(after_seq[0]), steps=steps,
+                            work=self.meter.work, seconds=seconds, stopped=stopped)

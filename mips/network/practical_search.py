@@ -36,20 +36,18 @@ only when the caller gives one. Every architecture trained (and every polish) is
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mips.errors import check_float, check_int
-from mips.network.group_training import GroupResult, MemberOutcome, train_group
+from mips.errors import check_int
+from mips.network.budget import BUDGET_REASONS, Budget, Meter, StopReason
 from mips.network.config import RNNConfig
-from mips.network.stack import Member, envelope
-from mips.network.polish import POLISH_FROM, PolishResult, polish
+from mips.network.group_training import GroupResult, MemberOutcome, train_group
 from mips.network.paper_search import SearchResult, Trial, index_of
+from mips.network.polish import POLISH_FROM, PolishResult, polish
+from mips.network.stack import Member, envelope
 from mips.network.training import Recipe, TrainResult, get_recipe
 from mips.network.work import step_cost
-from mips.tasks import get_task
-from mips.tasks.dataset import search_dataset
 
 log = logging.getLogger(__name__)
 
@@ -138,215 +136,217 @@ def _by_depths(configs: Sequence[RNNConfig]) -> list[tuple[RNNConfig, ...]]:
     return sorted((tuple(g) for g in groups.values()), key=group_cost)
 
 
-def practical_search(task, *, recipe: str | Recipe = "fast", n_seeds: int = DEFAULT_SEEDS, first_seed: int = 0,
-                     work_budget: float | None = DEFAULT_WORK_BUDGET, time_budget_seconds: float | None = None,
-                     shrink: bool = True, dataset=None, plan: Sequence[Sequence[RNNConfig]] | None = None,
-                     on_event: EventFn | None = None, on_progress=None,
-                     should_stop: Callable[[], bool] | None = None,
-                     train_group_fn: Callable[..., GroupResult] = train_group,
+def practical_search(spec, *, dataset, recipe: str | Recipe = "fast", n_seeds: int = DEFAULT_SEEDS,
+                     first_seed: int = 0, budget: Budget = Budget(work=DEFAULT_WORK_BUDGET), shrink: bool = True,
+                     plan: Sequence[Sequence[RNNConfig]] | None = None, on_event: EventFn | None = None,
+                     on_progress=None, train_group_fn: Callable[..., GroupResult] = train_group,
                      polish_fn: Callable[..., PolishResult] | None = polish) -> SearchResult:
     """Find a small perfect network quickly; see the module docstring.
 
     Parameters
     ----------
-    task : TaskSpec or str
+    spec : TaskSpec (the caller resolves a task's name)
+    dataset : Dataset the groups train on (the caller builds it, usually
+        :func:`mips.tasks.dataset.search_dataset`)
     recipe : the training recipe of every group ("fast" by default)
     n_seeds : seeds per architecture; seeds are ``first_seed .. first_seed + n_seeds - 1`` (then
         the next ``n_seeds`` for each escalation)
-    work_budget : work units for the whole search (None: no limit)
-    time_budget_seconds : an explicit wall-clock limit (None: none)
+    budget : work units for the whole search (``work=None``: no limit), an optional wall-clock
+        limit, and ``should_stop`` (polled at every evaluation; True cancels)
     shrink : look for a smaller perfect network with the budget left
-    dataset : Dataset, optional (default :func:`mips.tasks.dataset.search_dataset`)
     plan : groups of the find phase instead of :func:`find_plan`
     on_event : receives ``group_start``, ``trial_start``, ``trial_end`` and ``done`` events
     on_progress : passed to the group trainer (an EvalPoint of the current group per evaluation)
-    should_stop : polled at every evaluation; True cancels
     train_group_fn : the group trainer (replaceable in tests)
     polish_fn : polishes a nearly perfect network (None: never)
     """
-    if isinstance(task, str):
-        spec = get_task(task)
-    else:
-        spec = task
     check_int("practical_search", "n_seeds", n_seeds, 1, 64)
     check_int("practical_search", "first_seed", first_seed, 0, 2**31 - 64 * (MAX_ESCALATIONS + 1))
-    if work_budget is not None:
-        check_float("practical_search", "work_budget", work_budget, 0.0, 1e12, low_open=True)
-    if time_budget_seconds is not None:
-        check_float("practical_search", "time_budget_seconds", time_budget_seconds, 0.0, 1e9, low_open=True)
-    rec = get_recipe(recipe)
-    if dataset is None:
-        dataset = search_dataset(spec)
-    emit = on_event or (lambda _e: None)
-    start = time.perf_counter()
-    state: dict[str, Any] = {"work": 0.0, "group": 0, "stopped": "done", "first_perfect": None}
-    trials: list[Trial] = []
-    tried: set[RNNConfig] = set()
-    perfect: list[tuple[tuple[int, ...], int, TrainResult]] = []    # (size key, order found, result)
-    best_any: list[TrainResult] = []
-    group_best: list[tuple[float, tuple[RNNConfig, ...]]] = []       # (best accuracy, configs) per find group
-    nearly: list[tuple[MemberOutcome, tuple[int, ...], int, GroupResult]] = []   # to polish after the plan
-
-    def left() -> tuple[float | None, float | None]:
-        work = None if work_budget is None else work_budget - state["work"]
-        secs = None if time_budget_seconds is None else time_budget_seconds - (time.perf_counter() - start)
-        return work, secs
-
-    def out_of_budget() -> bool:
-        work, secs = left()
-        if should_stop is not None and should_stop():
-            state["stopped"] = "cancelled"
-            return True
-        if work is not None and work <= 0:
-            state["stopped"] = "work_budget"
-            return True
-        if secs is not None and secs <= 0:
-            state["stopped"] = "time_budget"
-            return True
-        return False
-
-    def run(configs: Sequence[RNNConfig], phase: str, seeds: tuple[int, ...], steps: int | None = None,
-            polish_now: bool = True, patience: int = SEARCH_PATIENCE) -> GroupResult | None:
-        if out_of_budget():
-            return None
-        state["group"] += 1
-        gid = state["group"]
-        names = [c.describe() for c in configs]
-        emit({"event": "group_start", "phase": phase, "group": gid, "architectures": names, "seeds": list(seeds),
-              "elapsed": time.perf_counter() - start, "work": state["work"]})
-        emit({"event": "trial_start", "phase": phase, "architecture": " | ".join(names), "n_trials": len(trials),
-              "seconds": time.perf_counter() - start})
-        work, secs = left()
-        members = [Member(c, s) for c in configs for s in seeds]
-        res = train_group_fn(spec, members, recipe=rec, dataset=dataset, max_steps=steps, work_limit=work,
-                             time_limit_seconds=secs, patience=patience, should_stop=should_stop,
-                             on_progress=on_progress)
-        state["work"] += res.work
-        # an architecture cut short by a companion's success does not count as tried: a smaller one
-        # may have been close, and the shrink phase trains it again, without being stopped early
-        tried.update(c for c in configs if not any(o.config == c and o.stopped == "companion" for o in res.outcomes))
-        for c in configs:
-            mine = [o for o in res.outcomes if o.config == c]
-            top = max(mine, key=lambda o: (o.perfect, o.full_accuracy, o.accuracy))
-            share = res.work * len(mine) / max(1, len(res.outcomes))
-            trial = Trial(phase=phase, index=index_of(c), architecture=c.describe(), seeds=tuple(seeds),
-                          perfect=top.perfect, seed=top.seed if top.perfect else None,
-                          test_accuracy=float(top.accuracy), steps=max(o.steps for o in mine),
-                          seconds=res.seconds, group=gid, work=round(share, 1), stopped=top.stopped,
-                          full_accuracy=top.full_accuracy)
-            trials.append(trial)
-            emit({"event": "trial_end", **trial.to_dict(), "n_trials": len(trials),
-                  "elapsed": time.perf_counter() - start, "work_total": state["work"]})
-        for o in res.outcomes:
-            if o.perfect:
-                found(_as_train_result(spec, o, rec, seeds, res))
-            elif o.full_accuracy:
-                best_any.append(_as_train_result(spec, o, rec, seeds, res))
-        stop_reason(res.stopped)
-        near = [o for o in res.outcomes if o.full_accuracy and not o.perfect and o.accuracy >= POLISH_FROM]
-        if not res.perfect and near and polish_fn is not None:
-            if polish_now or near[0].accuracy >= POLISH_AT_ONCE:    # a few errors, or escalation and
-                                                                    # shrink: polish it at once
-                if not out_of_budget():
-                    polish_one(near[0], seeds, gid, res)
-            else:                                     # the find plan: after it, if nothing was perfect
-                nearly.append((near[0], seeds, gid, res))
-        return res
-
-    def found(result: TrainResult) -> None:
-        perfect.append((size_key(result.config), len(perfect), result))
-        if state["first_perfect"] is None:
-            state["first_perfect"] = time.perf_counter() - start
-
-    def stop_reason(stopped: str) -> None:
-        if stopped in ("cancelled", "time_limit", "budget"):
-            state["stopped"] = {"cancelled": "cancelled", "time_limit": "time_budget",
-                                "budget": "work_budget"}[stopped]
-
-    def polish_one(o: MemberOutcome, seeds: tuple[int, ...], gid: int, res: GroupResult) -> None:
-        """A nearly perfect network: hard examples and a rounding margin (mips.network.polish)."""
-        work, secs = left()
-        emit({"event": "trial_start", "phase": "polish", "architecture": o.config.describe(),
-              "n_trials": len(trials), "seconds": time.perf_counter() - start})
-        p = polish_fn(spec, o.model, dataset=dataset, work_limit=work, time_limit_seconds=secs,
-                      should_stop=should_stop)
-        state["work"] += p.work
-        trial = Trial(phase="polish", index=index_of(o.config), architecture=o.config.describe(), seeds=(o.seed,),
-                      perfect=p.perfect, seed=o.seed if p.perfect else None, test_accuracy=float(p.accuracy),
-                      steps=p.steps, seconds=p.seconds, group=gid, work=round(p.work, 1), stopped=p.stopped)
-        trials.append(trial)
-        emit({"event": "trial_end", **trial.to_dict(), "from_accuracy": o.accuracy, "n_trials": len(trials),
-              "elapsed": time.perf_counter() - start, "work_total": state["work"]})
-        result = TrainResult(model=p.model, task=spec.name, config=o.config, recipe=rec, seed=o.seed, seeds=seeds,
-                             perfect=p.perfect, test_accuracy=float(p.accuracy),
-                             test_sequence_accuracy=float(p.sequence_accuracy), steps=o.steps + p.steps,
-                             seconds=res.seconds + p.seconds, stopped="perfect (polished)" if p.perfect else p.stopped)
-        if p.perfect:
-            found(result)
-        else:
-            best_any.append(result)
-        stop_reason(p.stopped)
-
+    s = _Search(spec=spec, dataset=dataset, rec=get_recipe(recipe), meter=budget.start(),
+                emit=on_event or (lambda _e: None), on_progress=on_progress, train_group_fn=train_group_fn,
+                polish_fn=polish_fn)
     seeds = tuple(range(first_seed, first_seed + n_seeds))
-    groups = [tuple(g) for g in (plan if plan is not None else find_plan(spec))]
-    # 1. find
+    _find(s, [tuple(g) for g in (plan if plan is not None else find_plan(spec))], seeds)
+    _polish_nearly(s)
+    _escalate(s, seeds)
+    if s.perfect and shrink:
+        _shrink(s, seeds)
+    return s.result()
+
+
+class _Search:
+    """The state of one practical search: its budget meter, records, and networks found."""
+
+    def __init__(self, *, spec, dataset, rec: Recipe, meter: Meter, emit: EventFn, on_progress,
+                 train_group_fn: Callable[..., GroupResult], polish_fn: Callable[..., PolishResult] | None) -> None:
+        self.spec, self.dataset, self.rec, self.meter, self.emit = spec, dataset, rec, meter, emit
+        self.on_progress, self.train_group_fn, self.polish_fn = on_progress, train_group_fn, polish_fn
+        self.group = 0
+        self.stopped: StopReason = "done"
+        self.first_perfect: float | None = None
+        self.trials: list[Trial] = []
+        self.tried: set[RNNConfig] = set()
+        self.perfect: list[tuple[tuple[int, ...], int, TrainResult]] = []    # (size key, order found, result)
+        self.best_any: list[TrainResult] = []
+        self.group_best: list[tuple[float, tuple[RNNConfig, ...]]] = []    # (best accuracy, configs) per group
+        self.nearly: list[tuple[MemberOutcome, tuple[int, ...], int, GroupResult]] = []   # to polish after the plan
+
+    def out_of_budget(self) -> bool:
+        reason = self.meter.reason()
+        if reason is not None:
+            self.stopped = reason
+        return reason is not None
+
+    def note_stop(self, stopped: StopReason) -> None:
+        """A group or polish stopped by the budget stops the search too."""
+        if stopped in BUDGET_REASONS:
+            self.stopped = stopped
+
+    def found(self, result: TrainResult) -> None:
+        self.perfect.append((size_key(result.config), len(self.perfect), result))
+        if self.first_perfect is None:
+            self.first_perfect = self.meter.elapsed()
+
+    def record(self, trial: Trial, **extra) -> None:
+        self.trials.append(trial)
+        self.emit({"event": "trial_end", **trial.to_dict(), **extra, "n_trials": len(self.trials),
+                   "elapsed": self.meter.elapsed(), "work_total": self.meter.work})
+
+    def result(self) -> SearchResult:
+        if self.stopped == "done" and not self.perfect:
+            self.stopped = "exhausted"
+        if self.perfect:
+            best = min(self.perfect)[2]
+        elif self.best_any:
+            best = max(self.best_any, key=lambda r: r.test_accuracy)
+        else:
+            best = None
+        result = SearchResult(task=self.spec.name, best=best, found=bool(self.perfect), trials=tuple(self.trials),
+                              seconds=self.meter.elapsed(), stopped=self.stopped, order="practical",
+                              work=self.meter.work, first_perfect_seconds=self.first_perfect)
+        self.emit({"event": "done", "summary": result.summary()})
+        log.info(result.summary())
+        return result
+
+
+def _run_group(s: _Search, configs: Sequence[RNNConfig], phase: str, seeds: tuple[int, ...],
+               steps: int | None = None, polish_now: bool = True,
+               patience: int = SEARCH_PATIENCE) -> GroupResult | None:
+    """Train one group (None when the budget is spent), record it, and polish a nearly perfect network."""
+    if s.out_of_budget():
+        return None
+    s.group += 1
+    gid = s.group
+    names = [c.describe() for c in configs]
+    s.emit({"event": "group_start", "phase": phase, "group": gid, "architectures": names, "seeds": list(seeds),
+            "elapsed": s.meter.elapsed(), "work": s.meter.work})
+    s.emit({"event": "trial_start", "phase": phase, "architecture": " | ".join(names), "n_trials": len(s.trials),
+            "seconds": s.meter.elapsed()})
+    members = [Member(c, seed) for c in configs for seed in seeds]
+    res = s.train_group_fn(s.spec, members, recipe=s.rec, dataset=s.dataset, max_steps=steps,
+                           budget=s.meter.remaining(), patience=patience, on_progress=s.on_progress)
+    s.meter.add(res.work)
+    # an architecture cut short by a companion's success does not count as tried: a smaller one
+    # may have been close, and the shrink phase trains it again, without being stopped early
+    s.tried.update(c for c in configs if not any(o.config == c and o.stopped == "companion" for o in res.outcomes))
+    for c in configs:
+        mine = [o for o in res.outcomes if o.config == c]
+        top = max(mine, key=lambda o: (o.perfect, o.full_accuracy, o.accuracy))
+        share = res.work * len(mine) / max(1, len(res.outcomes))
+        s.record(Trial(phase=phase, index=index_of(c), architecture=c.describe(), seeds=tuple(seeds),
+                       perfect=top.perfect, seed=top.seed if top.perfect else None,
+                       test_accuracy=float(top.accuracy), steps=max(o.steps for o in mine), seconds=res.seconds,
+                       group=gid, work=round(share, 1), stopped=top.stopped, full_accuracy=top.full_accuracy))
+    for o in res.outcomes:
+        if o.perfect:
+            s.found(_as_train_result(s.spec, o, s.rec, seeds, res))
+        elif o.full_accuracy:
+            s.best_any.append(_as_train_result(s.spec, o, s.rec, seeds, res))
+    s.note_stop(res.stopped)
+    near = [o for o in res.outcomes if o.full_accuracy and not o.perfect and o.accuracy >= POLISH_FROM]
+    if not res.perfect and near and s.polish_fn is not None:
+        if polish_now or near[0].accuracy >= POLISH_AT_ONCE:    # a few errors, or escalation and
+            if not s.out_of_budget():                           # shrink: polish it at once
+                _polish_one(s, near[0], seeds, gid, res)
+        else:                                     # the find plan: after it, if nothing was perfect
+            s.nearly.append((near[0], seeds, gid, res))
+    return res
+
+
+def _polish_one(s: _Search, o: MemberOutcome, seeds: tuple[int, ...], gid: int, res: GroupResult) -> None:
+    """A nearly perfect network: hard examples and a rounding margin (mips.network.polish)."""
+    s.emit({"event": "trial_start", "phase": "polish", "architecture": o.config.describe(),
+            "n_trials": len(s.trials), "seconds": s.meter.elapsed()})
+    p = s.polish_fn(s.spec, o.model, dataset=s.dataset, budget=s.meter.remaining())
+    s.meter.add(p.work)
+    s.record(Trial(phase="polish", index=index_of(o.config), architecture=o.config.describe(), seeds=(o.seed,),
+                   perfect=p.perfect, seed=o.seed if p.perfect else None, test_accuracy=float(p.accuracy),
+                   steps=p.steps, seconds=p.seconds, group=gid, work=round(p.work, 1), stopped=p.stopped),
+             from_accuracy=o.accuracy)
+    result = TrainResult(model=p.model, task=s.spec.name, config=o.config, recipe=s.rec, seed=o.seed, seeds=seeds,
+                         perfect=p.perfect, test_accuracy=float(p.accuracy),
+                         test_sequence_accuracy=float(p.sequence_accuracy), steps=o.steps + p.steps,
+                         seconds=res.seconds + p.seconds, stopped="polished" if p.perfect else p.stopped)
+    if p.perfect:
+        s.found(result)
+    else:
+        s.best_any.append(result)
+    s.note_stop(p.stopped)
+
+
+def _find(s: _Search, groups: list[tuple[RNNConfig, ...]], seeds: tuple[int, ...]) -> None:
+    """1. The plan's groups in order, until one has a perfect network."""
     for configs in groups:
-        res = run(configs, "find", seeds, polish_now=False)
-        if res is None or state["stopped"] != "done":
+        res = _run_group(s, configs, "find", seeds, polish_now=False)
+        if res is None or s.stopped != "done":
             break
-        group_best.append((max(o.accuracy for o in res.outcomes), configs))
-        if perfect:
+        s.group_best.append((max(o.accuracy for o in res.outcomes), configs))
+        if s.perfect:
             break
-    # 2. polish the nearly perfect networks of the find phase, most accurate first
-    for o, group_seeds, gid, res in sorted(nearly, key=lambda n: -n[0].accuracy):
-        if perfect or out_of_budget():
+
+
+def _polish_nearly(s: _Search) -> None:
+    """2. The nearly perfect networks of the find phase, most accurate first."""
+    for o, group_seeds, gid, res in sorted(s.nearly, key=lambda n: -n[0].accuracy):
+        if s.perfect or s.out_of_budget():
             break
-        polish_one(o, group_seeds, gid, res)
-    # 3. escalate: the most accurate groups again with new seeds: first as long, then twice as long
+        _polish_one(s, o, group_seeds, gid, res)
+
+
+def _escalate(s: _Search, seeds: tuple[int, ...]) -> None:
+    """3. The most accurate groups again with new seeds: first as long, then twice as long, ..."""
     escalation = 0
-    base_steps = rec.steps_for(spec.name)
-    while not perfect and state["stopped"] == "done" and group_best and escalation < MAX_ESCALATIONS:
+    base_steps = s.rec.steps_for(s.spec.name)
+    n_seeds = len(seeds)
+    while not s.perfect and s.stopped == "done" and s.group_best and escalation < MAX_ESCALATIONS:
         escalation += 1
         ranked: list[tuple[RNNConfig, ...]] = []
-        for _, configs in sorted(group_best, key=lambda g: -g[0]):       # stable: earlier groups first on ties
+        for _, configs in sorted(s.group_best, key=lambda g: -g[0]):    # stable: earlier groups first on ties
             if configs not in ranked:
                 ranked.append(configs)
-        new_seeds = tuple(s + n_seeds * escalation for s in seeds)
+        new_seeds = tuple(seed + n_seeds * escalation for seed in seeds)
         for configs in ranked[:ESCALATE_GROUPS]:
             longer = 2 ** (escalation - 1)         # patience grows with the schedule: the last errors go
-            res = run(configs, "escalate", new_seeds, steps=base_steps * longer,   # as the rate decays
-                      patience=SEARCH_PATIENCE * longer)
-            if res is None or perfect or state["stopped"] != "done":
+            res = _run_group(s, configs, "escalate", new_seeds, steps=base_steps * longer,   # as the rate decays
+                             patience=SEARCH_PATIENCE * longer)
+            if res is None or s.perfect or s.stopped != "done":
                 break
-            group_best.append((max(o.accuracy for o in res.outcomes), configs))
-    # 4. shrink toward a smaller perfect network
-    if perfect and shrink:
-        while state["stopped"] == "done":
-            best = min(perfect)[2]
-            todo = [c for c in neighbours(best.config) if c not in tried]
-            if not todo:
+            s.group_best.append((max(o.accuracy for o in res.outcomes), configs))
+
+
+def _shrink(s: _Search, seeds: tuple[int, ...]) -> None:
+    """4. Toward a smaller perfect network: the untried neighbours of the best one, while one of them is perfect."""
+    while s.stopped == "done":
+        best = min(s.perfect)[2]
+        todo = [c for c in neighbours(best.config) if c not in s.tried]
+        if not todo:
+            break
+        before = min(s.perfect)[0]
+        for configs in _by_depths(todo):
+            if _run_group(s, configs, "shrink", seeds) is None or s.stopped != "done":
                 break
-            before = min(perfect)[0]
-            for configs in _by_depths(todo):
-                if run(configs, "shrink", seeds) is None or state["stopped"] != "done":
-                    break
-            if min(perfect)[0] == before:
-                break
-    if state["stopped"] == "done" and not perfect:
-        state["stopped"] = "exhausted"
-    seconds = time.perf_counter() - start
-    if perfect:
-        best_result = min(perfect)[2]
-    elif best_any:
-        best_result = max(best_any, key=lambda r: r.test_accuracy)
-    else:
-        best_result = None
-    result = SearchResult(task=spec.name, best=best_result, found=bool(perfect), trials=tuple(trials),
-                          seconds=seconds, stopped=state["stopped"], order="practical", work=state["work"],
-                          first_perfect_seconds=state["first_perfect"])
-    emit({"event": "done", "summary": result.summary()})
-    log.info(result.summary())
-    return result
+        if min(s.perfect)[0] == before:
+            break
 
 
 def _as_train_result(spec, o: MemberOutcome, rec: Recipe, seeds: tuple[int, ...], res: GroupResult) -> TrainResult:

@@ -19,11 +19,8 @@ stops as soon as one seed reaches it.
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
-import time
-import zlib
 from contextlib import contextmanager
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,8 +30,11 @@ import numpy as np
 import torch
 
 from mips.errors import ConfigError, check_choice, check_float, check_int
+from mips.network.budget import Budget, Meter, StopReason
 from mips.network.config import RNNConfig
+from mips.network.loop import Batches, Schedule, optimizer_step, progress_point, run_loop
 from mips.network.rnn import RNN
+from mips.network.work import EVAL_COST, work_of
 from mips.tasks import get_task, make_dataset
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ class TrainResult:
     test_sequence_accuracy: float    # fraction of test sequences entirely right
     steps: int
     seconds: float
-    stopped: Literal["perfect", "max_steps", "plateau", "time_limit", "cancelled"]
+    stopped: StopReason
     history: tuple[EvalPoint, ...] = field(default=())
 
     def metadata(self) -> dict:
@@ -162,13 +162,6 @@ class TrainResult:
 
 
 ProgressFn = Callable[[EvalPoint, int], None]
-
-
-def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
-    diff = pred - target
-    if kind == "log":
-        return 0.5 * torch.log1p(diff * diff)
-    return 0.5 * diff * diff
 
 
 @torch.no_grad()
@@ -199,34 +192,6 @@ def evaluate(model: RNN, x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Ten
     return (right / max(n_out, 1)).numpy(), (seq_right / max(n, 1)).numpy()
 
 
-def _standardizer(a: np.ndarray, max_sequences: int = 16384) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column mean and scale (scale 1 for constant columns) over all steps.
-
-    Estimated on the first ``max_sequences`` sequences: any fixed affine map works (it is folded
-    back exactly), it only has to be roughly the data's scale.
-    """
-    flat = a[:max_sequences].reshape(-1, a.shape[-1]).astype(np.float64)
-    mean = flat.mean(axis=0)
-    scale = flat.std(axis=0)
-    scale[scale < 1e-12] = 1.0
-    return mean, scale
-
-
-def _fold_standardization(model: RNN, x_mean, x_scale, y_mean, y_scale) -> None:
-    """Rewrite weights trained on standardised data so they act on raw integers (exact)."""
-    H = model.config.hidden_dim
-    dt = model.f_w[0].dtype
-    xm, xs = torch.as_tensor(x_mean, dtype=dt), torch.as_tensor(x_scale, dtype=dt)
-    ym, ys = torch.as_tensor(y_mean, dtype=dt), torch.as_tensor(y_scale, dtype=dt)
-    with torch.no_grad():
-        w0 = model.f_w[0]                                   # (S, out, H + I)
-        wx = w0[:, :, H:] / xs                              # acts on raw x
-        model.f_b[0].sub_(torch.einsum("soi,i->so", wx, xm))
-        w0[:, :, H:] = wx
-        model.g_w[-1].mul_(ys.view(1, -1, 1))
-        model.g_b[-1].mul_(ys.view(1, -1)).add_(ym.view(1, -1))
-
-
 @contextmanager
 def cpu_settings(n_threads: int = 1):
     """Torch settings for training tiny networks on a CPU, restored afterwards.
@@ -248,15 +213,15 @@ def cpu_settings(n_threads: int = 1):
         torch.set_num_threads(previous_threads)
 
 
+
 def train(task, config: RNNConfig, *, recipe: str | Recipe = "fast", seeds: Sequence[int] = (0,),
-          dataset=None, max_steps: int | None = None, time_limit_seconds: float | None = None,
-          on_progress: ProgressFn | None = None, should_stop: Callable[[], bool] | None = None,
-          n_threads: int = 1) -> TrainResult:
+          dataset=None, max_steps: int | None = None, budget: Budget | None = None,
+          on_progress: ProgressFn | None = None, n_threads: int = 1) -> TrainResult:
     """Train one architecture on a task with several seeds at once.
 
     Parameters
     ----------
-    task : TaskSpec or str
+    task : TaskSpec or str (a built-in task's name, resolved here)
     config : RNNConfig
         Must match the task's input and output dimensions.
     recipe : "fast", "paper" or a Recipe
@@ -267,12 +232,11 @@ def train(task, config: RNNConfig, *, recipe: str | Recipe = "fast", seeds: Sequ
         Defaults to ``make_dataset(task)`` with the paper's size.
     max_steps : int, optional
         Overrides the recipe's step count.
-    time_limit_seconds : float, optional
-        Stop (not perfect) once exceeded.
+    budget : Budget, optional
+        Work, an optional wall-clock limit (stop, not perfect, once exceeded) and ``should_stop``
+        (polled at every evaluation; True cancels, for the app's Stop).
     on_progress : callable(EvalPoint, total_steps), optional
         Called at every evaluation, for progress bars and live curves.
-    should_stop : callable() -> bool, optional
-        Polled at every evaluation; returning True cancels training (for the app's Stop).
     n_threads : int
         Torch threads while training (see :func:`cpu_settings`).
 
@@ -281,20 +245,19 @@ def train(task, config: RNNConfig, *, recipe: str | Recipe = "fast", seeds: Sequ
     TrainResult
         The first seed that was perfect on the whole test split, else the most accurate seed.
     """
-    with cpu_settings(n_threads):
-        return _train(task, config, recipe=recipe, seeds=seeds, dataset=dataset, max_steps=max_steps,
-                      time_limit_seconds=time_limit_seconds, on_progress=on_progress,
-                      should_stop=should_stop)
-
-
-def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_seconds, on_progress,
-           should_stop) -> TrainResult:
-    if isinstance(task, str):
-        spec = get_task(task)
-    else:
-        spec = task
+    spec = get_task(task) if isinstance(task, str) else task
     rec = get_recipe(recipe, max_steps=max_steps)
     seeds = tuple(int(s) for s in seeds)
+    _check_seeds(spec, config, seeds)
+    with cpu_settings(n_threads):
+        trainer = _SeedsTrainer(spec, config, rec, seeds, make_dataset(spec) if dataset is None else dataset,
+                                (budget or Budget()).start(), on_progress)
+        steps, stopped = run_loop(trainer, trainer.meter, Schedule(total_steps=trainer.total_steps,
+                                                                   every=rec.eval_every))
+        return trainer.result(steps, stopped)
+
+
+def _check_seeds(spec, config: RNNConfig, seeds: tuple[int, ...]) -> None:
     if not seeds:
         raise ConfigError("The 'seeds' parameter of train must hold at least one seed. Got () instead.")
     if len(set(seeds)) != len(seeds):
@@ -303,113 +266,82 @@ def _train(task, config, *, recipe, seeds, dataset, max_steps, time_limit_second
         raise ConfigError(
             f"The RNN config has input_dim={config.input_dim}, output_dim={config.output_dim} but task "
             f"'{spec.name}' needs input_dim={spec.input_dim}, output_dim={spec.output_dim}.")
-    if time_limit_seconds is not None:
-        check_float("train", "time_limit_seconds", time_limit_seconds, 0.0, 1e9, low_open=True)
-    if dataset is None:
-        dataset = make_dataset(spec)
-    data = dataset
 
-    total_steps = rec.steps_for(spec.name)
-    # batch order depends on the task only, so a seed's run does not depend on its companions
-    gen = torch.Generator().manual_seed(zlib.crc32(spec.name.encode()))
-    x_train, y_train = data.x_train, data.y_train        # int64 numpy; batches are gathered per step
-    if rec.standardize:
-        x_mean, x_scale = _standardizer(data.x_train)
-        y_mean, y_scale = _standardizer(data.y_train)
-    else:
-        x_mean, x_scale = np.zeros(spec.input_dim), np.ones(spec.input_dim)
-        y_mean, y_scale = np.zeros(spec.output_dim), np.ones(spec.output_dim)
-    xm, xs = torch.as_tensor(x_mean, dtype=torch.float32), torch.as_tensor(x_scale, dtype=torch.float32)
-    ym, ys = torch.as_tensor(y_mean, dtype=torch.float32), torch.as_tensor(y_scale, dtype=torch.float32)
 
-    model = RNN(config, seeds=seeds)
-    opt = torch.optim.AdamW(model.parameters(), lr=rec.lr, weight_decay=0.0)
-    n_train = x_train.shape[0]
-    quick = min(rec.quick_eval_size, data.x_test.shape[0]) if rec.quick_eval_size else 0
-    if quick:   # the cheap-check subset, gathered once
-        q_idx = np.random.default_rng(0).choice(data.x_test.shape[0], size=quick, replace=False)
-        x_check, y_check = data.x_test[q_idx], data.y_test[q_idx]
-    else:
-        x_check, y_check = data.x_test, data.y_test
+class _SeedsTrainer:
+    """One architecture, several seeds as one batched model (a :class:`mips.network.loop.Trainer`)."""
 
-    def folded_copy() -> RNN:
-        """The networks acting on raw integers (the live model itself when nothing is folded)."""
-        if not rec.standardize:
-            return model
-        m = copy.deepcopy(model)
-        _fold_standardization(m, x_mean, x_scale, y_mean, y_scale)
-        return m
+    def __init__(self, spec, config: RNNConfig, rec: Recipe, seeds: tuple[int, ...], data, meter: Meter,
+                 on_progress: ProgressFn | None) -> None:
+        self.spec, self.config, self.rec, self.seeds, self.data = spec, config, rec, seeds, data
+        self.meter, self.on_progress = meter, on_progress
+        self.total_steps = rec.steps_for(spec.name)
+        self.batches = Batches(spec, data, standardize=rec.standardize, loss=rec.loss)
+        self.model = RNN(config, seeds=seeds)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=rec.lr, weight_decay=0.0)
+        self.quick = min(rec.quick_eval_size, data.x_test.shape[0]) if rec.quick_eval_size else 0
+        if self.quick:   # the cheap-check subset, gathered once
+            q_idx = np.random.default_rng(0).choice(data.x_test.shape[0], size=self.quick, replace=False)
+            self.x_check, self.y_check = data.x_test[q_idx], data.y_test[q_idx]
+        else:
+            self.x_check, self.y_check = data.x_test, data.y_test
+        self.history: list[EvalPoint] = []
+        self.winner: int | None = None
+        self.last_loss = torch.zeros(len(seeds))
+        self.last_acc = np.zeros(len(seeds))
+        self.best_acc, self.best_loss, self.since_best = -1.0, math.inf, 0
 
-    start = time.perf_counter()
-    history: list[EvalPoint] = []
-    step = 0
-    stopped = "max_steps"
-    winner: int | None = None
-    last_loss = torch.zeros(len(seeds))
-    best_acc, best_loss, since_best = -1.0, math.inf, 0
-    while step < total_steps:
-        bsz = rec.batch_at(step, total_steps)
-        # uniform with replacement (the paper cycled shuffled epochs; with ~10^6 sequences the
-        # difference is immaterial, and a permutation of the whole split costs more than a step)
-        idx = torch.randint(n_train, (bsz,), generator=gen).numpy()
-        xb = (torch.from_numpy(x_train[idx]).float() - xm) / xs    # (B, T, I)
-        yb = (torch.from_numpy(y_train[idx]).float() - ym) / ys    # (B, T, O)
-        for group in opt.param_groups:
-            group["lr"] = rec.lr_at(step, total_steps)
-        pred = model(xb)                                           # (S, B, T, O)
-        per_elem = _loss(pred, yb.unsqueeze(0), rec.loss) * (ys * ys if rec.loss == "mse" else 1.0)
-        per_seed = per_elem.mean(dim=(1, 2, 3))                    # (S,)
-        opt.zero_grad(set_to_none=True)
-        per_seed.sum().backward()                                  # seeds are independent
-        opt.step()
-        step += 1
-        last_loss = per_seed.detach()
-        if step % rec.eval_every == 0 or step == total_steps:
-            candidate = folded_copy()
-            acc, _ = evaluate(candidate, x_check, y_check)
-            point = EvalPoint(step=step, seconds=time.perf_counter() - start,
-                              loss=tuple(float(v) for v in last_loss), accuracy=tuple(float(a) for a in acc))
-            history.append(point)
-            if on_progress is not None:
-                on_progress(point, total_steps)
-            for i in np.flatnonzero(acc == 1.0):
-                if quick:  # the cheap check passed: confirm on the whole test split
-                    full, _ = evaluate(candidate.select(int(i)), data.x_test, data.y_test)
-                    if full[0] != 1.0:
-                        continue
-                winner = int(i)
-                break
-            if winner is not None:
-                stopped = "perfect"
-                break
-            if should_stop is not None and should_stop():
-                stopped = "cancelled"
-                break
-            # progress = the best accuracy rising by 0.1% or the lowest loss falling by 5%
-            progress = False
-            if float(acc.max()) > best_acc + 1e-3:
-                best_acc, progress = float(acc.max()), True
-            if float(last_loss.min()) < 0.95 * best_loss:
-                best_loss, progress = float(last_loss.min()), True
-            since_best = 0 if progress else since_best + 1
-            if rec.patience and since_best >= rec.patience:
-                stopped = "plateau"
-                break
-            if time_limit_seconds is not None and time.perf_counter() - start > time_limit_seconds:
-                stopped = "time_limit"
-                break
+    def step(self, step: int) -> None:
+        rec, b = self.rec, self.batches
+        bsz = rec.batch_at(step, self.total_steps)
+        xb, yb = b.draw(bsz)
+        per_seed = b.losses(self.model, xb, yb)
+        optimizer_step(self.opt, rec.lr_at(step, self.total_steps), per_seed)   # seeds are independent
+        self.last_loss = per_seed.detach()
+        self.meter.add(work_of(self.config, len(self.seeds), bsz, b.seq_len))
 
-    final = folded_copy()
-    if winner is not None:   # already confirmed perfect on the whole test split
-        best, best_elem, best_seq = winner, 1.0, 1.0
-    else:
-        elem, seq = evaluate(final, data.x_test, data.y_test)
-        best = int(np.argmax(elem))
-        best_elem, best_seq = float(elem[best]), float(seq[best])
-    seconds = time.perf_counter() - start
-    log.info("trained %s %s recipe=%s seeds=%s: %s after %d steps, %.1fs, best acc %.6f",
-             spec.name, config.describe(), rec.name, list(seeds), stopped, step, seconds, best_elem)
-    return TrainResult(model=final.select(best), task=spec.name, config=config, recipe=rec,
-                       seed=seeds[best], seeds=seeds, perfect=best_elem == 1.0,
-                       test_accuracy=best_elem, test_sequence_accuracy=best_seq,
-                       steps=step, seconds=seconds, stopped=stopped, history=tuple(history))
+    def evaluate(self, step: int) -> StopReason | None:
+        """The cheap check of every seed; one right on all of it is confirmed on the whole test split."""
+        candidate = self.batches.folded(self.model)
+        acc, _ = evaluate(candidate, self.x_check, self.y_check)
+        self.meter.add(work_of(self.config, len(self.seeds), len(self.x_check), self.batches.seq_len) * EVAL_COST)
+        self.last_acc = acc
+        point = EvalPoint(step=step, seconds=self.meter.elapsed(), loss=tuple(float(v) for v in self.last_loss),
+                          accuracy=tuple(float(a) for a in acc))
+        progress_point(self.history, self.on_progress, point, self.total_steps)
+        for i in np.flatnonzero(acc == 1.0):
+            if self.quick:  # the cheap check passed: confirm on the whole test split
+                full, _ = evaluate(candidate.select(int(i)), self.data.x_test, self.data.y_test)
+                if full[0] != 1.0:
+                    continue
+            self.winner = int(i)
+            return "perfect"
+        return None
+
+    def after(self, step: int) -> StopReason | None:
+        """Plateau: neither the best accuracy up 0.1% nor the lowest loss down 5% for ``patience`` evaluations."""
+        progress = False
+        if float(self.last_acc.max()) > self.best_acc + 1e-3:
+            self.best_acc, progress = float(self.last_acc.max()), True
+        if float(self.last_loss.min()) < 0.95 * self.best_loss:
+            self.best_loss, progress = float(self.last_loss.min()), True
+        self.since_best = 0 if progress else self.since_best + 1
+        if self.rec.patience and self.since_best >= self.rec.patience:
+            return "plateau"
+        return None
+
+    def result(self, steps: int, stopped: StopReason) -> TrainResult:
+        final = self.batches.folded(self.model)
+        if self.winner is not None:   # already confirmed perfect on the whole test split
+            best, best_elem, best_seq = self.winner, 1.0, 1.0
+        else:
+            elem, seq = evaluate(final, self.data.x_test, self.data.y_test)
+            best = int(np.argmax(elem))
+            best_elem, best_seq = float(elem[best]), float(seq[best])
+        seconds = self.meter.elapsed()
+        log.info("trained %s %s recipe=%s seeds=%s: %s after %d steps, %.1fs, best acc %.6f", self.spec.name,
+                 self.config.describe(), self.rec.name, list(self.seeds), stopped, steps, seconds, best_elem)
+        return TrainResult(model=final.select(best), task=self.spec.name, config=self.config, recipe=self.rec,
+                           seed=self.seeds[best], seeds=self.seeds, perfect=best_elem == 1.0,
+                           test_accuracy=best_elem, test_sequence_accuracy=best_seq, steps=steps, seconds=seconds,
+                           stopped=stopped, history=tuple(self.history))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mips.network.config import RNNConfig
 
+EVAL_COST = 1 / 3                 # work of evaluating a sequence, relative to training on it
 STEP_OVERHEAD = 24                # per sequence step: the fixed cost of a tiny network (see step_cost)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from mips.paths import ASSETS
 from mips.errors import CheckpointError, ConfigError, UnknownTaskError, check_float, did_you_mean
+from mips.network.budget import Budget
 from mips.network.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from mips.network.practical_search import practical_search
 from mips.tasks import get_task
@@ -219,7 +220,7 @@ def train_task(spec, zoo_dir: str | os.PathLike, *, work_budget: float = DEFAULT
     """Search one task's network and save it as ``<zoo_dir>/<task>.pt``; return its manifest entry.
 
     ``search_fn`` (default :func:`mips.network.practical_search.practical_search`) is called as
-    ``search_fn(spec, dataset=..., work_budget=..., time_budget_seconds=..., on_event=...)``.
+    ``search_fn(spec, dataset=..., budget=Budget(work=work_budget, seconds=time_budget_seconds), on_event=...)``.
     """
 
     search_fn = search_fn or practical_search
@@ -229,7 +230,7 @@ def train_task(spec, zoo_dir: str | os.PathLike, *, work_budget: float = DEFAULT
     def relay(e: dict) -> None:
         emit({**e, "task": spec.name})
 
-    res = search_fn(spec, dataset=data, work_budget=work_budget, time_budget_seconds=time_budget_seconds,
+    res = search_fn(spec, dataset=data, budget=Budget(work=work_budget, seconds=time_budget_seconds),
                     on_event=relay)
     best = res.best
     if best is None:

@@ -6,6 +6,7 @@ import pytest
 
 from mips.errors import ConfigError
 from mips.network import RNNConfig
+from mips.network.budget import Budget
 from mips.network.paper_search import (
     N_ARCHITECTURES,
     START_INDEX,
@@ -52,7 +53,7 @@ def test_bad_index_message():
 
 
 def _fake_train(predicate, log):
-    def train_fn(spec, cfg, *, recipe, seeds, dataset, time_limit_seconds, should_stop):
+    def train_fn(spec, cfg, *, recipe, seeds, dataset, budget):
         ok = predicate(cfg)
         log.append(cfg)
         return types.SimpleNamespace(perfect=ok, seed=seeds[0], test_accuracy=1.0 if ok else 0.5,
@@ -101,7 +102,7 @@ def test_time_budget_stops_and_reports_best_so_far():
         return types.SimpleNamespace(perfect=False, seed=0, test_accuracy=cfg.hidden_dim / 1000, steps=1,
                                      seconds=0.05, config=cfg)
 
-    res = search(SPEC, train_fn=slow, dataset=object(), time_budget_seconds=0.12)
+    res = search(SPEC, train_fn=slow, dataset=object(), budget=Budget(seconds=0.12))
     assert res.stopped == "time_budget"
     assert not res.found and res.best is not None
     assert 1 <= len(res.trials) <= 4
@@ -111,20 +112,22 @@ def test_cancel_stops_between_trials():
     log = []
     calls = iter([False, False, True])
     res = search(SPEC, train_fn=_fake_train(lambda c: False, log), dataset=object(),
-                 should_stop=lambda: next(calls, True))
+                 budget=Budget(should_stop=lambda: next(calls, True)))
     assert res.stopped == "cancelled" and len(log) == 2
 
 
 def test_search_validates_parameters():
     with pytest.raises(ConfigError, match="'n_seeds' parameter of search must be an int in \\[1, 64\\]. Got 0"):
         search(SPEC, n_seeds=0, dataset=object())
+    with pytest.raises(ConfigError, match="counts no work"):
+        search(SPEC, dataset=object(), budget=Budget(work=100.0))
 
 
 @pytest.mark.slow
 def test_real_search_finds_a_perfect_parity_all_network():
-    from mips.tasks import make_dataset
+    from mips.tasks import get_task, make_dataset
     data = make_dataset("Parity_All", n_sequences=20_000, seed=42)
-    res = search("Parity_All", dataset=data, n_seeds=4, time_budget_seconds=900)
+    res = search(get_task("Parity_All"), dataset=data, n_seeds=4, budget=Budget(seconds=900))
     assert res.found, res.summary()
     assert not res.best.config.is_linear          # parity needs a non-linearity
     assert all(not t.perfect for t in res.trials if t.architecture.endswith("f 1/-, g 1/-"))

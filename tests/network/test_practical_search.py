@@ -9,6 +9,7 @@ import pytest
 
 from mips.errors import ConfigError
 from mips.network import RNNConfig
+from mips.network.budget import Budget
 from mips.network.find_network import as_checkpoint, find_network, trial_line
 from mips.network.group_training import GroupResult, MemberOutcome
 from mips.network.practical_search import (
@@ -31,8 +32,8 @@ def cfg(h, fd=1, fw=1, gd=1, gw=1):
 
 def fake_group(perfect_if, log, work_per_member=100.0):
     """A group trainer that trains nothing: members are perfect when ``perfect_if(config)``."""
-    def train_group_fn(spec, members, *, recipe, dataset, max_steps, work_limit, time_limit_seconds, patience,
-                       should_stop, on_progress):
+    def train_group_fn(spec, members, *, recipe, dataset, max_steps, budget, patience, on_progress):
+        work_limit = budget.work
         log.append(([m.config for m in members], [m.seed for m in members], max_steps, work_limit))
         outs = []
         for m in members:
@@ -99,12 +100,12 @@ def test_shrink_moves_to_every_smaller_perfect_neighbour():
 
 def test_work_budget_is_counted_not_timed():
     log = []
-    res = practical_search(SPEC, dataset=object(), n_seeds=3, work_budget=1000.0,
+    res = practical_search(SPEC, dataset=object(), n_seeds=3, budget=Budget(work=1000.0),
                            train_group_fn=fake_group(lambda c: False, log))
     assert res.stopped == "work_budget" and not res.found
     assert res.work == pytest.approx(1000.0)
     assert len(log) == 1 and log[0][3] == 1000.0          # the first group got the whole budget and spent it
-    again = practical_search(SPEC, dataset=object(), n_seeds=3, work_budget=1000.0,
+    again = practical_search(SPEC, dataset=object(), n_seeds=3, budget=Budget(work=1000.0),
                              train_group_fn=fake_group(lambda c: False, []))
     assert [t.to_dict() | {"seconds": 0} for t in again.trials] == [t.to_dict() | {"seconds": 0} for t in res.trials]
 
@@ -112,7 +113,7 @@ def test_work_budget_is_counted_not_timed():
 def test_escalation_retrains_the_most_accurate_groups_with_new_seeds_then_longer():
     log = []
     plan = [[cfg(1)], [cfg(2, 2, 8)], [cfg(4, 2, 32)]]
-    res = practical_search(SPEC, dataset=object(), n_seeds=2, plan=plan, work_budget=None,
+    res = practical_search(SPEC, dataset=object(), n_seeds=2, plan=plan, budget=Budget(),
                            train_group_fn=fake_group(lambda c: False, log))
     assert res.stopped == "exhausted" and not res.found and res.best is not None
     escalations = [(configs[0].describe(), seeds, steps) for configs, seeds, steps, _ in log[3:]]
@@ -181,7 +182,7 @@ def test_a_nearly_perfect_network_is_polished():
         return GroupResult(outcomes=(near,) + res.outcomes[1:], steps=res.steps, work=res.work,
                            seconds=res.seconds, stopped=res.stopped)
 
-    def polish_fn(spec, model, *, dataset, work_limit, time_limit_seconds, should_stop):
+    def polish_fn(spec, model, *, dataset, budget):
         polished.append(model.config)
         from mips.network.polish import PolishResult
         return PolishResult(model=model, perfect=True, accuracy=1.0, sequence_accuracy=1.0, steps=300, work=50.0,
@@ -201,6 +202,7 @@ def test_polish_removes_the_last_errors_of_a_real_network():
     from mips.network.checkpoint import load_checkpoint
     from mips.network.polish import polish
     from mips.network.training import evaluate
+    from mips.tasks import get_task
     from mips.tasks.dataset import search_dataset
 
     data = search_dataset("Parity_All", n_sequences=20_000)
@@ -209,7 +211,7 @@ def test_polish_removes_the_last_errors_of_a_real_network():
         net.g_b[0] += 0.39
     before, _ = evaluate(net, data.x_test, data.y_test)
     assert 0.95 < before[0] < 1.0
-    res = polish("Parity_All", net, dataset=data, max_steps=2_000)
+    res = polish(get_task("Parity_All"), net, dataset=data, max_steps=2_000)
     assert res.perfect and res.stopped == "perfect" and res.accuracy == 1.0
     after, _ = evaluate(res.model, data.x_train, data.y_train)
     assert after[0] == 1.0 and res.work > 0 and res.steps % 100 == 0

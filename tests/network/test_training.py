@@ -6,7 +6,9 @@ import torch
 
 from mips.errors import ConfigError, UnknownTaskError
 from mips.network import RNNConfig
-from mips.network.training import _fold_standardization, evaluate, get_recipe, train
+from mips.network.budget import Budget
+from mips.network.loop import fold_standardization
+from mips.network.training import evaluate, get_recipe, train
 from mips.tasks import make_dataset
 
 LINEAR2 = RNNConfig(input_dim=1, output_dim=1, hidden_dim=2)
@@ -46,7 +48,7 @@ def test_fold_standardization_is_exact():
     xm, xs = np.array([1.5, -2.0]), np.array([3.0, 0.5])
     ym, ys = np.array([10.0, -4.0]), np.array([7.0, 2.0])
     expected = model((x - torch.tensor(xm)) / torch.tensor(xs)) * torch.tensor(ys) + torch.tensor(ym)
-    _fold_standardization(model, xm, xs, ym, ys)
+    fold_standardization(model, xm, xs, ym, ys)
     torch.testing.assert_close(model(x), expected)
 
 
@@ -81,10 +83,10 @@ def test_errors(sum_last2):
 
 
 def test_cancel_and_time_limit(sum_last2):
-    res = train("Sum_Last2", LINEAR2, seeds=(0,), dataset=sum_last2, should_stop=lambda: True)
+    res = train("Sum_Last2", LINEAR2, seeds=(0,), dataset=sum_last2, budget=Budget(should_stop=lambda: True))
     assert res.stopped == "cancelled" and res.steps == get_recipe("fast").eval_every
-    res = train("Sum_Last2", LINEAR2, seeds=(0,), dataset=sum_last2, time_limit_seconds=1e-6, max_steps=5000)
-    assert res.stopped in ("time_limit", "perfect")
+    res = train("Sum_Last2", LINEAR2, seeds=(0,), dataset=sum_last2, budget=Budget(seconds=1e-6), max_steps=5000)
+    assert res.stopped in ("time_budget", "perfect")
 
 
 def test_cpu_settings_are_restored(sum_last2):

@@ -17,8 +17,8 @@ from mips.tasks.automl import PAPER_ARCHITECTURES, paper_architecture
 
 def _fake_search(log, perfect_if=lambda name: True):
     """A search that trains nothing: one made-up trial per task, recording each call."""
-    def search_fn(spec, *, dataset, work_budget, time_budget_seconds, on_event):
-        log.append((spec.name, work_budget, time_budget_seconds))
+    def search_fn(spec, *, dataset, budget, on_event):
+        log.append((spec.name, budget.work, budget.seconds))
         ok = perfect_if(spec.name)
         config = RNNConfig(input_dim=spec.input_dim, output_dim=spec.output_dim, hidden_dim=1, hidden_depth=2,
                            hidden_width=2)
