@@ -1,7 +1,5 @@
 """Train: train one architecture or search the smallest network, with live curves; cancel works."""
 
-import time
-
 import streamlit as st
 
 from mips.errors import MipsError
@@ -9,8 +7,8 @@ from mips.tasks.dataset import Dataset, search_dataset
 from workbench import analysis_view, routing, state
 from workbench.charts import training_curves
 from workbench.page_table import heading
-from workbench.training_run import (DEFAULT_ARCHITECTURE, BackgroundRun, TrainingLog, config_from, run_search,
-                                   run_training)
+from workbench.training_run import (DEFAULT_ARCHITECTURE, BackgroundRun, TrainingLog, config_from, follow,
+                                   run_search, run_training)
 
 routing.ensure_routed()
 
@@ -121,31 +119,16 @@ if start:
                                                         order=order, work_budget=work_budget,
                                                         time_budget_seconds=float(limit), should_stop=stop))
         record.run = run
-        t0 = time.perf_counter()
-        try:
-            # the page polls the worker; a rerun (Cancel, or leaving the page) interrupts this loop at its
-            # next draw, and the worker is told to stop at its next evaluation
-            while not run.wait(0.3):
-                fraction = None
-                if not is_train:         # the budget that runs out first: work (practical order) or time
-                    fraction = max(log.fraction if order == "practical" else 0.0,
-                                   min(1.0, (time.perf_counter() - t0) / float(limit)))
-                draw(log, fraction=fraction)
-        except BaseException:
-            # no st.* call in here: touching st.session_state would re-raise the stop at once
-            record.cancel()
-            raise
-        if run.error is not None:
-            record.error = f"{type(run.error).__name__}: {run.error}"
-        else:
-            outcome = run.outcome
-            record.outcome = outcome
-            if outcome.model is not None:
-                data = state.checkpoint_bytes(task, outcome.model, outcome.training, outcome.seed)
-                record.data = data
-                if outcome.perfect:
-                    state.use_trained_model(task, data,
-                                            f"trained in this session ({outcome.model.config.describe()})")
+        # the page polls the worker; a rerun (Cancel, or leaving the page) interrupts the polling at its
+        # next draw, and the worker is told to stop at its next evaluation
+        follow(record, lambda lg, fraction: draw(lg, fraction=fraction),
+               seconds=None if is_train else float(limit), work_fraction=order == "practical")
+        outcome = record.outcome
+        if outcome is not None and outcome.model is not None:
+            data = state.checkpoint_bytes(task, outcome.model, outcome.training, outcome.seed)
+            record.data = data
+            if outcome.perfect:
+                state.use_trained_model(task, data, f"trained in this session ({outcome.model.config.describe()})")
 
 record = state.training_record(task)
 if record is not None:

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mips.network.budget import Budget
 from mips.network.config import RNNConfig
 from mips.network.rnn import RNN
+from mips.network.training import EvalPoint, train
 from mips.tasks.dataset import Dataset
 from mips.tasks.spec import TaskSpec
-from mips.network.budget import Budget
-from mips.network.training import EvalPoint, train
 
 DEFAULT_ARCHITECTURE = {"hidden_dim": 2, "hidden_depth": 2, "hidden_width": 16, "output_depth": 1, "output_width": 1}
 
@@ -144,6 +144,35 @@ class TrainingRecord:
     def interrupted(self) -> bool:
         """Started, not finished, not failed: the rerun that polled it was interrupted."""
         return self.outcome is None and self.error is None and self.run is not None
+
+
+def follow(record: TrainingRecord, draw: Callable[[TrainingLog, float | None], None], *,
+           seconds: float | None = None, work_fraction: bool = False, poll_seconds: float = 0.3) -> None:
+    """Poll the record's worker until it finishes, calling ``draw(log, fraction)`` between polls, then
+    keep its outcome or its error in the record.
+
+    ``fraction`` is None for training (the log counts its own steps); a search passes its
+    ``seconds`` limit and gets the budget that runs out first: work (``work_fraction``, the practical
+    order) or time. Whatever interrupts the polling (a rerun: Cancel, or leaving the page) tells the
+    worker to stop at its next evaluation and is raised again.
+    """
+    run, log = record.run, record.log
+    if run is None:
+        return
+    t0 = time.perf_counter()
+    try:
+        while not run.wait(poll_seconds):
+            fraction = None
+            if seconds is not None:
+                fraction = max(log.fraction if work_fraction else 0.0, min(1.0, (time.perf_counter() - t0) / seconds))
+            draw(log, fraction)
+    except BaseException:
+        record.cancel()        # pure: the caller may be a page being stopped
+        raise
+    if run.error is not None:
+        record.error = f"{type(run.error).__name__}: {run.error}"
+    else:
+        record.outcome = run.outcome
 
 
 def config_from(spec: TaskSpec, arch: dict[str, int]) -> RNNConfig:
