@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mips.network import RNNConfig, load_checkpoint, save_checkpoint  # noqa: E402
 from mips.normalizers import normalize  # noqa: E402
 from mips.tasks import get_task, make_dataset  # noqa: E402
+from mips.network.budget import Budget  # noqa: E402
 from mips.network.training import train  # noqa: E402
 
 NETWORKS = {
@@ -48,7 +49,8 @@ def load_or_train(task: str, cache: Path, train_seconds: float):
     config = RNNConfig(input_dim=spec.input_dim, output_dim=spec.output_dim, **NETWORKS[task])
     data = make_dataset(task, n_sequences=100_000)
     start = time.perf_counter()
-    res = train(task, config, seeds=(0, 1, 2, 3), dataset=data, n_threads=1, time_limit_seconds=train_seconds)
+    res = train(task, config, seeds=(0, 1, 2, 3), dataset=data, n_threads=1,
+                budget=Budget(seconds=train_seconds))
     seconds = time.perf_counter() - start
     save_checkpoint(path, res.model, task=task, seed=res.seed, training=res.metadata())
     return res.model.weights(0), res.metadata(), seconds
