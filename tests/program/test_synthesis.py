@@ -5,7 +5,8 @@ import numpy as np
 from mips.encodings.data import row_keys
 from mips.failure import Failure
 from mips.program.program import run_program
-from mips.program.synthesis import StateView, regress_view
+from mips.program.regress_view import regress_view
+from mips.program.state_view import StateView
 from mips.program.window import window_view
 
 
@@ -78,7 +79,7 @@ def test_regress_view_reports_why_it_failed():
 
 
 def test_initial_states_are_tried_nearest_first_within_a_work_bound():
-    from mips.program.synthesis import INITIAL_WORK, _offsets
+    from mips.program.regress_view import INITIAL_WORK, _offsets
     offsets = list(_offsets(3, 2))
     assert offsets[0] == (0, 0, 0) and len(offsets) == 5 ** 3
     norms = [sum(map(abs, o)) for o in offsets]

@@ -1,0 +1,42 @@
+"""State view ``machine exact``: programs found exactly from the minimised machine's tables
+(:mod:`mips.program.exact`), each kept when it reproduces the network on the traced sequences, as
+the other views' programs must.
+
+Gate: a minimised machine exists (its size limits are inside :mod:`mips.program.exact`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mips.failure import Failure
+from mips.program.exact.machine_program import machine_programs
+from mips.program.program import Program, run_program
+from mips.program.regress_view import SEQUENCE_TOLERANCE
+from mips.program.views.context import Context
+
+MAX_EXACT = 3                     # exact programs kept (one per labeling, smallest first)
+
+
+def exact_programs(m, x: np.ndarray, y: np.ndarray, *, task: str, failures: list[str]) -> list[Program]:
+    """Programs found exactly from the minimised machine's tables (:mod:`mips.program.exact`),
+    each kept when it reproduces the network on the traced sequences, as the other views must."""
+    found = machine_programs(m, task=task, input_dim=x.shape[2])
+    if isinstance(found, Failure):
+        failures.append(str(found))
+        return []
+    kept = []
+    for program in found[:MAX_EXACT]:
+        run = run_program(program, x)
+        wrong = (int(np.count_nonzero(np.any(run.outputs != y, axis=(1, 2)))) if run.error is None
+                 else x.shape[0])
+        if wrong > SEQUENCE_TOLERANCE * x.shape[0]:
+            failures.append(f"{program.method}: differs from the network on {wrong} of {x.shape[0]} traced sequences")
+            continue
+        kept.append(program)
+    return kept
+
+
+def programs(ctx: Context) -> list[Program]:
+    if ctx.fsm is None or ctx.fsm.minimal is None:
+        return []
+    return exact_programs(ctx.fsm.minimal, ctx.x, ctx.y, task=ctx.task, failures=ctx.failures)
