@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 
 from mips.errors import ConfigError, check_choice, check_float
+from mips.failure import Failure
 from mips.margins import compare, compare_many, is_near
 from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import MAX_CONDITION, change_basis, effective_maps, is_explosive
@@ -65,9 +66,9 @@ class JordanBlock:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JordanForm:
-    """Result of :func:`real_jordan_basis`: ``basis`` is None when no Jordan basis was found."""
+    """Result of :func:`real_jordan_basis` when a Jordan basis was found."""
 
-    basis: np.ndarray | None
+    basis: np.ndarray
     blocks: tuple[JordanBlock, ...]
     message: str
     deviation: float = float("nan")     # max |T⁻¹WT − ideal Jordan matrix|
@@ -112,8 +113,9 @@ def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7, rank_tolerance: 
 
     Returns
     -------
-    JordanForm
-        ``basis`` (n, n) and the blocks, or ``basis=None`` with the reason in ``message``.
+    JordanForm or Failure
+        ``basis`` (n, n) and the blocks, or a Failure (stage ``"normalize"``, method ``"jnf"``)
+        saying why no Jordan basis was found.
     """
     owner = "real_jordan_basis"
     epsilon = check_float(owner, "epsilon", epsilon, 0.0, 1e12, low_open=True)
@@ -125,11 +127,11 @@ def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7, rank_tolerance: 
         raise ConfigError(f"The 'matrix' parameter of real_jordan_basis must be a non-empty square matrix. "
                           f"Got shape {w.shape} instead.")
     if not np.all(np.isfinite(w)):
-        return JordanForm(basis=None, blocks=(), message="the recurrence matrix is not finite")
+        return _failed("the recurrence matrix is not finite")
     ev = np.linalg.eigvals(w)
     groups, merged = _group(ev, epsilon)
     if merged and grouping == "clique":
-        return JordanForm(basis=None, blocks=(), message=merged)
+        return _failed(merged)
     note = f"; {merged}, merged" if merged else ""
     if rank_tolerance is not None:
         attempts = [(rank_tolerance, True)]
@@ -140,26 +142,30 @@ def real_jordan_basis(matrix: np.ndarray, epsilon: float = 0.7, rank_tolerance: 
     for tol, force in attempts:
         if force and best is not None:
             break
-        try:
-            basis, blocks = _basis(w, ev, groups, tol, force)
-        except _Failure as err:
-            failure = str(err)
+        found = _basis(w, ev, groups, tol, force)
+        if isinstance(found, Failure):
+            failure = found.message
             continue
+        basis, blocks = found
         deviation = float(np.max(np.abs(np.linalg.solve(basis, w @ basis) - jordan_matrix(blocks))))
         # a later tolerance must be closer to its ideal form beyond the float margin (near ties: the first)
         if best is None or (deviation < best[0] and not is_near(deviation, best[0], abs_margin=1e-12)):
             best = (deviation, basis, blocks)
     if best is None:
-        return JordanForm(basis=None, blocks=(), message=failure + note)
+        return _failed(failure + note)
     deviation, basis, blocks = best
     basis.flags.writeable = False
     return JordanForm(basis=basis, blocks=blocks, deviation=deviation,
                       message="blocks " + " ".join(b.describe() for b in blocks) + note)
 
 
+def _failed(message: str) -> Failure:
+    return Failure(stage="normalize", method=NAME, message=message)
+
+
 def _basis(w: np.ndarray, ev: np.ndarray, groups: list[np.ndarray], tol: float, force: bool
-           ) -> tuple[np.ndarray, tuple[JordanBlock, ...]]:
-    """Jordan basis for fixed eigenvalue groups and rank tolerance; raises _Failure."""
+           ) -> tuple[np.ndarray, tuple[JordanBlock, ...]] | Failure:
+    """Jordan basis for fixed eigenvalue groups and rank tolerance, or a Failure saying why none."""
     n = w.shape[0]
     partner = np.array([int(np.argmin(np.abs(ev - np.conj(lam)))) for lam in ev])
     group_of = {int(i): g for g, members in enumerate(groups) for i in members}
@@ -182,7 +188,10 @@ def _basis(w: np.ndarray, ev: np.ndarray, groups: list[np.ndarray], tol: float, 
         outside = np.setdiff1d(np.arange(n), members)
         q = _invariant_subspace(w, ev, outside, len(members), is_real)       # (n, m)
         b = q.conj().T @ w @ q                                                # (m, m)
-        chains, sizes = _jordan_chains(b - lam * np.eye(len(members)), tol, is_real, force)
+        found = _jordan_chains(b - lam * np.eye(len(members)), tol, is_real, force)
+        if isinstance(found, Failure):
+            return found
+        chains, sizes = found
         vectors = q @ chains                                                  # (n, m)
         if is_real:
             columns.extend(vectors.real.T)
@@ -192,15 +201,11 @@ def _basis(w: np.ndarray, ev: np.ndarray, groups: list[np.ndarray], tol: float, 
         blocks.extend(JordanBlock(complex(lam), k) for k in sizes)
     basis = np.column_stack(columns) if columns else np.zeros((n, 0))
     if basis.shape != (n, n) or not np.all(np.isfinite(basis)):
-        raise _Failure(f"the Jordan chains span {basis.shape[1]} of {n} dimensions")
+        return _failed(f"the Jordan chains span {basis.shape[1]} of {n} dimensions")
     cond = np.linalg.cond(basis)
     if not np.isfinite(cond) or cond > MAX_CONDITION:
-        raise _Failure(f"the Jordan basis is singular (condition number {cond:.3g})")
+        return _failed(f"the Jordan basis is singular (condition number {cond:.3g})")
     return basis, tuple(blocks)
-
-
-class _Failure(Exception):
-    pass
 
 
 def _group(ev: np.ndarray, epsilon: float) -> tuple[list[np.ndarray], str]:
@@ -246,11 +251,12 @@ def _invariant_subspace(w: np.ndarray, ev: np.ndarray, outside: np.ndarray, m: i
     return u[:, :m]
 
 
-def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool, force: bool = True) -> tuple[np.ndarray, list[int]]:
+def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool, force: bool = True
+                   ) -> tuple[np.ndarray, list[int]] | Failure:
     """Jordan chains of an (almost) nilpotent ``nil`` (m, m): columns ``[Sᵏ⁻¹h, …, Sh, h]`` per chain.
 
     With ``force`` every staircase level takes at least its smallest singular direction as kernel;
-    without it, a level with no singular value within ``epsilon`` raises :class:`_Failure`.
+    without it, a level with no singular value within ``epsilon`` gives a :class:`Failure`.
     """
     m = nil.shape[0]
     dtype = np.float64 if real else complex
@@ -268,7 +274,7 @@ def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool, force: bool = Tr
         k = int(np.sum(compare_many("Jordan form: a staircase singular value against the rank tolerance", sv, "<=",
                                     epsilon)))
         if k == 0 and not force:
-            raise _Failure(f"the recurrence is not nilpotent within {epsilon:.3g} on an eigenvalue group")
+            return _failed(f"the recurrence is not nilpotent within {epsilon:.3g} on an eigenvalue group")
         k = max(1, k)
         if levels:
             k = min(k, levels[-1][1])
@@ -307,7 +313,7 @@ def _jordan_chains(nil: np.ndarray, epsilon: float, real: bool, force: bool = Tr
         columns.extend(reversed(vecs))
         sizes.append(length)
     if len(columns) != m:
-        raise _Failure(f"the Jordan chains of a {m}-dimensional eigenvalue group span {len(columns)} "
+        return _failed(f"the Jordan chains of a {m}-dimensional eigenvalue group span {len(columns)} "
                        f"dimensions (epsilon={epsilon:g} is too small or too large)")
     return qs @ np.column_stack(columns), sizes
 
@@ -338,15 +344,14 @@ def propose(weights: RNNWeights, data: NormalizerData, *, epsilon: float, rank_t
     check_choice(NAME, "grouping", grouping, ("linkage", "clique"))
     w, _, _ = effective_maps(weights)
     form = real_jordan_basis(w, epsilon, rank_tolerance, grouping)
-    if form.basis is None:
-        return Proposal(candidate=None, failed=True, message=f"no Jordan basis: {form.message}")
+    if isinstance(form, Failure):
+        return Proposal.failed(_failed(f"no Jordan basis: {form.message}"))
     t = form.basis
     m = np.linalg.inv(t)
     candidate = change_basis(weights, m, t)
     if is_explosive(weights, candidate):
-        return Proposal(candidate=None, matrix=m, failed=True,
-                        message=f"reverted: the Jordan basis ({form.message}) makes a parameter non-finite "
-                                f"or larger than 1e4")
+        return Proposal.failed(_failed(f"reverted: the Jordan basis ({form.message}) makes a parameter "
+                                       f"non-finite or larger than 1e4"), matrix=m)
     return Proposal(candidate=candidate, matrix=m,
                     message=f"Jordan form with {form.message} (epsilon={epsilon:g}; "
                             f"largest deviation from the ideal form {form.deviation:.3g})")

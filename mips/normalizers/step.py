@@ -17,6 +17,7 @@ from types import MappingProxyType
 import numpy as np
 
 from mips.errors import ConfigError, check_int
+from mips.failure import Failure
 from mips.network.rnn import RNNWeights
 from mips.normalizers.forward import forward_pass, to_feature_major
 from mips.normalizers.metrics import TOLERANCE, NetworkMetrics, compute_metrics
@@ -116,14 +117,20 @@ def evaluate_weights(weights: RNNWeights, data: NormalizerData) -> Evaluation:
 class Proposal:
     """What a normalizer's transform produced, before it is evaluated.
 
-    ``candidate`` is None for a no-op (``failed=False``) or a transform that failed numerically
-    (``failed=True``, e.g. a Jordan basis that blew the weights up); ``message`` says which.
+    ``candidate`` is None for a no-op (nothing to do: ``failure`` is None) or for a transform that
+    failed numerically (``failure`` says why, e.g. a Jordan basis that blew the weights up; build it
+    with :meth:`failed`). ``message`` says what was done, or why nothing was.
     """
 
     candidate: RNNWeights | None
     message: str
     matrix: np.ndarray | None = None
-    failed: bool = False
+    failure: Failure | None = None
+
+    @classmethod
+    def failed(cls, failure: Failure, *, matrix: np.ndarray | None = None) -> Proposal:
+        """A proposal that found nothing: its message is the failure's."""
+        return cls(candidate=None, message=failure.message, matrix=matrix, failure=failure)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,6 +149,9 @@ class NormalizerStep:
         The proposed weights (``before`` for a no-op or a numerical failure).
     accepted : bool
         False when the proposal was rejected (accuracy) or reverted (numerical failure).
+    failure : Failure or None
+        The numerical failure of the transform (stage ``"normalize"``), None when it produced
+        weights or had nothing to do.
     message : str
         What the step did, or why it did nothing or was rejected.
     matrix : ndarray of shape (hidden_dim, hidden_dim) or None
@@ -173,6 +183,7 @@ class NormalizerStep:
     candidate_accuracy: float
     max_output_change: float
     seconds: float
+    failure: Failure | None = None
 
     @property
     def changed(self) -> bool:
@@ -215,8 +226,8 @@ def finish_step(name: str, params: Mapping[str, object], before: RNNWeights, pro
     common = dict(name=name, params=MappingProxyType(dict(params)), before=before, matrix=proposal.matrix,
                   metrics_before=ev_before.metrics, accuracy_before=ev_before.accuracy)
     if proposal.candidate is None:
-        step = NormalizerStep(**common, after=before, candidate=before, accepted=not proposal.failed,
-                              message=proposal.message, metrics_after=ev_before.metrics,
+        step = NormalizerStep(**common, after=before, candidate=before, accepted=proposal.failure is None,
+                              failure=proposal.failure, message=proposal.message, metrics_after=ev_before.metrics,
                               accuracy_after=ev_before.accuracy, candidate_accuracy=ev_before.accuracy,
                               max_output_change=0.0, seconds=time.perf_counter() - start)
         return step, ev_before

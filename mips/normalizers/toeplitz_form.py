@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.errors import ConfigError
+from mips.failure import Failure
 from mips.margins import compare, compare_many
 from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import change_basis, effective_maps, is_explosive
@@ -126,8 +127,8 @@ def propose(weights: RNNWeights, data: NormalizerData) -> Proposal:
     m = np.linalg.inv(p)
     candidate = change_basis(weights, m, p)
     if is_explosive(weights, candidate):
-        return Proposal(candidate=None, matrix=m, failed=True,
-                        message="reverted: the Toeplitz basis makes a parameter non-finite or larger than 1e4")
+        return Proposal.failed(Failure(stage="normalize", method=NAME, message="reverted: the Toeplitz basis "
+                                       "makes a parameter non-finite or larger than 1e4"), matrix=m)
     return Proposal(candidate=candidate, matrix=m,
                     message=f"Toeplitz basis for Jordan blocks {list(pattern.blocks)} "
                             f"(deviation from Jordan form {pattern.tolerance:.3g})")

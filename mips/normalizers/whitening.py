@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.errors import ConfigError, check_float
+from mips.failure import Failure
 from mips.margins import compare_many
 from mips.network.rnn import RNNWeights
 from mips.normalizers.basis import change_basis
@@ -62,7 +63,8 @@ def propose(weights: RNNWeights, data: NormalizerData, *, epsilon: float) -> Pro
     T, _, n = data.x_fit_fm.shape
     second = run.second_moment / (T * n)                                   # over h_0 … h_{T-1}
     if not np.all(np.isfinite(second)):
-        return Proposal(candidate=None, failed=True, message="hidden states are not finite; nothing whitened")
+        return Proposal.failed(Failure(stage="normalize", method=NAME,
+                                        message="hidden states are not finite; nothing whitened"))
     m, m_inv, s = whitening_from_moment(second, epsilon)
     n_scaled = int(np.sum(compare_many("whitening: a second-moment eigenvalue against epsilon", s, ">", epsilon)))
     if n_scaled == 0:

@@ -5,6 +5,7 @@ import pytest
 from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_data, random_weights
 
 from mips.errors import ConfigError
+from mips.failure import Failure
 from mips.normalizers import (
     DEFAULT_STEPS,
     NormalizerData,
@@ -13,6 +14,7 @@ from mips.normalizers import (
     quantize,
     whiten,
 )
+from mips.normalizers.basis import replace_layers
 from mips.normalizers.forward import run
 from mips.normalizers.whitening import whitening_matrix
 
@@ -159,3 +161,18 @@ def test_step_and_parameter_validation(sum_last2):
         whiten(wrong, ds)
     with pytest.raises(ConfigError, match="No step 'jnf' in this report"):
         normalize(w, ds, steps=("whiten",)).step("jnf")
+
+
+def test_a_transform_that_fails_numerically_reports_a_failure_and_changes_nothing():
+    """Hidden states that overflow leave whitening nothing to fit: the step carries a Failure
+    (stage "normalize", method "whiten"), is not accepted and passes its input on."""
+    config = RANDOM_CONFIGS[0]
+    weights = random_weights(config, 0)
+    huge = replace_layers(weights, f_weights=tuple(1e200 * w for w in weights.f_weights))
+    step = whiten(huge, random_data(config, 0))
+    assert isinstance(step.failure, Failure)
+    assert (step.failure.stage, step.failure.method) == ("normalize", "whiten")
+    assert step.message == step.failure.message == "hidden states are not finite; nothing whitened"
+    assert not step.accepted and step.after is step.before and step.candidate is step.before
+    # a no-op is not a failure
+    assert quantize(weights, random_data(config, 0), tolerance=1e-12).failure is None

@@ -5,6 +5,7 @@ import pytest
 from normhelpers import RANDOM_CONFIGS, RANDOM_IDS, random_data, random_weights
 
 from mips.errors import ConfigError
+from mips.failure import Failure
 from mips.network import RNNConfig, RNNWeights
 from mips.normalizers import effective_maps, jnf, real_jordan_basis, toeplitz
 from mips.normalizers.forward import run
@@ -89,7 +90,8 @@ def test_intransitive_grouping_merges_or_fails_as_asked():
     assert "not transitive" in form.message and "merged" in form.message
     assert [b.eigenvalue.real for b in form.blocks] == [0.5, 0.5, 0.5]
     paper = real_jordan_basis(w, epsilon=0.7, rank_tolerance=0.7, grouping="clique")
-    assert paper.basis is None and "not transitive" in paper.message
+    assert isinstance(paper, Failure) and paper.stage == "normalize" and paper.method == "jnf"
+    assert "not transitive" in paper.message
 
 
 def test_jnf_on_a_perturbed_nilpotent_recurrence():
