@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         if model is None:
             model, dataset, searched = search_first(spec, args)
             if model is None:
-                print(f"{name}: not solved (the search trained no network), {time.perf_counter() - start:.1f}s")
+                print(f"{name}: not solved (the search found no usable network), {time.perf_counter() - start:.1f}s")
                 return 1
         result = run_pipeline(spec, config, model=model, dataset=dataset, on_event=on_event)
     if result.program is not None:
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 def search_first(spec, args: argparse.Namespace):
     """Without --model: the search (printing each trial as it ends), then its network and dataset."""
     # deferred: the network stage imports torch, which `--help` and `mips tasks` need not wait for
-    from mips.network.find_network import as_checkpoint, find_network, trial_line
+    from mips.network.find_network import as_checkpoint, find_network, trial_line, unusable
 
     t0 = time.perf_counter()
     dataset = search_dataset(spec, n_sequences=args.n_sequences)
@@ -126,4 +126,8 @@ def search_first(spec, args: argparse.Namespace):
     res = find_network(spec, order=args.search_order, dataset=dataset, first_seed=args.seed,
                        work_budget=args.search_work, time_budget_seconds=args.search_budget, on_event=on_event)
     print(f"  search   {res.summary()}", flush=True)
+    problem = unusable(res)
+    if problem:                 # the later stages would only describe the network's mistakes
+        print(f"  search   {problem}", flush=True)
+        return None, dataset, res
     return as_checkpoint(res), dataset, res

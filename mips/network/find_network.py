@@ -58,6 +58,28 @@ def find_network(task, *, order: str = "practical", dataset=None, recipe="fast",
                             first_seed=first_seed, budget=budget, on_event=on_event, on_progress=on_progress)
 
 
+MIN_USABLE_ACCURACY = 0.9          # below this, the later stages would only describe the network's errors
+
+
+def unusable(result: SearchResult) -> str | None:
+    """Why the search's best network should not go on to the later stages, or None.
+
+    A network right on fewer than ``MIN_USABLE_ACCURACY`` of the outputs has no machine worth
+    reading: its states are the task's states mixed with its mistakes, and the program stage would
+    spend its budget on a table that is wrong. The run ends here, saying what the search reached
+    and what to try."""
+    best = result.best
+    if best is None:
+        return f"the search trained no network ({result.stopped})"
+    if result.found or best.test_accuracy >= MIN_USABLE_ACCURACY:
+        return None
+    work = f" after {result.work:,.0f} work units" if result.work is not None else ""
+    return (f"the search found no usable network: the best, {best.config.describe()}, is right on "
+            f"{best.test_accuracy:.1%} of the test outputs{work} (at least {MIN_USABLE_ACCURACY:.0%} is needed "
+            f"to read a machine from it); give the search more work (--search-work), try the paper order, "
+            f"or train a network yourself and pass it with --model")
+
+
 def as_checkpoint(result: SearchResult) -> Checkpoint | None:
     """The search's best network with its training and search metadata (None without a network)."""
     best = result.best

@@ -110,7 +110,7 @@ def _child(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     # deferred: the pipeline imports torch, which the parent that dispatches tasks never needs
     from mips.network import find_network
-    from mips.network.find_network import as_checkpoint
+    from mips.network.find_network import as_checkpoint, unusable
     from mips.network.training import cpu_settings
     from mips.pipeline import PipelineConfig, run_pipeline
 
@@ -125,8 +125,8 @@ def _child(argv: Sequence[str]) -> int:
             found = find_network(spec, order=search.get("order", "practical"), dataset=dataset,
                                  work_budget=search.get("work_budget"), time_budget_seconds=search.get("seconds"))
             model = as_checkpoint(found)
-            if model is None:
-                raise SystemExit(f"the search trained no network: {found.summary()}")
+            if unusable(found):
+                raise SystemExit(f"{unusable(found)}. {found.summary()}")
         result = run_pipeline(spec, PipelineConfig(**config), model=model, dataset=dataset)
     write_atomic(Path(args.out), json.dumps(task_row(result), indent=1))
     return 0
