@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 from mips.encodings import EncodingChoice, choose_encoding, prepare_states
-from mips.errors import ConfigError, MipsError, check_choice, check_float, check_int
+from mips.errors import ConfigError, check_choice, check_float, check_int
+from mips.failure import Failure
 from mips.machine import FSMResult, machine_stage
 from mips.margins import collect_notes, notes_text
 from mips.network import (ORDERS, RNN, Checkpoint, HiddenTrace, LoadedNetwork, RecurrentNetwork, RNNWeights,
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 STAGES = ("model", "normalize", "trace", "encode", "fsm", "regress", "verify")
 Status = Literal["ok", "failed", "skipped"]
 EventFn = Callable[[dict], None]
+#: what a stage function returns: its status, message and artefact, or the Failure of a stage that found nothing
+Outcome = tuple[Status, str, Any] | Failure
 #: stages that run even when the named earlier stage failed (the state table remains to verify)
 RUNS_AFTER_FAILED = {"verify": ("regress",)}
 
@@ -199,7 +202,12 @@ def _as_model(model: Any) -> tuple[RNN | RecurrentNetwork, dict]:
 class _Stages:
     """Runs stages in order and records them: a stage is skipped after ``until``, once
     ``should_stop`` said stop, or when an earlier stage failed; it is timed and reported through
-    ``on_event``; a :class:`MipsError` inside a numerical stage becomes its failed status."""
+    ``on_event``.
+
+    A stage that ran correctly and found nothing says so with its status ("failed") or returns a
+    :class:`~mips.failure.Failure`: a scientific negative is data. An exception is not caught: it
+    is misuse (an invalid setting, a network that does not fit the task, a task file that breaks
+    its contract) or a bug, and the caller sees it with its own message."""
 
     def __init__(self, spec: TaskSpec, until: str | None, on_event: EventFn | None,
                  should_stop: Callable[[], bool] | None) -> None:
@@ -208,7 +216,7 @@ class _Stages:
         self.results: dict[str, StageResult] = {}
         self.stopped = False
 
-    def run(self, name: str, fn: Callable[[], tuple[Status, str, Any]]) -> Any:
+    def run(self, name: str, fn: Callable[[], Outcome]) -> Any:
         index = STAGES.index(name)
         needed = [s for s in STAGES[:index] if s not in RUNS_AFTER_FAILED.get(name, ())]
         blocked = next((s for s in needed if s in self.results and self.results[s].status == "failed"), None)
@@ -221,16 +229,10 @@ class _Stages:
             return None
         self.emit({"event": "stage_start", "stage": name, "task": self.spec.name})
         t0 = time.perf_counter()
-        try:
-            with collect_notes() as notes:      # decisions taken within their float margin
-                status, message, value = fn()
-            message += notes_text(notes)
-        except MipsError as exc:
-            # misuse of the model is still an error worth seeing, but scientific failures inside
-            # the numerical stages must not take the whole run down
-            if isinstance(exc, ConfigError) and name == "model":
-                raise
-            status, message, value = "failed", f"{type(exc).__name__}: {exc}", None
+        with collect_notes() as notes:      # decisions taken within their float margin
+            outcome = fn()
+        status, message, value = ("failed", outcome.message, None) if isinstance(outcome, Failure) else outcome
+        message += notes_text(notes)
         seconds = time.perf_counter() - t0
         self.results[name] = StageResult(name=name, status=status, seconds=seconds, message=message, artefact=value)
         self.emit({"event": "stage_end", "stage": name, "task": self.spec.name, "status": status,
@@ -252,7 +254,7 @@ class _Data:
 
 
 def _model_stage(spec: TaskSpec, given: tuple | None, data: _Data, config: PipelineConfig,
-                 should_stop: Callable[[], bool] | None) -> tuple[Status, str, tuple | None]:
+                 should_stop: Callable[[], bool] | None) -> Outcome:
     """The given network checked against the task, or the network search's best."""
     if given is not None:
         m, training = given
@@ -265,7 +267,7 @@ def _model_stage(spec: TaskSpec, given: tuple | None, data: _Data, config: Pipel
     res = find_network(spec, order=config.search_order, dataset=data.get(),
                        time_budget_seconds=config.search_seconds, should_stop=should_stop)
     if res.best is None:
-        return "failed", "the search found no network", None
+        return Failure(stage="model", method=config.search_order, message="the search found no network")
     return ("ok" if res.found else "failed"), res.summary(), (res.best.model, res.best.metadata())
 
 
@@ -355,7 +357,7 @@ def run_pipeline(task: TaskSpec | str, config: PipelineConfig | None = None, *, 
                           alternatives=chosen.alternatives if chosen else (), seconds=time.perf_counter() - start)
 
 
-def _verify_stage(chosen: ProgramChoice) -> tuple[Status, str, ProgramChoice | None]:
+def _verify_stage(chosen: ProgramChoice) -> Outcome:
     if chosen.program is None:
-        return "failed", chosen.message, None
+        return Failure(stage="verify", message=chosen.message)
     return ("ok" if chosen.solved else "failed"), chosen.message, chosen

@@ -6,7 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mips import pipeline
 from mips.cli.main import main
+from mips.errors import ConfigError
+from mips.failure import Failure
 from mips.pipeline import STAGES, PipelineConfig, run_pipeline
 from mips.program.program import run_program
 
@@ -74,6 +77,25 @@ def test_bad_arguments_are_errors_not_statuses():
         PipelineConfig(n_trace_sequences=0)
     with pytest.raises(ValueError, match="reads 1 and writes 1 number"):
         run_pipeline("Binary_Addition", FAST, model=ZOO / "Parity_All.pt")
+
+
+def test_misuse_inside_a_stage_raises_and_a_failure_is_a_status(monkeypatch):
+    """An exception inside a numerical stage is misuse or a bug: it reaches the caller with its own
+    message. A stage that found nothing returns a Failure: the stage fails and the later ones skip."""
+    def misused(states):
+        raise ConfigError("The 'min_states' parameter of choose_encoding must be an int in [1, inf]. Got 0 instead.")
+    monkeypatch.setattr(pipeline, "choose_encoding", misused)
+    with pytest.raises(ConfigError, match="'min_states' parameter of choose_encoding"):
+        run_pipeline("Parity_All", FAST, model=ZOO / "Parity_All.pt")
+
+    monkeypatch.setattr(pipeline, "choose_encoding",
+                        lambda states: Failure(stage="encode", method="lattice", message="no lattice fits"))
+    monkeypatch.setattr(pipeline, "_encode_stage", lambda tr: pipeline.choose_encoding(tr))
+    r = run_pipeline("Parity_All", FAST, model=ZOO / "Parity_All.pt")
+    assert r.stages["encode"].status == "failed" and r.stages["encode"].message == "no lattice fits"
+    assert r.encoding is None and not r.solved
+    assert [r.stages[s].status for s in ("fsm", "regress", "verify")] == ["skipped"] * 3
+    assert r.stages["regress"].message == "skipped: 'encode' did not succeed"
 
 
 def test_cli_run_writes_the_json_report(tmp_path, capsys):
