@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from mips.failure import Failure
 from mips.regression.formula import Formula
 from mips.regression.linear import fit_linear
 from mips.regression.method import Problem, RegressionMethod
@@ -71,8 +72,8 @@ def _leaf(columns: Mapping[str, np.ndarray], target: np.ndarray, mask: np.ndarra
     if not mask.any() or not budget.take(int(np.count_nonzero(mask)) * (len(columns) + 1)):
         return None
     cols = {n: c[mask] for n, c in columns.items() if np.unique(c[mask]).size > 1}
-    return fit_linear(cols, target[mask], weights=None if weights is None else weights[mask],
-                      tolerance=tolerance)
+    leaf = fit_linear(cols, target[mask], weights=None if weights is None else weights[mask], tolerance=tolerance)
+    return leaf if isinstance(leaf, Formula) else None
 
 
 def _split(columns, target, mask, weights, tolerance, budget, depth, variables) -> Formula | None:
@@ -102,10 +103,11 @@ def _split(columns, target, mask, weights, tolerance, budget, depth, variables) 
 
 def fit_conditional(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
                     weights: np.ndarray | None = None, tolerance: float = 0.0,
-                    max_fits: int = MAX_FITS, budget: _Budget | None = None) -> Formula | None:
-    """The smallest ``A if cond else B`` equal to ``target`` (A, B integer affine), or None; then,
-    if there is none, with conditions between two variables and one more level of nesting
-    (Majority_0_2's output: the most frequent of three counts, ties to the smallest symbol).
+                    max_fits: int = MAX_FITS, budget: _Budget | None = None) -> Formula | Failure:
+    """The smallest ``A if cond else B`` equal to ``target`` (A, B integer affine); then, if there
+    is none, with conditions between two variables and one more level of nesting (Majority_0_2's
+    output: the most frequent of three counts, ties to the smallest symbol). Without one: a
+    Failure (stage ``"regress"``, method ``"conditional"``) saying why.
 
     >>> import numpy as np
     >>> a = np.repeat(np.arange(-3, 8), 2); x = np.tile([0, 1], 11)
@@ -114,14 +116,17 @@ def fit_conditional(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     """
     target = np.asarray(target, dtype=np.int64)
     if target.size == 0:
-        return None
+        return Failure(stage="regress", method="conditional", message="no rows to fit")
     cols = {n: np.asarray(c, dtype=np.int64) for n, c in columns.items()}
     everything = np.ones(target.size, dtype=bool)
     budget = _Budget(max_fits) if budget is None else budget
     found = _split(cols, target, everything, weights, tolerance, budget, 1, variables=False)
     if (found is None or found.method != "conditional") and len(cols) <= MAX_NESTED_COLUMNS:
         found = _split(cols, target, everything, weights, tolerance, budget, 2, variables=True)
-    return found if found is not None and found.method == "conditional" else None
+    if found is not None and found.method == "conditional":
+        return found
+    why = "its budget of linear fits ran out" if budget.left < 0 else "no case split with integer affine sides fits"
+    return Failure(stage="regress", method="conditional", message=why)
 
 
 class ConditionalMethod(RegressionMethod):
@@ -137,7 +142,7 @@ class ConditionalMethod(RegressionMethod):
             if best[name] is None:
                 formula = fit_conditional(problem.columns, target, weights=problem.weights,
                                           tolerance=problem.tolerance, budget=budget)
-                if formula is not None:
+                if isinstance(formula, Formula):
                     found[name] = formula
         return found
 

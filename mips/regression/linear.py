@@ -13,6 +13,7 @@ import numpy as np
 
 from mips.errors import ConfigError
 from mips.margins import report, snap_half
+from mips.failure import Failure
 from mips.regression.formula import Formula
 from mips.regression.method import Problem, TargetMethod
 
@@ -39,7 +40,7 @@ def linear_expression(coefficients: Mapping[str, int], intercept: int) -> str:
 
 def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
                max_coefficient: int = 10_000, weights: np.ndarray | None = None,
-               tolerance: float = 0.0) -> Formula | None:
+               tolerance: float = 0.0) -> Formula | Failure:
     """Integer affine formula ``sum_i c_i * column_i + d`` equal to ``target`` on every row.
 
     Parameters
@@ -57,11 +58,12 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
 
     Returns
     -------
-    Formula (method ``"linear"``) or None when no integer affine formula fits exactly.
+    Formula (method ``"linear"``), or a Failure (stage ``"regress"``, method ``"linear"``) saying
+    why no integer affine formula fits.
     """
     target = np.asarray(target, dtype=np.int64)
     if target.size == 0:
-        return None
+        return _failed("no rows to fit")
     names = list(columns)
     design = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names]
                              + [np.ones(target.size)])
@@ -77,10 +79,12 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     rounded, near_half = snap_half(coef)
     rounded = rounded.astype(np.int64)
     if np.abs(rounded).max(initial=0) > max_coefficient:
-        return None
+        return _failed(f"a coefficient rounds to more than {max_coefficient} (an ill-conditioned fit)")
     off = design @ rounded != y
     if off.any() and (tolerance <= 0 or w[off].sum() > tolerance * w.sum()):
-        return None
+        missed = (f"{w[off].sum() / w.sum():.3g} of the weight (at most {tolerance:g} allowed)" if tolerance > 0
+                  else f"{int(off.sum())} of {len(y)} distinct row(s)")
+        return _failed(f"the integer affine formula misses {missed}")
     if near_half.any():     # the formula holds with a coefficient the last bits could have rounded either way
         report("integer regression: a least-squares coefficient half-way between two integers: rounded half to "
                "even", f"{int(near_half.sum())} coefficient(s)")
@@ -88,12 +92,16 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     return Formula(expr=expr, method="linear")
 
 
+def _failed(message: str) -> Failure:
+    return Failure(stage="regress", method="linear", message=message)
+
+
 class LinearMethod(TargetMethod):
     """Integer linear regression on every target (up to ``problem.tolerance`` of the weight)."""
 
     name = "linear"
 
-    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | Failure:
         return fit_linear(problem.columns, target, weights=problem.weights, tolerance=problem.tolerance)
 
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from mips.regression.evaluate import MAX_SET_SIZE
+from mips.failure import Failure
 from mips.regression.formula import Formula
 from mips.regression.method import Problem, TargetMethod, is_bits
 
 
-def fit_membership(columns: dict[str, np.ndarray], target: np.ndarray) -> Formula | None:
-    """The shortest membership test equal to ``target`` on every row, or None.
+def fit_membership(columns: dict[str, np.ndarray], target: np.ndarray) -> Formula | Failure:
+    """The shortest membership test equal to ``target`` on every row, or a Failure (stage
+    ``"regress"``, method ``"membership"``) saying why there is none.
 
     >>> import numpy as np
     >>> x = np.arange(20)
@@ -28,7 +30,7 @@ def fit_membership(columns: dict[str, np.ndarray], target: np.ndarray) -> Formul
     """
     target = np.asarray(target, dtype=np.int64)
     if not is_bits(target):
-        return None
+        return Failure(stage="regress", method="membership", message="the target is not 0/1")
     best: Formula | None = None
     for name, values in columns.items():
         vals, inverse = np.unique(np.asarray(values, dtype=np.int64), return_inverse=True)
@@ -56,6 +58,10 @@ def fit_membership(columns: dict[str, np.ndarray], target: np.ndarray) -> Formul
             cand = Formula(expr=f"{name} {op} ({', '.join(str(int(v)) for v in chosen)})", method="membership")
         if best is None or cand.size < best.size:
             best = cand
+    if best is None:
+        return Failure(stage="regress", method="membership",
+                       message=f"no single variable decides the target (or its set has more than {MAX_SET_SIZE} "
+                               f"values)")
     return best
 
 
@@ -64,7 +70,7 @@ class MembershipMethod(TargetMethod):
 
     name = "membership"
 
-    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | Failure:
         return fit_membership(dict(problem.columns), target)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mips.failure import Failure
 from mips.regression.formula import Formula
 
 
@@ -74,17 +75,19 @@ class RegressionMethod:
 
 
 class TargetMethod(RegressionMethod):
-    """A method that fits each target on its own."""
+    """A method that fits each target on its own (:meth:`fit_target`)."""
 
     def fit(self, problem: Problem, targets: Mapping[str, np.ndarray],
             best: Mapping[str, Formula | None]) -> dict[str, Formula]:
         found = {}
         for name, target in targets.items():
             formula = self.fit_target(problem, name, target)
-            if formula is not None:
+            if isinstance(formula, Formula):
                 found[name] = formula
         return found
 
-    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
-        """The method's formula for one target, or None where it does not apply or fit."""
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | Failure | None:
+        """The method's formula for one target; a :class:`~mips.failure.Failure` (stage ``"regress"``)
+        saying why when the method applies and no formula fits; None when the method does not apply
+        to this target (a modular formula for a target with no modulus)."""
         raise NotImplementedError

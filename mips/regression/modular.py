@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from mips.failure import Failure
 from mips.regression.formula import Formula
 from mips.regression.linear import linear_expression
 from mips.regression.method import Problem, TargetMethod
@@ -19,25 +20,33 @@ from mips.regression.method import Problem, TargetMethod
 MAX_COMBINATIONS = 2_000_000
 
 
-def fit_modular(columns: Mapping[str, np.ndarray], target: np.ndarray, modulus: int) -> Formula | None:
+def _failed(message: str) -> Failure:
+    return Failure(stage="regress", method="modular", message=message)
+
+
+def fit_modular(columns: Mapping[str, np.ndarray], target: np.ndarray, modulus: int) -> Formula | Failure:
     """Affine formula modulo ``modulus`` equal to ``target`` on every row.
 
     Returns
     -------
-    Formula (method ``"modular"``) or None (no fit, target outside ``0..N-1``, or too many
-    combinations to try).
+    Formula (method ``"modular"``), or a Failure (stage ``"regress"``, method ``"modular"``): no
+    affine formula fits, the target is outside ``0..N-1``, or there are too many combinations to try.
     """
     target = np.asarray(target, dtype=np.int64)
     n = int(modulus)
-    if n < 2 or target.size == 0 or target.min() < 0 or target.max() >= n:
-        return None
+    if n < 2:
+        return _failed(f"the modulus {n} is below 2")
+    if target.size == 0:
+        return _failed("no rows to fit")
+    if target.min() < 0 or target.max() >= n:
+        return _failed(f"the target takes values outside 0..{n - 1}")
     names = list(columns)
     values = np.unique(np.column_stack([np.asarray(columns[c], dtype=np.int64) for c in names] + [target]),
                        axis=0)
     cols, y = values[:, :-1] % n, values[:, -1]
     k = len(names)
     if n ** (k + 1) > MAX_COMBINATIONS:
-        return None
+        return _failed(f"{n}^{k + 1} coefficient combinations are more than {MAX_COMBINATIONS:,} to try")
     best = None
     # fewest non-zero coefficients first, then lexicographically small ones
     for support in range(0, k + 1):
@@ -57,7 +66,7 @@ def fit_modular(columns: Mapping[str, np.ndarray], target: np.ndarray, modulus: 
                         best = cand
         if best is not None:
             return best
-    return None
+    return _failed(f"no affine formula modulo {n} fits")
 
 
 class ModularMethod(TargetMethod):
@@ -65,9 +74,9 @@ class ModularMethod(TargetMethod):
 
     name = "modular"
 
-    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | Failure | None:
         modulus = problem.moduli.get(name)
-        return fit_modular(problem.columns, target, modulus) if modulus else None
+        return fit_modular(problem.columns, target, modulus) if modulus else None   # None: not in Z_N
 
 
 MODULAR = ModularMethod()

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mips.failure import Failure
 from mips.regression.formula import Formula
 from mips.regression.method import Problem, RegressionMethod
 
@@ -54,8 +55,13 @@ def _values_of(stack: np.ndarray, target: np.ndarray) -> list[int] | None:
     return values if len(set(values)) == len(values) else None
 
 
-def fit_selection(columns: Mapping[str, np.ndarray], target: np.ndarray) -> Formula | None:
-    """The decision list equal to ``target`` on every row, or None.
+def _failed(message: str) -> Failure:
+    return Failure(stage="regress", method="selection", message=message)
+
+
+def fit_selection(columns: Mapping[str, np.ndarray], target: np.ndarray) -> Formula | Failure:
+    """The decision list equal to ``target`` on every row, or a Failure (stage ``"regress"``,
+    method ``"selection"``) saying why there is none.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
@@ -66,8 +72,10 @@ def fit_selection(columns: Mapping[str, np.ndarray], target: np.ndarray) -> Form
     """
     target = np.asarray(target, dtype=np.int64)
     k = np.unique(target).size
-    if not 3 <= k <= MAX_CHOICES or len(columns) > MAX_COLUMNS:
-        return None
+    if not 3 <= k <= MAX_CHOICES:
+        return _failed(f"the target takes {k} values, not 3 to {MAX_CHOICES}")
+    if len(columns) > MAX_COLUMNS:
+        return _failed(f"{len(columns)} variables are more than {MAX_COLUMNS} to choose from")
     cols = {n: np.asarray(c, dtype=np.int64) for n, c in columns.items()}
     best: Formula | None = None
     for subset in itertools.combinations(cols, k):
@@ -84,7 +92,7 @@ def fit_selection(columns: Mapping[str, np.ndarray], target: np.ndarray) -> Form
                 if best is None or cand.size < best.size:
                     best = cand
                 break
-    return best
+    return best if best is not None else _failed("no decision list on the largest variable fits")
 
 
 class SelectionMethod(RegressionMethod):
@@ -98,7 +106,7 @@ class SelectionMethod(RegressionMethod):
         for name, target in targets.items():
             if best[name] is None:
                 formula = fit_selection(problem.columns, target)
-                if formula is not None:
+                if isinstance(formula, Formula):
                     found[name] = formula
         return found
 

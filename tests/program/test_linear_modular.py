@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from mips.failure import Failure
 from mips.regression.evaluate import evaluate
 from mips.regression.linear import fit_linear, linear_expression
 from mips.regression.modular import fit_modular
@@ -24,8 +25,10 @@ def test_fit_linear_recovers_integer_formula_with_two_inputs():
 
 def test_fit_linear_refuses_nonlinear_and_fractional():
     a = np.arange(-5, 6)
-    assert fit_linear({"a": a}, a * a) is None
-    assert fit_linear({"a": a * 2}, a) is None          # coefficient 1/2 is not an integer
+    assert fit_linear({"a": a}, a * a) == Failure(stage="regress", method="linear",
+                                                   message="the integer affine formula misses 11 of 11 distinct row(s)")
+    assert isinstance(fit_linear({"a": a * 2}, a), Failure)   # coefficient 1/2 is not an integer
+    assert fit_linear({"a": a}, a[:0]).message == "no rows to fit"
 
 
 def test_fit_modular():
@@ -34,5 +37,6 @@ def test_fit_modular():
     f = fit_modular({"a": a, "x": x}, (a + 2 * x + 1) % 5, 5)
     assert f is not None
     np.testing.assert_array_equal(evaluate(f.expr, {"a": a, "x": x}), (a + 2 * x + 1) % 5)
-    assert fit_modular({"a": a, "x": x}, (a * x) % 5, 5) is None
-    assert fit_modular({"a": a}, a + 5, 5) is None       # target outside Z_5
+    assert fit_modular({"a": a, "x": x}, (a * x) % 5, 5) == Failure(stage="regress", method="modular",
+                                                                    message="no affine formula modulo 5 fits")
+    assert fit_modular({"a": a}, a + 5, 5).message == "the target takes values outside 0..4"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mips.failure import Failure
 from mips.paths import ASSETS
 from mips.pipeline import PipelineConfig, run_pipeline
 from mips.program.codegen import formula_sympy, to_latex, to_source
@@ -33,9 +34,11 @@ def test_the_smaller_side_is_listed_and_smaller_formulas_win() -> None:
 
 def test_not_a_function_of_one_variable_gives_nothing() -> None:
     a, b = np.meshgrid(np.arange(4), np.arange(4))
-    assert fit_membership({"a": a.ravel(), "b": b.ravel()}, ((a + b).ravel() % 2)) is None
-    assert fit_membership({"x": X}, np.full(20, 1)) is None        # constant: other methods
-    assert fit_membership({"x": X}, X % 3) is None                 # not 0/1
+    assert fit_membership({"a": a.ravel(), "b": b.ravel()}, ((a + b).ravel() % 2)) == Failure(
+        stage="regress", method="membership",
+        message="no single variable decides the target (or its set has more than 64 values)")
+    assert isinstance(fit_membership({"x": X}, np.full(20, 1)), Failure)     # constant: other methods
+    assert fit_membership({"x": X}, X % 3).message == "the target is not 0/1"
 
 
 @pytest.mark.parametrize("expr", ["x in (1, y)", "x in [1, 2]", "1 < x in (1, 2)", "x in ()", "x in (1.5,)",

@@ -74,4 +74,5 @@ def test_a_two_level_case_split_between_variables():
     most = np.argmax(c, axis=1)                                       # ties to the first
     f = fit_conditional({"a": c[:, 0], "b": c[:, 1], "c": c[:, 2]}, most)
     assert f is not None and f.method == "conditional" and f.expr.count(" if ") == 3
-    assert fit_conditional({"a": c[:, 0], "b": c[:, 1]}, c[:, 0] * c[:, 1], max_fits=500) is None   # no split fits
+    none = fit_conditional({"a": c[:, 0], "b": c[:, 1]}, c[:, 0] * c[:, 1], max_fits=500)     # no split fits
+    assert isinstance(none, Failure) and (none.stage, none.method) == ("regress", "conditional")

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from mips.failure import Failure
 from mips.regression.evaluate import evaluate
 from mips.regression.fit import fit_formulas
 from mips.regression.selection import fit_selection
@@ -32,11 +33,13 @@ def test_ties_decide_the_order_and_values_follow_the_variables():
 def test_no_decision_list_where_there_is_none():
     c = _counts(3, seed=2)
     y = np.argmin(np.stack(list(c.values())), axis=0)          # the smallest, not the largest
-    assert fit_selection(c, y) is None
-    assert fit_selection(c, np.argmax(np.stack(list(c.values())), axis=0) % 2) is None   # two values
+    assert fit_selection(c, y) == Failure(stage="regress", method="selection",
+                                          message="no decision list on the largest variable fits")
+    two = fit_selection(c, np.argmax(np.stack(list(c.values())), axis=0) % 2)       # two values
+    assert isinstance(two, Failure) and two.message == "the target takes 2 values, not 3 to 5"
     y = np.argmax(np.stack(list(c.values())), axis=0)
     y[0] = (y[0] + 1) % 3                                       # one row off
-    assert fit_selection(c, y) is None
+    assert isinstance(fit_selection(c, y), Failure)
 
 
 def test_fit_formulas_prefers_it_to_a_tree_and_leaves_other_targets_alone():
