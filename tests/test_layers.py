@@ -20,6 +20,7 @@ from mips.paths import PACKAGE_DIR
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("errors", "paths", "failure", "margins", "sandbox"),
     ("tasks",), ("network",), ("normalizers",), ("encodings",), ("machine",), ("regression",), ("program",),
+    ("families",),                # generated tasks with their own programs and machines (the generality benchmark)
     ("pipeline",),
     ("runtime",),                 # the benchmark and the zoo build, one process per task
     ("cli",), ("__main__",),

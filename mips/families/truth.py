@@ -15,7 +15,8 @@ import numpy as np
 
 from mips.errors import ConfigError
 from mips.machine.moore import MooreMachine, minimize
-from mips.tasks.families.base import GeneratedTask
+from mips.program.program import run_program
+from mips.families.base import GeneratedTask
 
 
 def _rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +37,6 @@ def ground_truth_machine(task: GeneratedTask, x: np.ndarray, y: np.ndarray) -> M
     ConfigError
         When the reference program fails on ``x`` or one of its states is reached with two labels.
     """
-    from mips.program.program import run_program
     x = np.asarray(x, dtype=np.int64)
     y = np.asarray(y, dtype=np.int64)
     run = run_program(task.program(), x)

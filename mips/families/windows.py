@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mips.tasks.families.base import GeneratedTask, Reference, pick, seq_len
+from mips.families.base import GeneratedTask, Reference, pick, seq_len
 
 
 def run_length(rng: np.random.Generator, name: str) -> GeneratedTask:

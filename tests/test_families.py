@@ -13,11 +13,11 @@ from mips.errors import ConfigError
 from mips.machine.moore import minimize
 from mips.program.program import run_program
 from mips.tasks import load_task_file, make_dataset
-from mips.tasks.families import FAMILIES, ROLES, Reference, generate, generate_family, write_tasks
+from mips.families import FAMILIES, ROLES, Reference, generate, generate_family, write_tasks
 from mips.program.codegen import parse_program
-from mips.tasks.families.automata import table_machine
-from mips.tasks.families.compare import boolean_tricks, compare
-from mips.tasks.families.truth import ground_truth_machine
+from mips.families.automata import table_machine
+from mips.families.compare import boolean_tricks, compare
+from mips.families.truth import ground_truth_machine
 from tests.system_packages import TRUST_TASK_FILES
 
 SEEDS = (0, 1, 2)

@@ -5,7 +5,7 @@ Each generated task is a :class:`GeneratedTask`: a task file (the contract of
 form, with its size (AST nodes, as :attr:`mips.program.program.Program.size` counts) and the role
 of each variable. The same ``(seed, index)`` always gives the same task::
 
-    from mips.tasks.families import generate
+    from mips.families import generate
     tasks = generate(100, seed=0)                 # spread round-robin over FAMILIES
     tasks[0].write("runs/generated")              # -> runs/generated/ModSum_000.py
 
@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from mips.errors import ConfigError
-from mips.tasks.families import automata, counters, windows
-from mips.tasks.families.base import ROLES, GeneratedTask, Reference, check_task, role_of
+from mips.families import automata, counters, windows
+from mips.families.base import ROLES, GeneratedTask, Reference, check_task, role_of
 
 __all__ = ["FAMILIES", "ROLES", "GeneratedTask", "Reference", "generate", "generate_family", "role_of",
            "write_tasks"]

@@ -25,7 +25,7 @@ import ast
 from dataclasses import dataclass
 
 from mips.regression.formula import expression_size
-from mips.tasks.families.base import role_of
+from mips.families.base import role_of
 
 _BITS = (ast.BitXor, ast.BitAnd, ast.BitOr)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from mips.machine.moore import MooreMachine, minimize
-from mips.tasks.families.base import GeneratedTask, Reference, pick, seq_len
+from mips.families.base import GeneratedTask, Reference, pick, seq_len
 
 
 def first_difference(rng: np.random.Generator, name: str) -> GeneratedTask:
