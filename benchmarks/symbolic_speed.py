@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mips.regression.boolean import fit_boolean  # noqa: E402
-from mips.regression.formula import expression_size  # noqa: E402
+from mips.regression.formula import Formula, expression_size  # noqa: E402
 from mips.regression.symbolic import search_formula  # noqa: E402
 
 SAFE = {"__builtins__": {}, "abs": abs, "min": min, "max": max}
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             found = fit_boolean(cols, target, time_budget_seconds=args.budget)
             best = min(best, time.perf_counter() - start)
         planted = expression_size(expr)
+        found = found if isinstance(found, Formula) else None       # a Failure: nothing recovered
         ok = found is not None and found.size <= planted
         failures += not ok
         print(f"{expr:44s} {found.expr if found else 'None':40s} {(found.size if found else '-')!s:>4s} / "

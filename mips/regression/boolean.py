@@ -35,6 +35,7 @@ import sympy
 from sympy.logic import POSform, SOPform
 
 from mips.errors import check_float, check_int
+from mips.failure import Failure
 from mips.regression.evaluate import evaluate
 from mips.regression.formula import Formula, expression_size
 from mips.regression.method import Problem, TargetMethod, is_bits
@@ -52,7 +53,7 @@ _MAX_CHECKED_SIZE = 2000        # larger formulas are covers, correct by constru
 
 
 def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_vars: int = 16,
-                time_budget_seconds: float = 2.0, budget: Work | None = None) -> Formula | None:
+                time_budget_seconds: float = 2.0, budget: Work | None = None) -> Formula | Failure:
     """The shortest Boolean formula equal to a 0/1 target on every observed row.
 
     Parameters
@@ -73,9 +74,10 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
 
     Returns
     -------
-    Formula or None
-        Method ``"boolean"``; None when a column or the target is not 0/1, when one input row has
-        two different targets, or when more than ``max_vars`` variables are needed.
+    Formula or Failure
+        Method ``"boolean"``; a Failure (stage ``"regress"``, method ``"boolean"``) saying why when
+        a column or the target is not 0/1, when one input row has two different targets, or when
+        more than ``max_vars`` variables are needed.
 
     Examples
     --------
@@ -91,13 +93,15 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
     names, rows, tv = distinct_rows(columns, {"target": target}, owner)
     t = tv["target"]
     bits = lambda a: bool(np.all((a == 0) | (a == 1)))      # noqa: E731
-    if t is None or not bits(t) or not bits(rows):
-        return None
+    if t is None:
+        return _failed("one input row has two different targets")
+    if not bits(t) or not bits(rows):
+        return _failed("a column or the target is not 0/1")
     if t.size == 0 or np.all(t == t[0]):
         return Formula(expr=str(int(t[0])) if t.size else "0", method="boolean")
     supports = _supports(rows, t, deadline)
     if len(supports[0]) > max_vars:
-        return None
+        return _failed(f"the target needs {len(supports[0])} variables, more than max_vars={max_vars}")
     cands: list[_Cand] = []
     for cols in supports:
         sub, st = _restrict(rows, t, cols)
@@ -110,7 +114,11 @@ def fit_boolean(columns: Mapping[str, np.ndarray], target: np.ndarray, *, max_va
         if size > _MAX_CHECKED_SIZE or np.array_equal(evaluate(expr, env, t.shape), t):
             return Formula(expr=expr, method="boolean", size=size)
         logger.warning("fit_boolean: candidate %r does not reproduce the target; skipped", expr)
-    return None
+    return _failed("no candidate reproduces the target")
+
+
+def _failed(message: str) -> Failure:
+    return Failure(stage="regress", method="boolean", message=message)
 
 
 # ---------------------------------------------------------------------------------------- support
@@ -450,9 +458,9 @@ class BooleanMethod(TargetMethod):
 
     name = "boolean"
 
-    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | None:
+    def fit_target(self, problem: Problem, name: str, target: np.ndarray) -> Formula | Failure | None:
         if not (problem.bits and is_bits(target)):
-            return None
+            return None                 # not applicable: the table is not all bits
         work = Work(int(0.85 * max(0.2, problem.time_budget_seconds / 4) * BOOLEAN_PER_SECOND))
         formula = fit_boolean(problem.columns, target, budget=work)
         problem.spend(work.spent, BOOLEAN_PER_SECOND)

@@ -10,15 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mips.errors import ConfigError
+from mips.failure import Failure
 from mips.regression.boolean import fit_boolean
-from mips.regression.formula import expression_size
+from mips.regression.formula import Formula, expression_size
 
 SAFE = {"__builtins__": {}, "abs": abs, "min": min, "max": max}
 
 
 def assert_exact(formula, columns, target):
     """The naive oracle: Python evaluates the formula on every row and gets the target."""
-    assert formula is not None
+    assert isinstance(formula, Formula), formula
     assert formula.method == "boolean"
     assert formula.names() <= set(columns), formula.expr
     assert formula.size == expression_size(formula.expr)
@@ -128,16 +129,18 @@ def test_constants_and_literals():
     assert fit_boolean(cols, 1 - rows[:, 0]).expr == "not a"
 
 
-def test_contradictions_and_non_bits_give_none():
+def test_contradictions_and_non_bits_give_a_failure():
     cols = {"a": np.array([0, 0, 1]), "b": np.array([1, 1, 0])}
-    assert fit_boolean(cols, np.array([0, 1, 1])) is None              # row (0, 1) maps to 0 and 1
-    assert fit_boolean(cols, np.array([0, 0, 2])) is None              # target not a bit
-    assert fit_boolean({"a": np.array([0, 2, 1])}, np.array([0, 1, 1])) is None
+    assert fit_boolean(cols, np.array([0, 1, 1])) == Failure(             # row (0, 1) maps to 0 and 1
+        stage="regress", method="boolean", message="one input row has two different targets")
+    assert fit_boolean(cols, np.array([0, 0, 2])).message == "a column or the target is not 0/1"
+    assert fit_boolean({"a": np.array([0, 2, 1])}, np.array([0, 1, 1])).message == "a column or the target is not 0/1"
 
 
 def test_max_vars_is_respected():
     cols, rows = table(names_of(5))
-    assert fit_boolean(cols, rows.sum(1) % 2, max_vars=4) is None
+    too_many = fit_boolean(cols, rows.sum(1) % 2, max_vars=4)
+    assert too_many.message == "the target needs 5 variables, more than max_vars=4"
     assert fit_boolean(cols, rows[:, 0] ^ rows[:, 1], max_vars=2).expr == "a ^ b"
 
 
@@ -162,7 +165,7 @@ def test_time_budget_is_respected_and_the_answer_still_exact():
     start = time.process_time()
     found = fit_boolean(cols, target, time_budget_seconds=0.3)
     assert time.process_time() - start < 1.0
-    assert found is not None and found.names() <= set(cols)
+    assert isinstance(found, Formula) and found.names() <= set(cols)
     check = rng.choice(len(rows), size=200, replace=False)          # the oracle on a sample of rows
     assert_exact(found, {k: v[check] for k, v in cols.items()}, target[check])
 

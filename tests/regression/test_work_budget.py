@@ -8,6 +8,7 @@ import numpy as np
 
 from mips.regression import fit_formulas
 from mips.regression.boolean import fit_boolean
+from mips.regression.formula import Formula
 from mips.regression.symbolic import search_formulas
 from mips.regression.work import Work
 
@@ -54,7 +55,7 @@ def test_boolean_budget_is_spent_and_deterministic(cpu_load) -> None:
     fa = fit_boolean(cols, t, budget=a)
     fb = fit_boolean(cols, t, budget=b)
     assert a.spent == b.spent > 0
-    assert fa is not None and fb is not None and fa.expr == fb.expr
+    assert isinstance(fa, Formula) and isinstance(fb, Formula) and fa.expr == fb.expr
 
 
 def test_fit_formulas_shares_one_budget_the_same_way_twice(cpu_load) -> None:
