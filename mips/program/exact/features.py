@@ -14,6 +14,10 @@ the task's name:
     machines that count;
 ``residue``
     ``r <- (a*r + b*x + c) % N`` on every transition (:mod:`mips.program.remainder`);
+``balance``, ``total``
+    a counter: an integer label that every transition moves by an amount depending on the input
+    only (``balance <- balance + x - 2``), found exactly as the integer null space of the
+    constraints the machine's cycles put on the per-input steps;
 ``memory``
     the class of the state under Mealy equivalence: what it remembers beyond its output;
 ``part``
@@ -33,6 +37,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+import sympy
 
 from mips.machine.moore import MooreMachine, mealy_classes
 from mips.program.remainder import residue_maps
@@ -137,6 +142,9 @@ def features(m: MooreMachine, outputs: np.ndarray) -> list[Feature]:
                 vals[m.initial] = 0
             feats.append(Feature("last", tuple(vals), index=d))
     feats.append(Feature("count", tuple(max(v, 0) for v in depth)))
+    counter = _counter(m, succ, order, inputs)
+    if counter is not None:
+        feats.append(counter)
     for r in residue_maps(m):
         feats.append(Feature("residue", tuple(int(v) for v in r.values), modulus=r.modulus))
     reach_outputs = {tuple(outputs[q]) for q in states}
@@ -167,6 +175,38 @@ def features(m: MooreMachine, outputs: np.ndarray) -> list[Feature]:
         seen.add(key)
         kept.append(f)
     return kept
+
+
+MAX_COUNTER_INPUTS = 64          # input letters of a machine searched for a counter
+
+
+def _counter(m: MooreMachine, succ, order: list[int], inputs: np.ndarray) -> Feature | None:
+    """A label moved by a step per input letter on every transition, when exactly one exists."""
+    n_in = len(m.inputs)
+    if n_in > MAX_COUNTER_INPUTS or len(order) < 3:
+        return None
+    counts: dict[int, np.ndarray] = {m.initial: np.zeros(n_in, dtype=np.int64)}
+    for q in order:                                   # breadth-first: a spanning tree of paths
+        for i, t in succ[q]:
+            if t not in counts:
+                counts[t] = counts[q] + np.eye(n_in, dtype=np.int64)[i]
+    rows = {tuple(counts[q] + np.eye(n_in, dtype=np.int64)[i] - counts[t]) for q in order for i, t in succ[q]}
+    rows.discard((0,) * n_in)
+    basis = sympy.Matrix(sorted(rows)).nullspace() if rows else [sympy.eye(n_in)[:, j] for j in range(n_in)]
+    if len(basis) != 1:
+        return None
+    vec = basis[0]
+    scale = sympy.ilcm(*[sympy.fraction(v)[1] for v in vec])
+    step = np.array([int(v * scale) for v in vec], dtype=np.int64)
+    step //= np.gcd.reduce(np.abs(step)) or 1
+    # the sign that makes the step grow with the input (balance + x - 2, not 2 - x - balance)
+    if inputs.shape[1] == 1 and np.corrcoef(inputs[:, 0], step)[0, 1] < 0 if len(set(step)) > 1 else step[0] < 0:
+        step = -step
+    labels = {q: int(counts[q] @ step) for q in order}
+    if len(set(labels.values())) < len(order):
+        return None
+    role = "total" if step.min() >= 0 else "balance"
+    return Feature(role, tuple(labels.get(s, 0) for s in range(m.n_states)))
 
 
 def _injective(feats: tuple[Feature, ...], states: list[int]) -> bool:

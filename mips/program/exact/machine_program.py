@@ -22,16 +22,20 @@ from mips.machine.moore import MooreMachine
 from mips.program.exact.features import Feature, features, labelings
 from mips.program.exact.solve import MAX_CANDIDATES, MAX_SIZE, build_bank, smallest
 from mips.program.program import Program, input_names, output_names
+from mips.regression.fit import fit_formulas
 from mips.regression.formula import Formula
 
 MAX_STATES = 64                   # larger machines are left to the traced-data regressions
 MAX_ROWS = 4096                   # update rows (states x inputs) for one bank
 WORK = 1_500_000                  # candidate expressions evaluated per machine, all labelings together
 ROLE_NAMES = {"output": "state", "last": "last", "count": "count", "residue": "residue",
+              "balance": "balance", "total": "total",
               "memory": "carry", "part": "part", "state": "state"}
 ROLE_COMMENTS = {"output": "the output of the state", "last": "the input that entered the state",
                  "count": "steps from the start, where the machine counts them",
-                 "residue": "a residue the machine carries", "memory": "what the state remembers beyond its output",
+                 "residue": "a residue the machine carries",
+                 "balance": "moves by a step that depends on the input only",
+                 "total": "grows by a step that depends on the input only", "memory": "what the state remembers beyond its output",
                  "part": "a component machine that runs on its own", "state": "the state's number"}
 
 
@@ -64,16 +68,36 @@ def _constants(inputs: np.ndarray, targets: list[np.ndarray], moduli: list[int])
     return sorted(consts)
 
 
+def _fitted(columns: dict[str, np.ndarray], targets: list[np.ndarray], constants: list[int]) -> list[Formula | None]:
+    """Integer linear and modular formulas for the targets (exact on every row), which reach
+    weighted sums that enumeration would need many nodes for: ``(a + 2*x1 + 3*x2) % 5``."""
+    names = [f"_t{j}" for j in range(len(targets))]
+    moduli = {nm: int(t.max()) + 1 for nm, t in zip(names, targets) if t.size and t.min() == 0 and t.max() >= 2}
+    fits = fit_formulas(columns, dict(zip(names, targets)), moduli=moduli, constants=constants,
+                        methods=("linear", "modular"))
+    return [f if isinstance(f, Formula) else None for f in (fits[nm] for nm in names)]
+
+
 def _formulas(columns: dict[str, np.ndarray], targets: list[np.ndarray], constants: list[int],
               moduli: frozenset[int], budget: int, max_size: int) -> tuple[list[str] | None, int]:
     """The smallest expression for each target over ``columns`` (each of size at most
-    ``max_size``), and the work spent."""
+    ``max_size``), and the work spent: enumeration, bounded by what linear and modular
+    regression already found."""
+    fitted = _fitted(columns, targets, constants)
+    if all(f is not None for f in fitted):
+        max_size = min(max_size, max(f.size for f in fitted) - 1)
     bank = build_bank(columns, constants, max_candidates=budget, targets=targets, moduli=moduli,
                       max_size=min(MAX_SIZE, max_size))
-    found = [smallest(bank, t) for t in targets]
-    if any(f is None or f.size > max_size for f in found):
-        return None, bank.candidates
-    return [f.expr for f in found], bank.candidates
+    exprs = []
+    for target, fit in zip(targets, fitted):
+        found = smallest(bank, target) if max_size >= 1 else None
+        if found is not None and (fit is None or found.size < fit.size):
+            exprs.append(found.expr)
+        elif fit is not None:
+            exprs.append(fit.expr)
+        else:
+            return None, bank.candidates
+    return exprs, bank.candidates
 
 
 def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = WORK) -> list[Program] | Failure:

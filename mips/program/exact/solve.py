@@ -26,7 +26,7 @@ MAX_CANDIDATES = 250_000        # candidate expressions evaluated per bank
 MAX_DEPTH = 3                   # nested tests in a conditional
 MAX_TEST_SIZE = 5               # largest test in a conditional
 MAX_TESTS = 600                 # tests tried at each split, smallest first
-MAX_BRANCH_SIZE = 7             # largest branch of a conditional
+MAX_BRANCH_SIZE = 5             # largest branch of a conditional
 UNIFY_WORK = 60_000_000         # bank rows x words scanned while unifying, per target
 
 
