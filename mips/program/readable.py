@@ -395,6 +395,10 @@ def name_variables(program: Program, x: np.ndarray, input_values: tuple[int, ...
             stem, comment = ev
             seen[stem] = seen.get(stem, 0) + 1
             name = stem if counts[stem] == 1 else f"{stem}{seen[stem]}"
+            start = int(program.initial[j])
+            if stem in ("flag", "seen") and start not in (0, 1):
+                # the evidence is about the steps; a comment never contradicts the initial value
+                comment = f"{comment}, from the first step on (it starts at {start})"
             comments[name] = comment
         taken.add(name)
         names.append(name)

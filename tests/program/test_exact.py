@@ -123,3 +123,17 @@ def test_smallest_expression_and_conditional():
     assert smallest(bank, np.where(a > b, a, b)).expr in ("max(a, b)", "max(b, a)")
     found = smallest(bank, np.where(s > 0, s, a + b + 5))
     assert found.size == 8 and found.expr.startswith("s if s else ")
+
+
+def test_a_flag_comment_never_contradicts_its_initial_value():
+    from mips.program.program import Program
+    from mips.program.readable import name_variables
+    from mips.regression.formula import Formula
+
+    # a flag that starts at -1 and holds 0 or 1 after the first step
+    p = Program(task="t", kind="symbolic", method="m", inputs=("x",), state=("a",), initial=(-1,),
+                updates=(Formula(expr="max(a, x)", method="m"),), outputs=(Formula(expr="a", method="m"),))
+    x = np.array(list(itertools.product([0, 1, 2], repeat=4)), dtype=np.int64)[..., None] % 2
+    named = name_variables(p, x, (0, 1))
+    (name,) = named.state
+    assert "starts at -1" in named.comments[name]
