@@ -31,16 +31,31 @@ def _spin(stop) -> None:
 
 @pytest.fixture
 def cpu_load():
-    """Every core busy with another process while the test runs (results must not change)."""
+    """The test runs with its core shared by a busy process (results must not change).
+
+    The test's process is pinned to one core and one spinning process is started there (a child keeps
+    its parent's core), so the test gets about half of a core however many the machine has and however
+    busy the others are; that costs one spinning process, not one per core. Where the affinity cannot
+    be set, every core gets a spinning process instead."""
     stop = _mp.Event()
-    procs = [_mp.Process(target=_spin, args=(stop,), daemon=True) for _ in range(_os.cpu_count() or 1)]
-    for p in procs:
-        p.start()
-    _time.sleep(0.2)
-    yield len(procs)
-    stop.set()
-    for p in procs:
-        p.join(5)
+    try:
+        before = _os.sched_getaffinity(0)
+        _os.sched_setaffinity(0, {min(before)})
+    except (AttributeError, OSError):
+        before = None
+    n = 1 if before is not None else (_os.cpu_count() or 1)
+    procs = [_mp.Process(target=_spin, args=(stop,), daemon=True) for _ in range(n)]
+    try:
+        for p in procs:
+            p.start()
+        _time.sleep(0.2)
+        yield len(procs)
+    finally:
+        stop.set()
+        for p in procs:
+            p.join(5)
+        if before is not None:
+            _os.sched_setaffinity(0, before)
 
 
 # -- optional system packages (tests/system_packages.py) ----------------------------------------------
@@ -65,3 +80,24 @@ def _plain_main_module(monkeypatch):
     import sys
     import types
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+
+
+# -- one pipeline run per zoo analysis per session (tests/pipeline_cache.py) ---------------------------
+@pytest.fixture(scope="session", autouse=True)
+def _shared_pipeline_runs(tmp_path_factory):
+    """The session's folder of pipeline results, shared by the pytest-xdist workers (their temporary
+    folders have one parent) and by the app servers they start (they inherit the variable)."""
+    from tests.pipeline_cache import ENV
+    if _os.environ.get(ENV) == "off":          # every analysis run afresh (to compare, or to rule the sharing out)
+        yield None
+        return
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if _os.environ.get("PYTEST_XDIST_WORKER") else base) / "pipeline-runs"
+    folder.mkdir(exist_ok=True)
+    before = _os.environ.get(ENV)
+    _os.environ[ENV] = str(folder)
+    yield folder
+    if before is None:
+        _os.environ.pop(ENV, None)
+    else:
+        _os.environ[ENV] = before

@@ -30,5 +30,10 @@ def texts(elements) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _apptest_mode(monkeypatch):
-    """AppTest starts every run in Streamlit's legacy pages mode; see workbench.routing.ensure_routed."""
+    """AppTest starts every run in Streamlit's legacy pages mode; see workbench.routing.ensure_routed.
+    The app's analyses are run once per session (tests/pipeline_cache.py)."""
+    import workbench.state.results
+
+    from tests.pipeline_cache import run_pipeline
     monkeypatch.setenv("MIPS_APPTEST", "1")
+    monkeypatch.setattr(workbench.state.results, "run_pipeline", run_pipeline)

@@ -11,7 +11,8 @@ import pytest
 
 from mips.encodings.projection import project
 from mips.network.zoo import load_zoo_model
-from mips.pipeline import PipelineConfig, run_pipeline
+from mips.pipeline import PipelineConfig
+from tests.pipeline_cache import run_pipeline
 from workbench import (
     figures,
     lattice_overlay,
@@ -21,6 +22,7 @@ from workbench import (
     tables,
     typed_input,
 )
+from workbench.state.results import APP_CONFIG
 from workbench.state_numbering import (
     ROLE_MACHINE,
     ROLE_SHORTEST,
@@ -31,11 +33,17 @@ from workbench.state_numbering import (
     start_code,
 )
 
+
+#: a small run for Binary_Addition: its machine's encoding is then the 4 codes 0..3 the labels below
+#: name (with the app's larger trace it is a Boolean split of 2 bits or the behavioural grouping, decided
+#: by the last bits of the trace)
 CONFIG = PipelineConfig(n_sequences=2_000, n_trace_sequences=500, regression_seconds=1.0)
 
 
-def _run(task):
-    return run_pipeline(task, CONFIG, model=load_zoo_model(task))
+def _run(task, config=APP_CONFIG):
+    """The analysis of ``task`` on its zoo network, run once per test session: with the app's settings
+    (the default), the app's AppTests and the browser tests' servers load the same result."""
+    return run_pipeline(task, config, model=load_zoo_model(task))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +58,7 @@ def add_mod_5():
 
 @pytest.fixture(scope="module")
 def binary_addition():
-    return _run("Binary_Addition")
+    return _run("Binary_Addition", CONFIG)
 
 
 def _markers(fig):

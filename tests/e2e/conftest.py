@@ -87,7 +87,8 @@ def app_url(playwright_api, bench_results):
     env = {k: v for k, v in os.environ.items() if k != "MIPS_APPTEST"}
     if bench_results:
         env["MIPS_BENCH_RESULTS"] = bench_results
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+    # streamlit itself, with the session's shared pipeline runs (tests/pipeline_cache.py)
+    cmd = [sys.executable, "-m", "tests.e2e.serve_app", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
            "--browser.gatherUsageStats", "false"]
     with open(log, "w") as out:

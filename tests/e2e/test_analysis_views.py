@@ -81,9 +81,15 @@ def render_times():
     (ARTIFACTS / "analysis_render_times.json").write_text(json.dumps(record, indent=1) + "\n")
 
 
-#: Binary_Addition's four analysis pages are also visited (first and warm, with screenshots) by the
-#: walkthrough in test_browser.py: here it runs with the slow tests only (`make test-all`)
-@pytest.mark.parametrize("task", [pytest.param(t, marks=pytest.mark.slow) if t == "Binary_Addition" else t
+#: The default suite draws every analysis page in the browser on Parity_All here and on Binary_Addition in
+#: the walkthrough (test_browser.py: first and warm visits, screenshots, the same hang check). The other
+#: tasks' screenshots come with the slow tests (`make test-all`): their pictures are checked without a
+#: browser (tests/app/test_views.py: Sum_Last3's lattice grid, Add_Mod_5's five-cycle), Sum_Last3's
+#: Normalizers page in the browser below, and Sum_Last3's and Add_Mod_5's Program pages in test_e2e_views.py.
+SLOW_TASKS = ("Binary_Addition", "Sum_Last3", "Add_Mod_5")
+
+
+@pytest.mark.parametrize("task", [pytest.param(t, marks=pytest.mark.slow) if t in SLOW_TASKS else t
                                   for t in TASKS])
 def test_analysis_pages_render_and_are_screenshotted(page, app_url, task, render_times):
     page.set_viewport_size({"width": WIDTH, "height": 1000})

@@ -16,6 +16,7 @@ from mips.program.readable import (
     task_constants,
 )
 from mips.regression.formula import Formula
+from tests import pipeline_cache
 
 RNG = np.random.default_rng(0)
 DIGITS = RNG.integers(0, 10, (300, 10, 1))
@@ -100,7 +101,9 @@ CFG = PipelineConfig(n_sequences=20_000)
 
 @pytest.fixture(scope="module")
 def zoo_runs():
-    return {t: run_pipeline(t, CFG, model=load_zoo_model(t)) for t in ("Sum_Last3", "Parity_Last2", "Bit_Shift_Right")}
+    """Run once per test session (test_same_program.py compares Parity_Last2's with a run under load)."""
+    return {t: pipeline_cache.run_pipeline(t, CFG, model=load_zoo_model(t))
+            for t in ("Sum_Last3", "Parity_Last2", "Bit_Shift_Right")}
 
 
 def test_zoo_programs_read_as_a_person_would_write_them(zoo_runs):
