@@ -82,6 +82,7 @@ class Bank:
     terms: list[Term] = field(default_factory=list)
     by_size: dict[int, list[int]] = field(default_factory=dict)
     seen: dict[int, int] = field(default_factory=dict)
+    plain: dict[int, int] = field(default_factory=dict)     # hash -> a non-trick twin of a trick
     candidates: int = 0
     _data: np.ndarray | None = None
     _mult: np.ndarray | None = None
@@ -108,12 +109,22 @@ class Bank:
         hashes = self._hash(cols).tolist()
         fresh = []
         seen = self.seen
+        plain = []                       # the plain twin of a column a trick holds (flag != x)
         for j in np.flatnonzero(ok).tolist():
             h = hashes[j]
             if h in seen:
+                old = seen[h]
+                if old >= 0 and h not in self.plain and self.terms[old].trick:
+                    term = make(j)
+                    if not term.trick:
+                        self.plain[h] = -1
+                        plain.append((j, term))
                 continue
             seen[h] = -1
             fresh.append(j)
+        for j, term in plain:
+            self._append(cols[j], term)
+            self.plain[hashes[j]] = len(self.terms) - 1
         if not fresh:
             return []
         start = len(self.terms)
@@ -130,6 +141,15 @@ class Bank:
             seen[hashes[j]] = start + k
         return list(range(start, need))
 
+    def _append(self, col: np.ndarray, term: Term) -> None:
+        if len(self.terms) >= len(self._data):
+            grown = np.zeros((2 * len(self._data), self.n_rows), dtype=np.int64)
+            grown[:len(self.terms)] = self._data[:len(self.terms)]
+            self._data = grown
+        self._data[len(self.terms)] = col
+        self.by_size.setdefault(term.size, []).append(len(self.terms))
+        self.terms.append(term)
+
     def matrix(self, idx: list[int]) -> np.ndarray:
         return self._data[idx] if idx else np.zeros((0, self.n_rows), dtype=np.int64)
 
@@ -138,7 +158,10 @@ class Bank:
 
     def find(self, target: np.ndarray) -> int | None:
         """The index of the expression whose column equals ``target``, if any."""
-        i = self.seen.get(int(self._hash(np.asarray(target, dtype=np.int64)[None])[0]))
+        h = int(self._hash(np.asarray(target, dtype=np.int64)[None])[0])
+        i = self.seen.get(h)
+        if i is not None and i >= 0 and self.terms[i].trick and self.plain.get(h, -1) >= 0:
+            i = self.plain[h]
         if i is None or i < 0 or not np.array_equal(self._data[i], target):
             return None
         return i
@@ -282,7 +305,8 @@ def _compare(terms: list[Term], op: str, li: int, rj: int, size: int) -> Term:
     if (a.const and not b.const) or (a.name and b.name and op in ("<", "<=") and a.expr > b.expr):
         a, b, op = b, a, FLIP[op]                                 # 3 < a reads a > 3; x2 < x1 reads x1 > x2
     # comparing a 0/1 variable with another variable computes xor or implication: a trick as a value
-    trick = not a.const and not b.const and (a.flag or b.flag) and (op in ("==", "!=") or (a.flag and b.flag))
+    trick = not a.const and not b.const and ((a.flag or b.flag) and (op in ("==", "!=") or (a.flag and b.flag))
+                                             or a.expr.startswith("-") or b.expr.startswith("-"))
     return Term(f"{_wrap(a, 5)} {op} {_wrap(b, 5)}", size, "bool", prec=4, trick=trick)
 
 

@@ -72,26 +72,31 @@ def _fitted(columns: dict[str, np.ndarray], targets: list[np.ndarray], constants
     """Integer linear and modular formulas for the targets (exact on every row), which reach
     weighted sums that enumeration would need many nodes for: ``(a + 2*x1 + 3*x2) % 5``."""
     names = [f"_t{j}" for j in range(len(targets))]
-    moduli = {nm: int(t.max()) + 1 for nm, t in zip(names, targets) if t.size and t.min() == 0 and t.max() >= 2}
+    moduli = {nm: int(t.max()) + 1 for nm, t in zip(names, targets) if t.size and t.min() == 0 and t.max() >= 1}
     fits = fit_formulas(columns, dict(zip(names, targets)), moduli=moduli, constants=constants,
                         methods=("linear", "modular"))
     return [f if isinstance(f, Formula) else None for f in (fits[nm] for nm in names)]
 
 
 def _formulas(columns: dict[str, np.ndarray], targets: list[np.ndarray], constants: list[int],
-              moduli: frozenset[int], budget: int, max_size: int) -> tuple[list[str] | None, int]:
+              moduli: frozenset[int], budget: int, max_size: int,
+              residues: list[bool] | None = None) -> tuple[list[str] | None, int]:
     """The smallest expression for each target over ``columns`` (each of size at most
     ``max_size``), and the work spent: enumeration, bounded by what linear and modular
-    regression already found."""
+    regression already found. A residue keeps its update modulo N when regression finds one
+    (``(r + x) % 2`` says what a parity does; ``abs(r - x)`` hides it)."""
     fitted = _fitted(columns, targets, constants)
     if all(f is not None for f in fitted):
         max_size = min(max_size, max(f.size for f in fitted) - 1)
+    if max_size < 1 and all(f is not None for f in fitted):
+        return [f.expr for f in fitted], 0
     bank = build_bank(columns, constants, max_candidates=budget, targets=targets, moduli=moduli,
                       max_size=min(MAX_SIZE, max_size))
     exprs = []
-    for target, fit in zip(targets, fitted):
+    for j, (target, fit) in enumerate(zip(targets, fitted)):
         found = smallest(bank, target) if max_size >= 1 else None
-        if found is not None and (fit is None or found.size < fit.size):
+        keep_fit = fit is not None and residues is not None and residues[j] and "%" in fit.expr
+        if found is not None and (fit is None or found.size < fit.size) and not keep_fit:
             exprs.append(found.expr)
         elif fit is not None:
             exprs.append(fit.expr)
@@ -143,7 +148,8 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
         moduli |= {int(t.max()) + 1 for t in targets + shown_out if t.size and t.min() == 0 and t.max() >= 1}
         consts = _constants(x_vals, targets + shown_out, sorted(moduli))
         budget = min(left, MAX_CANDIDATES)
-        updates, spent = _formulas(cols, targets, consts, frozenset(moduli), budget, best - 1)
+        updates, spent = _formulas(cols, targets, consts, frozenset(moduli), budget, best - 1,
+                                   residues=[f.role == "residue" for f in labeling])
         left -= spent
         if updates is None:
             why.append(f"{', '.join(names)}: no update within the budget")
