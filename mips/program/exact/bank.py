@@ -56,6 +56,8 @@ class Term:
     name: bool = False           # a variable (its truthiness may be a test: ``a if a else ...``)
     trick: bool = False          # a Boolean trick as a value (flag != x): allowed only as a test
     offset: bool = False         # ``t + c`` or ``t - c``: another constant would be folded into c
+    linear: bool = False         # names and constants under + - and * by a constant
+    has_flag: bool = False       # reads a 0/1 variable
 
 
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 6, "-": 6, "*": 7, "//": 7, "%": 7, "neg": 8}
@@ -286,6 +288,14 @@ def grow(bank: Bank, size: int, *, max_candidates: int, moduli: frozenset[int] =
 
 
 def _binary(terms: list[Term], op: str, li: int, rj: int, size: int) -> Term:
+    term = _binary_text(terms, op, li, rj, size)
+    a, b = terms[li], terms[rj]
+    term.linear = a.linear and b.linear and (op in ("+", "-") or (op == "*" and (a.const or b.const)))
+    term.has_flag = a.has_flag or b.has_flag
+    return term
+
+
+def _binary_text(terms: list[Term], op: str, li: int, rj: int, size: int) -> Term:
     a, b = terms[li], terms[rj]
     offset = op in ("+", "-") and (a.const or b.const)
     if op in ("min", "max"):
@@ -305,8 +315,13 @@ def _compare(terms: list[Term], op: str, li: int, rj: int, size: int) -> Term:
     if (a.const and not b.const) or (a.name and b.name and op in ("<", "<=") and a.expr > b.expr):
         a, b, op = b, a, FLIP[op]                                 # 3 < a reads a > 3; x2 < x1 reads x1 > x2
     # comparing a 0/1 variable with another variable computes xor or implication: a trick as a value
-    trick = not a.const and not b.const and ((a.flag or b.flag) and (op in ("==", "!=") or (a.flag and b.flag))
-                                             or a.expr.startswith("-") or b.expr.startswith("-"))
+    # as a value (not as a test), a comparison reads plainly against a constant or between two
+    # names, and not between a 0/1 variable and another (xor, implication)
+    trick = not a.const and not b.const and (not (a.name and b.name) or (a.flag or b.flag) and (
+        op in ("==", "!=") or (a.flag and b.flag)))
+    # against a constant: a threshold on a sum of quantities (count + x > 3), not on a clamp
+    # (min(x, 1)), a residue or a flag folded into arithmetic (state + x != 1, a - b == 0)
+    trick = trick or (b.const and not a.name and (not a.linear or a.has_flag or op in ("==", "!=")))
     return Term(f"{_wrap(a, 5)} {op} {_wrap(b, 5)}", size, "bool", prec=4, trick=trick)
 
 
@@ -315,10 +330,11 @@ def leaves(bank: Bank, names: dict[str, np.ndarray], constants: list[int]) -> No
     for name, col in names.items():
         col = np.asarray(col, dtype=np.int64)
         flag = bool(np.all((col == 0) | (col == 1)))
-        bank.add_block(col[None], lambda j, name=name, flag=flag: Term(name, 1, "int", atom=True, flag=flag, name=True))
+        bank.add_block(col[None], lambda j, name=name, flag=flag: Term(name, 1, "int", atom=True, flag=flag, name=True,
+                                                                      linear=True, has_flag=flag))
     for c in constants:
         col = np.full((1, bank.n_rows), c, dtype=np.int64)
         if c < 0:
-            bank.add_block(col, lambda j, c=c: Term(str(c), 2, "int", const=True, prec=8))
+            bank.add_block(col, lambda j, c=c: Term(str(c), 2, "int", const=True, prec=8, linear=True))
         else:
-            bank.add_block(col, lambda j, c=c: Term(str(c), 1, "int", const=True, atom=True))
+            bank.add_block(col, lambda j, c=c: Term(str(c), 1, "int", const=True, atom=True, linear=True))
