@@ -327,6 +327,12 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
     values = np.unique(after)
     if set(values.tolist()) <= {0, 1} and base > 1 and np.array_equal(after, (total_in + before) // base):
         return "carry", f"({' + '.join(inputs)} + carry) // {base} (on every traced step)"
+    if len(inputs) > 1 and base > 1:
+        for k in range(states.shape[2]):
+            other = states[:, :-1, k]
+            if k != j and np.array_equal(states[:, 1:, k], (total_in + other) // base) \
+                    and np.array_equal(after, (total_in + other) % base):
+                return "digit", f"({' + '.join(inputs)} + carry) % {base}: the digit of the sum (on every traced step)"
     if len(inputs) == 1 and values.size > 1 and values.min() == 0:
         n = int(values.max()) + 1
         if n > 1 and np.array_equal(after, (before + x[:, :, 0]) % n):
