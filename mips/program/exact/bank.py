@@ -195,38 +195,54 @@ def grow(bank: Bank, size: int, *, max_candidates: int, moduli: frozenset[int] =
     ``max_candidates`` candidates have been evaluated in all. ``%`` and ``//`` take only a constant
     of ``moduli`` (a residue's modulus, a variable's range, the number base), so that they mean
     what they say. Returns the indices added."""
-    added: list[int] = []
-    terms = bank.terms
+    g = _Growth(bank, size, max_candidates, moduli)
+    if g.unary():
+        for s1 in range(1, size - 1):
+            s2 = size - 1 - s1
+            if not (g.arithmetic(s1, s2) and g.comparisons(s1, s2) and g.connectives(s1, s2)):
+                break
+    return g.added
 
-    def room() -> bool:
-        return bank.candidates < max_candidates
 
-    def of(s: int, kind: str, const: bool | None = None) -> list[int]:
-        return [i for i in bank.by_size.get(s, []) if terms[i].kind == kind
-                and (const is None or terms[i].const == const)]
+class _Growth:
+    """One size level of a bank; each step returns False once the candidate budget is spent."""
 
-    # unary: -t, abs(t), not b
-    ints = [i for i in of(size - 1, "int", const=False) if not terms[i].expr.startswith("-")]
-    if ints and room():
-        cols = bank.matrix(ints)
-        added += bank.add_block(np.concatenate([-cols, np.abs(cols)]), lambda j, n=len(ints): (
-            Term(f"-{_wrap(terms[ints[j]], 8)}", size, "int", prec=8) if j < n
-            else Term(f"abs({terms[ints[j - n]].expr})", size, "int", atom=True)))
-    bools = [i for i in of(size - 1, "bool") if not terms[i].expr.startswith("not ")]
-    if bools and room():
-        added += bank.add_block(1 - bank.matrix(bools), lambda j: Term(
-            f"not {_wrap(terms[bools[j]], 3)}", size, "bool", prec=3, trick=terms[bools[j]].trick))
-    # binary
-    for s1 in range(1, size - 1):
-        s2 = size - 1 - s1
-        if s2 < 1:
-            continue
-        left_int, right_int = of(s1, "int"), of(s2, "int")
+    def __init__(self, bank: Bank, size: int, max_candidates: int, moduli: frozenset[int]):
+        self.bank, self.size, self.max_candidates, self.moduli = bank, size, max_candidates, moduli
+        self.terms = bank.terms
+        self.added: list[int] = []
+
+    def room(self) -> bool:
+        return self.bank.candidates < self.max_candidates
+
+    def of(self, s: int, kind: str, const: bool | None = None) -> list[int]:
+        return [i for i in self.bank.by_size.get(s, []) if self.terms[i].kind == kind
+                and (const is None or self.terms[i].const == const)]
+
+    def unary(self) -> bool:
+        """-t, abs(t) and not b."""
+        bank, terms, size = self.bank, self.terms, self.size
+        ints = [i for i in self.of(size - 1, "int", const=False) if not terms[i].expr.startswith("-")]
+        if ints and self.room():
+            cols = bank.matrix(ints)
+            self.added += bank.add_block(np.concatenate([-cols, np.abs(cols)]), lambda j, n=len(ints): (
+                Term(f"-{_wrap(terms[ints[j]], 8)}", size, "int", prec=8) if j < n
+                else Term(f"abs({terms[ints[j - n]].expr})", size, "int", atom=True)))
+        bools = [i for i in self.of(size - 1, "bool") if not terms[i].expr.startswith("not ")]
+        if bools and self.room():
+            self.added += bank.add_block(1 - bank.matrix(bools), lambda j: Term(
+                f"not {_wrap(terms[bools[j]], 3)}", size, "bool", prec=3, trick=terms[bools[j]].trick))
+        return True
+
+    def arithmetic(self, s1: int, s2: int) -> bool:
+        """Integer operators over a left operand of size s1 and a right one of size s2."""
+        bank, terms, size = self.bank, self.terms, self.size
+        left_int, right_int = self.of(s1, "int"), self.of(s2, "int")
         for op in INT_OPS:
             if op in COMMUTATIVE and s1 > s2:
                 continue
             if op in ("//", "%"):
-                right = [j for j in right_int if terms[j].const and s2 == 1 and int(bank.column(j)[0]) in moduli]
+                right = [j for j in right_int if terms[j].const and s2 == 1 and int(bank.column(j)[0]) in self.moduli]
                 left = [i for i in left_int if not terms[i].const and not terms[i].name]   # no x % 2
             else:
                 right, left = right_int, left_int
@@ -234,57 +250,63 @@ def grow(bank: Bank, size: int, *, max_candidates: int, moduli: frozenset[int] =
                 continue
             A, B = bank.matrix(left), bank.matrix(right)
             for lo in range(0, len(left), 64):
-                if not room():
-                    return added
-                chunk = left[lo:lo + 64]
+                if not self.room():
+                    return False
                 cols, _ = _int_block(op, A[lo:lo + 64], B)
-                pairs = [(li, rj) for li in chunk for rj in right]
+                pairs = [(li, rj) for li in left[lo:lo + 64] for rj in right]
                 keep = np.array([not (terms[li].const and terms[rj].const)
                                  and not (op in COMMUTATIVE and s1 == s2 and li > rj)
                                  and not (op in ("+", "-") and (terms[li].const or terms[rj].const)
                                           and (terms[li].offset or terms[rj].offset))   # constants folded
                                  for li, rj in pairs], dtype=bool)
                 sel = np.flatnonzero(keep)
-                added += bank.add_block(cols[sel], lambda j, op=op, sel=sel, pairs=pairs:
-                                        _binary(terms, op, *pairs[sel[j]], size))
-        # comparisons of integer terms
+                self.added += bank.add_block(cols[sel], lambda j, op=op, sel=sel, pairs=pairs:
+                                             _binary(terms, op, *pairs[sel[j]], size))
+        return True
+
+    def comparisons(self, s1: int, s2: int) -> bool:
+        """Comparisons of integer terms."""
+        bank, terms, size = self.bank, self.terms, self.size
+        left, right = self.of(s1, "int"), self.of(s2, "int")
         for op in CMP_OPS:
-            if op in ("==", "!=") and s1 > s2:
-                continue
-            left, right = left_int, right_int
-            if not left or not right:
+            if (op in ("==", "!=") and s1 > s2) or not left or not right:
                 continue
             A, B = bank.matrix(left), bank.matrix(right)
             for lo in range(0, len(left), 64):
-                if not room():
-                    return added
-                chunk = left[lo:lo + 64]
+                if not self.room():
+                    return False
                 a, b = A[lo:lo + 64][:, None, :], B[None]
                 cols = {"<": a < b, "<=": a <= b, "==": a == b, "!=": a != b}[op].reshape(-1, bank.n_rows)
-                pairs = [(li, rj) for li in chunk for rj in right]
+                pairs = [(li, rj) for li in left[lo:lo + 64] for rj in right]
                 keep = np.array([not (terms[li].const and terms[rj].const) and li != rj
                                  for li, rj in pairs], dtype=bool)
                 sel = np.flatnonzero(keep)
-                added += bank.add_block(cols[sel].astype(np.int64), lambda j, op=op, sel=sel, pairs=pairs:
-                                        _compare(terms, op, *pairs[sel[j]], size))
-        # and / or of Boolean terms
-        if s1 <= s2:
-            lb, rb = of(s1, "bool"), of(s2, "bool")
-            if lb and rb:
-                A, B = bank.matrix(lb), bank.matrix(rb)
-                for op in ("and", "or"):
-                    if not room():
-                        return added
-                    a, b = A[:, None, :], B[None]
-                    cols = (a & b if op == "and" else a | b).reshape(-1, bank.n_rows)
-                    pairs = [(li, rj) for li in lb for rj in rb]
-                    keep = np.array([not (s1 == s2 and li >= rj) for li, rj in pairs], dtype=bool)
-                    sel = np.flatnonzero(keep)
-                    added += bank.add_block(cols[sel], lambda j, op=op, sel=sel, pairs=pairs: Term(
-                        f"{_wrap(terms[pairs[sel[j]][0]], _PREC[op])} {op} "
-                        f"{_wrap(terms[pairs[sel[j]][1]], _PREC[op], right=True)}", size, "bool", prec=_PREC[op],
-                        trick=terms[pairs[sel[j]][0]].trick or terms[pairs[sel[j]][1]].trick))
-    return added
+                self.added += bank.add_block(cols[sel].astype(np.int64), lambda j, op=op, sel=sel, pairs=pairs:
+                                             _compare(terms, op, *pairs[sel[j]], size))
+        return True
+
+    def connectives(self, s1: int, s2: int) -> bool:
+        """``and`` / ``or`` of Boolean terms."""
+        bank, terms, size = self.bank, self.terms, self.size
+        if s1 > s2:
+            return True
+        lb, rb = self.of(s1, "bool"), self.of(s2, "bool")
+        if not lb or not rb:
+            return True
+        A, B = bank.matrix(lb), bank.matrix(rb)
+        for op in ("and", "or"):
+            if not self.room():
+                return False
+            a, b = A[:, None, :], B[None]
+            cols = (a & b if op == "and" else a | b).reshape(-1, bank.n_rows)
+            pairs = [(li, rj) for li in lb for rj in rb]
+            keep = np.array([not (s1 == s2 and li >= rj) for li, rj in pairs], dtype=bool)
+            sel = np.flatnonzero(keep)
+            self.added += bank.add_block(cols[sel], lambda j, op=op, sel=sel, pairs=pairs: Term(
+                f"{_wrap(terms[pairs[sel[j]][0]], _PREC[op])} {op} "
+                f"{_wrap(terms[pairs[sel[j]][1]], _PREC[op], right=True)}", size, "bool", prec=_PREC[op],
+                trick=terms[pairs[sel[j]][0]].trick or terms[pairs[sel[j]][1]].trick))
+        return True
 
 
 def _binary(terms: list[Term], op: str, li: int, rj: int, size: int) -> Term:
