@@ -51,6 +51,40 @@ def _constants(x: np.ndarray, moduli: tuple[int | None, ...]) -> tuple[int, ...]
     return tuple(sorted(consts))
 
 
+def _fit_updates(codes: np.ndarray, x: np.ndarray, names: tuple[str, ...], ins: tuple[str, ...],
+                 consts: tuple[int, ...], moduli: dict, budget: float):
+    """One formula per variable's update, fitted on the steps after the first (the first starts
+    from the special zero state, and some networks take a step or two to settle onto their
+    lattice), and the number of nondeterministic transitions."""
+    k = len(names)
+    n, t_len, n_in = x.shape
+    prev = codes[:, :-1].reshape(-1, k)
+    nxt = codes[:, 1:].reshape(-1, k)
+    xs = x.reshape(-1, n_in)
+    later = np.repeat(np.arange(t_len)[None] > 0, n, axis=0).reshape(-1)   # rows after step 0
+    mask = later if t_len > 1 else np.ones(len(prev), dtype=bool)
+    keys, vals, conflicts, counts = _majority_rows(np.concatenate([prev[mask], xs[mask]], axis=1), nxt[mask])
+    cols = {nm: keys[:, j] for j, nm in enumerate(names)}
+    cols.update({nm: keys[:, k + i] for i, nm in enumerate(ins)})
+    fits = fit_formulas(cols, {nm: vals[:, j] for j, nm in enumerate(names)}, moduli=moduli,
+                        constants=consts, time_budget_seconds=budget, weights=counts, tolerance=TOLERANCE)
+    return fits, conflicts
+
+
+def _fit_outputs(codes: np.ndarray, y: np.ndarray, names: tuple[str, ...], outs: tuple[str, ...],
+                 consts: tuple[int, ...], budget: float):
+    """One formula per output, fitted on the states after the settling step, and the number of
+    states seen with several outputs."""
+    t_len = y.shape[1]
+    first = 2 if t_len > 2 else 1                       # states after the settling step
+    states = codes[:, first:].reshape(-1, len(names))
+    keys, vals, out_conf, counts = _majority_rows(states, y[:, first - 1:].reshape(-1, y.shape[2]))
+    cols = {nm: keys[:, j] for j, nm in enumerate(names)}
+    outputs = fit_formulas(cols, {nm: vals[:, o] for o, nm in enumerate(outs)}, constants=consts,
+                           time_budget_seconds=budget, weights=counts, tolerance=TOLERANCE)
+    return outputs, out_conf
+
+
 def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, initial: tuple[int, ...],
                  time_budget_seconds: float = 3.0) -> Program | Failure:
     """One program from a state view, or a Failure (stage ``"regress"``, method: the view's name)
@@ -73,37 +107,15 @@ def regress_view(view: StateView, x: np.ndarray, y: np.ndarray, *, task: str, in
     codes = view.codes
     if view.valid is not None:
         codes, x, y = codes[view.valid], x[view.valid], y[view.valid]
-    n, t_len, n_in = x.shape
-    names, ins, outs = state_names(k), input_names(n_in), output_names(y.shape[2])
-    prev = codes[:, :-1].reshape(-1, k)
-    nxt = codes[:, 1:].reshape(-1, k)
-    xs = x.reshape(-1, n_in)
-    later = np.repeat(np.arange(t_len)[None] > 0, n, axis=0).reshape(-1)   # rows after step 0
+    n = x.shape[0]
+    names, ins, outs = state_names(k), input_names(x.shape[2]), output_names(y.shape[2])
     consts = _constants(x, view.moduli)
-    moduli = dict(zip(names, view.moduli))
-
-    def fit_updates(mask):
-        keys, vals, conflicts, counts = _majority_rows(np.concatenate([prev[mask], xs[mask]], axis=1),
-                                                               nxt[mask])
-        cols = {nm: keys[:, j] for j, nm in enumerate(names)}
-        cols.update({nm: keys[:, k + i] for i, nm in enumerate(ins)})
-        fits = fit_formulas(cols, {nm: vals[:, j] for j, nm in enumerate(names)}, moduli=moduli,
-                            constants=consts, time_budget_seconds=time_budget_seconds,
-                            weights=counts, tolerance=TOLERANCE)
-        return fits, conflicts
-
-    # fit the steps after the first: the first starts from the special zero state, and some
-    # networks take a step or two to settle onto their lattice
-    updates, conflicts = fit_updates(later if t_len > 1 else np.ones(len(prev), dtype=bool))
+    updates, conflicts = _fit_updates(codes, x, names, ins, consts, dict(zip(names, view.moduli)),
+                                      time_budget_seconds)
     missing = [nm for nm, f in updates.items() if isinstance(f, Failure)]
     if missing:
         return failed(f"no formula for the update of {', '.join(missing)}")
-    first = 2 if t_len > 2 else 1                       # states after the settling step
-    states = codes[:, first:].reshape(-1, k)
-    keys, vals, out_conf, counts = _majority_rows(states, y[:, first - 1:].reshape(-1, y.shape[2]))
-    cols = {nm: keys[:, j] for j, nm in enumerate(names)}
-    outputs = fit_formulas(cols, {nm: vals[:, o] for o, nm in enumerate(outs)}, constants=consts,
-                           time_budget_seconds=time_budget_seconds, weights=counts, tolerance=TOLERANCE)
+    outputs, out_conf = _fit_outputs(codes, y, names, outs, consts, time_budget_seconds)
     missing = [nm for nm, f in outputs.items() if isinstance(f, Failure)]
     if missing:
         return failed(f"no formula for the output {', '.join(missing)}")
