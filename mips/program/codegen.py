@@ -343,6 +343,34 @@ def parse_program(source: str, *, task: str, input_dim: int) -> Program:
 
 
 def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
+    fn = _the_function(_parse_module(source))
+    xs = fn.args.args[0].arg
+    reserved = {name: "a function the program may call" for name in SAFE_CALLS}
+    reserved[fn.name] = "the function's name"
+    _refuse_reserved(reserved, xs, "input list", fn.lineno)
+    reserved[xs] = "the input list"
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    state, initial, i = _initial_state(body, reserved)
+    ys = _output_list(body, i, fn.lineno, state, reserved)
+    loop, ins = _the_loop(body, i + 1, fn.lineno, xs, input_dim, state, reserved)
+    rest = body[i + 2:]
+    if len(rest) != 1 or not (isinstance(rest[0], ast.Return) and isinstance(rest[0].value, ast.Name)
+                              and rest[0].value.id == ys):
+        raise ProgramSyntaxError(f"the function must end with 'return {ys}' right after the loop.",
+                                 rest[0].lineno if rest else loop.lineno)
+    steps, output, output_line = _loop_body(loop, ys, state, set(state) | set(ins))
+    updates, total = _compose(steps, list(state))
+    measured = [_measure(o, {}, {}) for o in output]          # outputs read the state: not composed
+    _refuse_large(output_line, total + sum(n for n, _ in measured), max(d for _, d in measured))
+    return Program(task=task, kind="symbolic", method="edited", inputs=ins, state=tuple(state),
+                   initial=tuple(initial), updates=tuple(Formula(expr=u, method="edited") for u in updates),
+                   outputs=tuple(Formula(expr=ast.unparse(o), method="edited") for o in output))
+
+
+def _parse_module(source: str) -> ast.Module:
+    """The source parsed (never executed), within the size limit and free of refused constructs."""
     if not isinstance(source, str) or not source.strip():
         raise ProgramSyntaxError("The program is empty; write a function 'def f(xs): ...'.")
     if len(source) > 100_000:
@@ -356,6 +384,11 @@ def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
     except ValueError as exc:                  # e.g. a null byte
         raise ProgramSyntaxError(f"syntax error: {exc}.") from None
     _refuse_constructs(module)
+    return module
+
+
+def _the_function(module: ast.Module) -> ast.FunctionDef:
+    """The module's one function, taking exactly one argument (docstrings beside it are allowed)."""
     funcs = [n for n in module.body if isinstance(n, ast.FunctionDef)]
     others = [n for n in module.body if not isinstance(n, ast.FunctionDef)
               and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
@@ -369,19 +402,18 @@ def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
             or args.posonlyargs or args.defaults):
         raise ProgramSyntaxError("the function must take exactly one argument, the input list: 'def f(xs):'.",
                                  fn.lineno)
-    xs = args.args[0].arg
-    reserved = {name: "a function the program may call" for name in SAFE_CALLS}
-    reserved[fn.name] = "the function's name"
+    return fn
 
-    def refuse_reserved(name: str, what: str, line: int) -> None:
-        if name in reserved:
-            raise ProgramSyntaxError(f"'{name}' is {reserved[name]}; name the {what} something else.", line)
 
-    refuse_reserved(xs, "input list", fn.lineno)
-    reserved[xs] = "the input list"
-    body = list(fn.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]
+def _refuse_reserved(reserved: dict[str, str], name: str, what: str, line: int) -> None:
+    """Refuse ``name`` for the ``what`` when the program already uses it (``reserved``: name -> its use)."""
+    if name in reserved:
+        raise ProgramSyntaxError(f"'{name}' is {reserved[name]}; name the {what} something else.", line)
+
+
+def _initial_state(body: list[ast.stmt], reserved: dict[str, str]) -> tuple[dict[str, int], list[int], int]:
+    """The initial assignments at the head of ``body``: the state variables (name -> line of the
+    initial value), their initial values, and the index of the first statement after them."""
     state: dict[str, int] = {}             # state variable -> line of its initial value
     initial: list[int] = []
     i = 0
@@ -392,7 +424,7 @@ def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
             raise ProgramSyntaxError("chained assignments are not allowed.", node.lineno)
         names = _names_of(node.targets[0], "an initial assignment")
         for nm, val in zip(names, _values_of(node.value, len(names), node.lineno)):
-            refuse_reserved(nm, "state variable", node.lineno)
+            _refuse_reserved(reserved, nm, "state variable", node.lineno)
             if nm in state:
                 raise ProgramSyntaxError(f"'{nm}' is initialised twice.", node.lineno)
             initial.append(_initial_value(nm, val, node.lineno))
@@ -401,17 +433,29 @@ def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
                 raise ProgramSyntaxError(f"the program has more than {MAX_STATE_VARIABLES} state variables, the "
                                          f"limit; use fewer state variables.", node.lineno)
         i += 1
+    return state, initial, i
+
+
+def _output_list(body: list[ast.stmt], i: int, fn_line: int, state: dict[str, int],
+                 reserved: dict[str, str]) -> str:
+    """The name of the output list created by ``body[i]`` ('ys = []'); reserves the state variables'
+    names and its own."""
     if not (i < len(body) and isinstance(body[i], ast.Assign) and isinstance(body[i].value, ast.List)
             and not body[i].value.elts and len(body[i].targets) == 1 and isinstance(body[i].targets[0], ast.Name)):
-        line = body[i].lineno if i < len(body) else fn.lineno
+        line = body[i].lineno if i < len(body) else fn_line
         raise ProgramSyntaxError("after the initial state the function must create the output list: 'ys = []'.", line)
     ys = body[i].targets[0].id
     reserved.update(dict.fromkeys(state, "a state variable"))
-    refuse_reserved(ys, "output list", body[i].lineno)
+    _refuse_reserved(reserved, ys, "output list", body[i].lineno)
     reserved[ys] = "the output list"
-    i += 1
+    return ys
+
+
+def _the_loop(body: list[ast.stmt], i: int, fn_line: int, xs: str, input_dim: int, state: dict[str, int],
+              reserved: dict[str, str]) -> tuple[ast.For, tuple[str, ...]]:
+    """The loop 'for x in xs:' at ``body[i]`` and its loop variables, one per input number."""
     if i >= len(body) or not isinstance(body[i], ast.For):
-        raise ProgramSyntaxError(f"expected the loop 'for x in {xs}:'.", body[i].lineno if i < len(body) else fn.lineno)
+        raise ProgramSyntaxError(f"expected the loop 'for x in {xs}:'.", body[i].lineno if i < len(body) else fn_line)
     loop = body[i]
     if loop.orelse or not (isinstance(loop.iter, ast.Name) and loop.iter.id == xs):
         raise ProgramSyntaxError(f"the loop must be 'for x in {xs}:' with no else.", loop.lineno)
@@ -426,46 +470,26 @@ def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
             raise ProgramSyntaxError(f"'{nm}' is {role}; name the state variable something else.", state[nm])
         if nm in ins[:j]:
             raise ProgramSyntaxError(f"the loop variable '{nm}' appears twice.", loop.lineno)
-        refuse_reserved(nm, "loop variable", loop.lineno)
-    rest = body[i + 1:]
-    if len(rest) != 1 or not (isinstance(rest[0], ast.Return) and isinstance(rest[0].value, ast.Name)
-                              and rest[0].value.id == ys):
-        raise ProgramSyntaxError(f"the function must end with 'return {ys}' right after the loop.",
-                                 rest[0].lineno if rest else loop.lineno)
-    known = set(state) | set(ins)
+        _refuse_reserved(reserved, nm, "loop variable", loop.lineno)
+    return loop, ins
+
+
+def _loop_body(loop: ast.For, ys: str, state: dict[str, int], known: set[str]
+               ) -> tuple[list[tuple[int, tuple[str, ...], list[ast.expr]]], list[ast.expr], int]:
+    """The loop's state updates (line, names, values) in order, and its outputs with their line:
+    state updates, then one '``ys``.append(...)' as the last line."""
     unread: dict[str, int] = {}            # state variable -> line of an update not read yet
     steps: list[tuple[int, tuple[str, ...], list[ast.expr]]] = []
     output: list[ast.expr] | None = None
     output_line = loop.lineno
     for node in loop.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            names = _names_of(node.targets[0], "an update")
-            bad = [nm for nm in names if nm not in state]
-            if bad:
-                raise ProgramSyntaxError(f"'{bad[0]}' is not a state variable; initialise it before 'ys = []'.",
-                                         node.lineno)
-            values = _values_of(node.value, len(names), node.lineno)
-            for v in values:
-                _check(v, known)
-            _track_reads(values, unread)
-            for nm in names:
-                # combining lines drops a value replaced unread, and with it any error Python raises
-                if nm in unread:
-                    raise ProgramSyntaxError(f"the value given to '{nm}' on line {unread[nm]} is replaced "
-                                             "before it is read; remove the line that is not needed.", node.lineno)
-                unread[nm] = node.lineno
-            steps.append((node.lineno, names, values))
+            steps.append(_state_update(node, state, known, unread))
         elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
               and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "append"
               and isinstance(node.value.func.value, ast.Name) and node.value.func.value.id == ys
               and len(node.value.args) == 1 and not node.value.keywords and output is None):
-            arg = node.value.args[0]
-            if isinstance(arg, ast.Tuple) and len(arg.elts) < 2:
-                raise ProgramSyntaxError(f"write one output as '{ys}.append(<output>)', several as "
-                                         f"'{ys}.append((<output 1>, <output 2>))'.", node.lineno)
-            output, output_line = (list(arg.elts) if isinstance(arg, ast.Tuple) else [arg]), node.lineno
-            for v in output:
-                _check(v, known)
+            output, output_line = _outputs(node, ys, known), node.lineno
             if node is not loop.body[-1]:
                 raise ProgramSyntaxError(f"'{ys}.append(...)' must be the last line of the loop "
                                          "(outputs read the updated state).", node.lineno)
@@ -474,12 +498,41 @@ def _parse_program(source: str, *, task: str, input_dim: int) -> Program:
                                      f"and one '{ys}.append(...)'.", node.lineno)
     if output is None:
         raise ProgramSyntaxError(f"the loop must end with '{ys}.append(<output>)'.", loop.lineno)
-    updates, total = _compose(steps, list(state))
-    measured = [_measure(o, {}, {}) for o in output]          # outputs read the state: not composed
-    _refuse_large(output_line, total + sum(n for n, _ in measured), max(d for _, d in measured))
-    return Program(task=task, kind="symbolic", method="edited", inputs=ins, state=tuple(state),
-                   initial=tuple(initial), updates=tuple(Formula(expr=u, method="edited") for u in updates),
-                   outputs=tuple(Formula(expr=ast.unparse(o), method="edited") for o in output))
+    return steps, output, output_line
+
+
+def _state_update(node: ast.Assign, state: dict[str, int], known: set[str], unread: dict[str, int]
+                  ) -> tuple[int, tuple[str, ...], list[ast.expr]]:
+    """One update of state variables in the loop, as (line, names, values); ``unread`` (state
+    variable -> line of an update not read yet) follows the updates."""
+    names = _names_of(node.targets[0], "an update")
+    bad = [nm for nm in names if nm not in state]
+    if bad:
+        raise ProgramSyntaxError(f"'{bad[0]}' is not a state variable; initialise it before 'ys = []'.",
+                                 node.lineno)
+    values = _values_of(node.value, len(names), node.lineno)
+    for v in values:
+        _check(v, known)
+    _track_reads(values, unread)
+    for nm in names:
+        # combining lines drops a value replaced unread, and with it any error Python raises
+        if nm in unread:
+            raise ProgramSyntaxError(f"the value given to '{nm}' on line {unread[nm]} is replaced "
+                                     "before it is read; remove the line that is not needed.", node.lineno)
+        unread[nm] = node.lineno
+    return node.lineno, names, values
+
+
+def _outputs(node: ast.Expr, ys: str, known: set[str]) -> list[ast.expr]:
+    """The output expressions of '``ys``.append(<output>)' or '``ys``.append((<output 1>, ...))'."""
+    arg = node.value.args[0]
+    if isinstance(arg, ast.Tuple) and len(arg.elts) < 2:
+        raise ProgramSyntaxError(f"write one output as '{ys}.append(<output>)', several as "
+                                 f"'{ys}.append((<output 1>, <output 2>))'.", node.lineno)
+    output = list(arg.elts) if isinstance(arg, ast.Tuple) else [arg]
+    for v in output:
+        _check(v, known)
+    return output
 
 
 def _track_reads(values: list[ast.expr], unread: dict[str, int]) -> None:
