@@ -115,26 +115,10 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
         return EncodingFailure(kind="cluster", method="behaviour",
                                message=f"the network has H = {network.hidden_dim}, the trace {data.hidden_dim}")
     inputs = np.asarray(data.inputs, dtype=np.float64)
-    m = inputs.shape[0]
-    longest = 1
-    while m ** (longest + 1) <= MAX_PROBES:
-        longest += 1
-    length = longest if length is None else max(1, min(int(length), longest))
-    n_probes = m ** length
-    width = max(network.step_width, 1)
-    budget = max(100, int(MAX_WORK // max(1, n_probes * length * width)))
-    pool = np.arange(data.n_points)
-    if within_length:
-        pool = np.unique(data.index[:, : max(1, data.index.shape[1] - length)])
-    n_sample = min(max_points, budget, pool.size)
-    rng = np.random.default_rng(seed)
-    if n_sample < pool.size:
-        # weight by visits so that common states are always probed; keep the initial state
-        p = data.counts[pool] / data.counts[pool].sum()
-        sample = rng.choice(pool, size=n_sample, replace=False, p=p)
-        sample = np.union1d(sample, [data.initial])
-    else:
-        sample = pool
+    length = _probe_length(inputs.shape[0], length)
+    n_probes = inputs.shape[0] ** length
+    sample = _probed_states(data, n_probes * length * max(network.step_width, 1), length,
+                            max_points=max_points, within_length=within_length, seed=seed)
     keys = probe_signatures(network, data.points[sample], inputs, length)
     uniq, groups = np.unique(keys, return_inverse=True)
     n_groups = uniq.size
@@ -148,7 +132,51 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
         n_late = _follow_the_machine(data, position)
         sample = np.flatnonzero(position >= 0)
         groups = position[sample]
-    # codes by first visit (initial state's group first), centres = group means
+    rank = _codes_by_first_visit(data, position, n_groups)
+    enc = Encoding(kind="cluster", method="behaviour", hidden_dim=data.hidden_dim, variables=("c",),
+                   moduli=(None,), centres=_group_means(data.points[sample], rank[groups], n_groups),
+                   centre_codes=np.arange(n_groups)[:, None],
+                   prototypes=data.points[sample], prototype_clusters=rank[groups],
+                   params={"probe_length": length, "n_probes": n_probes, "n_probed_points": int(sample.size)})
+    note = (f"{n_groups} behaviours of {sample.size} probed states on all {n_probes} input sequences "
+            f"of length {length}" + (f", states probed only where the probe stays within the traced length "
+                                      f"({n_late} later states given the group the probed machine leads to)"
+                                      if within_length else ""))
+    return finish(enc, data, eps=eps, summary=note)
+
+
+def _probe_length(m: int, length: int | None) -> int:
+    """The probe length: ``length`` (at least 1), at most the longest whose ``m`` ** length probes
+    stay within ``MAX_PROBES`` (and that longest when ``length`` is None)."""
+    longest = 1
+    while m ** (longest + 1) <= MAX_PROBES:
+        longest += 1
+    return longest if length is None else max(1, min(int(length), longest))
+
+
+def _probed_states(data: StateData, work_per_state: int, length: int, *, max_points: int,
+                   within_length: bool, seed: int) -> np.ndarray:
+    """The indices of the traced states to probe (``work_per_state``: probes x steps x layer width):
+    all of them (only those whose probes of ``length`` end within the traced length when
+    ``within_length``), or a sample weighted by visits, within ``max_points`` and ``MAX_WORK``."""
+    budget = max(100, int(MAX_WORK // max(1, work_per_state)))
+    pool = np.arange(data.n_points)
+    if within_length:
+        pool = np.unique(data.index[:, : max(1, data.index.shape[1] - length)])
+    n_sample = min(max_points, budget, pool.size)
+    rng = np.random.default_rng(seed)
+    if n_sample < pool.size:
+        # weight by visits so that common states are always probed; keep the initial state
+        p = data.counts[pool] / data.counts[pool].sum()
+        sample = rng.choice(pool, size=n_sample, replace=False, p=p)
+        return np.union1d(sample, [data.initial])
+    return pool
+
+
+def _codes_by_first_visit(data: StateData, position: np.ndarray, n_groups: int) -> np.ndarray:
+    """The code of each group (``position``: group of each traced state, -1 if none): groups
+    numbered in the order the trace first visits them (the initial state's group first), then
+    the groups it never visits."""
     order = []
     for idx in data.index.reshape(-1):           # first visits along the trace
         g = position[idx]
@@ -159,15 +187,12 @@ def find_behavioural(data: StateData, network: RecurrentNetwork | RNNWeights, *,
     order += [g for g in range(n_groups) if g not in order]
     rank = np.empty(n_groups, dtype=np.int64)
     rank[order] = np.arange(n_groups)
-    centres = np.zeros((n_groups, data.hidden_dim))
-    np.add.at(centres, rank[groups], data.points[sample])
-    centres /= np.bincount(rank[groups], minlength=n_groups)[:, None]
-    enc = Encoding(kind="cluster", method="behaviour", hidden_dim=data.hidden_dim, variables=("c",),
-                   moduli=(None,), centres=centres, centre_codes=np.arange(n_groups)[:, None],
-                   prototypes=data.points[sample], prototype_clusters=rank[groups],
-                   params={"probe_length": length, "n_probes": n_probes, "n_probed_points": int(sample.size)})
-    note = (f"{n_groups} behaviours of {sample.size} probed states on all {n_probes} input sequences "
-            f"of length {length}" + (f", states probed only where the probe stays within the traced length "
-                                      f"({n_late} later states given the group the probed machine leads to)"
-                                      if within_length else ""))
-    return finish(enc, data, eps=eps, summary=note)
+    return rank
+
+
+def _group_means(points: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """The centre of each code: the mean of its ``points``."""
+    centres = np.zeros((n_groups, points.shape[1]))
+    np.add.at(centres, codes, points)
+    centres /= np.bincount(codes, minlength=n_groups)[:, None]
+    return centres
