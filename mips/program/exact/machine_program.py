@@ -27,7 +27,7 @@ from mips.regression.formula import Formula
 
 MAX_STATES = 64                   # larger machines are left to the traced-data regressions
 MAX_ROWS = 4096                   # update rows (states x inputs) for one bank
-WORK = 1_500_000                  # candidate expressions evaluated per machine, all labelings together
+WORK = 60_000_000                 # candidate expressions x table rows evaluated per machine, all labelings together
 ROLE_NAMES = {"output": "state", "last": "last", "count": "count", "residue": "residue",
               "balance": "balance", "total": "total",
               "memory": "carry", "part": "part", "state": "state"}
@@ -105,8 +105,10 @@ def _formulas(columns: dict[str, np.ndarray], targets: list[np.ndarray], constan
     return exprs, bank.candidates
 
 
-def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = WORK) -> list[Program] | Failure:
-    """A program per labeling of ``m``'s states (smallest first), or a Failure saying why none."""
+def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = WORK,
+                     below: int | None = None) -> list[Program] | Failure:
+    """A program per labeling of ``m``'s states (smallest first), or a Failure saying why none.
+    ``below``: only programs smaller than this are looked for (another view already has one)."""
     def failed(message: str) -> Failure:
         return Failure(stage="regress", method="machine (exact)", message=message)
 
@@ -131,7 +133,7 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
     q_to = np.array([r[2] for r in rows])
     programs: list[Program] = []
     why: list[str] = []
-    best = MAX_SIZE * (len(ins) + o_dim + 3)
+    best = below if below is not None else MAX_SIZE * (len(ins) + o_dim + 3)
     left = work
     base = int(x_vals.max()) + 1 if x_vals.size else 2
     for labeling in labelings(features(m, outputs), reach):
@@ -147,16 +149,17 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
         moduli = {f.modulus for f in labeling if f.modulus} | {base}
         moduli |= {int(t.max()) + 1 for t in targets + shown_out if t.size and t.min() == 0 and t.max() >= 1}
         consts = _constants(x_vals, targets + shown_out, sorted(moduli))
-        budget = min(left, MAX_CANDIDATES)
+        budget = min(left // len(rows), MAX_CANDIDATES)
         updates, spent = _formulas(cols, targets, consts, frozenset(moduli), budget, best - 1,
                                    residues=[f.role == "residue" for f in labeling])
-        left -= spent
+        left -= spent * len(rows)
         if updates is None:
             why.append(f"{', '.join(names)}: no update within the budget")
             continue
         out_cols = {nm: table[shown, j] for j, nm in enumerate(names)}
-        results, spent = _formulas(out_cols, shown_out, consts, frozenset(moduli), min(left, MAX_CANDIDATES), best - 1)
-        left -= spent
+        results, spent = _formulas(out_cols, shown_out, consts, frozenset(moduli),
+                                   min(left // max(len(shown), 1), MAX_CANDIDATES), best - 1)
+        left -= spent * len(shown)
         if results is None:
             why.append(f"{', '.join(names)}: no output formula within the budget")
             continue

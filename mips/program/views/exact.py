@@ -17,10 +17,12 @@ from mips.program.views.context import Context
 MAX_EXACT = 3                     # exact programs kept (one per labeling, smallest first)
 
 
-def exact_programs(m, x: np.ndarray, y: np.ndarray, *, task: str, failures: list[str]) -> list[Program]:
+def exact_programs(m, x: np.ndarray, y: np.ndarray, *, task: str, failures: list[str],
+                   below: int | None = None) -> list[Program]:
     """Programs found exactly from the minimised machine's tables (:mod:`mips.program.exact`),
-    each kept when it reproduces the network on the traced sequences, as the other views must."""
-    found = machine_programs(m, task=task, input_dim=x.shape[2])
+    each kept when it reproduces the network on the traced sequences, as the other views must.
+    ``below``: only programs smaller than this are looked for."""
+    found = machine_programs(m, task=task, input_dim=x.shape[2], below=below)
     if isinstance(found, Failure):
         failures.append(str(found))
         return []
@@ -39,4 +41,6 @@ def exact_programs(m, x: np.ndarray, y: np.ndarray, *, task: str, failures: list
 def programs(ctx: Context) -> list[Program]:
     if ctx.fsm is None or ctx.fsm.minimal is None:
         return []
-    return exact_programs(ctx.fsm.minimal, ctx.x, ctx.y, task=ctx.task, failures=ctx.failures)
+    # no larger than what the other views found (ties stay: the readability score chooses)
+    below = min(p.size for p in ctx.programs) + 1 if ctx.programs else None
+    return exact_programs(ctx.fsm.minimal, ctx.x, ctx.y, task=ctx.task, failures=ctx.failures, below=below)
