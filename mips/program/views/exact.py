@@ -2,7 +2,9 @@
 (:mod:`mips.program.exact`), each kept when it reproduces the network on the traced sequences, as
 the other views' programs must.
 
-Gate: a minimised machine exists (its size limits are inside :mod:`mips.program.exact`)."""
+Gate: a minimised machine exists (its size limits are inside :mod:`mips.program.exact`) and no
+view found a program of at most ``EXACT_ABOVE`` nodes (a smaller one would save a node or two at
+seconds of search: the regress stage's time goes to the tasks that need it)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from mips.program.regress_view import SEQUENCE_TOLERANCE
 from mips.program.views.context import Context
 
 MAX_EXACT = 3                     # exact programs kept (one per labeling, smallest first)
+EXACT_ABOVE = 10                  # search unless a program this small was already found
 
 
 def exact_programs(m, x: np.ndarray, y: np.ndarray, *, task: str, failures: list[str],
@@ -39,7 +42,7 @@ def exact_programs(m, x: np.ndarray, y: np.ndarray, *, task: str, failures: list
 
 
 def programs(ctx: Context) -> list[Program]:
-    if ctx.fsm is None or ctx.fsm.minimal is None:
+    if ctx.fsm is None or ctx.fsm.minimal is None or any(p.size <= EXACT_ABOVE for p in ctx.programs):
         return []
     # no larger than what the other views found (ties stay: the readability score chooses)
     below = min(p.size for p in ctx.programs) + 1 if ctx.programs else None
