@@ -67,8 +67,9 @@ def test_names_come_from_evidence_with_a_comment():
     carry = _program(["a ^ x1 ^ x2", "(a + x1 + x2) // 2"], ["(b + x1 + x2) % 2"], (0, 0), inputs=("x1", "x2"))
     named = name_variables(_program(["(b + x1 + x2) % 2", "(b + x1 + x2) // 2"], ["a"], (0, 0),
                                     inputs=("x1", "x2")), BITS2, (0, 1))
-    assert named.state == ("flag", "carry")
+    assert named.state == ("digit", "carry")          # the sum's digit beside its carry
     assert named.comments["carry"] == "(x1 + x2 + carry) // 2 (on every traced step)"
+    assert named.comments["digit"] == "(x1 + x2 + carry) % 2: the digit of the sum (on every traced step)"
     total = name_variables(_program(["a + x"], ["a"], (0,)), DIGITS, tuple(range(10)))
     assert total.state == ("total",)
     residue = name_variables(_program(["(a + x) % 5"], ["a"], (0,)), RNG.integers(0, 5, (100, 10, 1)),
