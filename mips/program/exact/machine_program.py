@@ -30,7 +30,7 @@ MAX_ROWS = 4096                   # update rows (states x inputs) for one bank
 WORK = 60_000_000                 # candidate expressions x table rows evaluated per machine, all labelings together
 ROLE_NAMES = {"output": "state", "last": "last", "count": "count", "residue": "residue",
               "balance": "balance", "total": "total",
-              "memory": "carry", "part": "part", "state": "state"}
+              "memory": "memory", "part": "part", "state": "state"}
 ROLE_COMMENTS = {"output": "the output of the state", "last": "the input that entered the state",
                  "count": "steps from the start, where the machine counts them",
                  "residue": "a residue the machine carries",
@@ -124,6 +124,8 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
     if x_vals.shape[1] != input_dim:
         return failed(f"the machine reads {x_vals.shape[1]} numbers per step, the task {input_dim}")
     rows = [(q, i, int(t)) for q in reach for i, t in enumerate(m.transitions[q]) if t >= 0]
+    if not rows:
+        return failed("the machine has no observed transition")
     if len(rows) > MAX_ROWS:
         return failed(f"{len(rows)} transitions (more than {MAX_ROWS})")
     shown = [q for q in reach if m.outputs[q] is not None]
