@@ -137,3 +137,16 @@ def test_a_flag_comment_never_contradicts_its_initial_value():
     named = name_variables(p, x, (0, 1))
     (name,) = named.state
     assert "starts at -1" in named.comments[name]
+
+
+def test_huge_input_values_are_refused_with_a_reason():
+    m = machine(lambda s, x: x, lambda s: s % 7, 0, [0, 2 ** 40])
+    found = machine_programs(m, task="big", input_dim=1)
+    assert isinstance(found, Failure) and "input values reach" in found.message
+
+
+def test_a_machine_with_no_transition_is_refused_with_a_reason():
+    m = MooreMachine(states=((0,),), names=("0",), inputs=((0,), (1,)), outputs=((0,),),
+                     transitions=np.array([[-1, -1]]), initial=0, counts=np.zeros((1, 2), dtype=np.int64))
+    found = machine_programs(m, task="none", input_dim=1)
+    assert isinstance(found, Failure) and "no observed transition" in found.message

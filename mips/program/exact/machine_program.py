@@ -27,6 +27,7 @@ from mips.regression.formula import Formula
 
 MAX_STATES = 64                   # larger machines are left to the traced-data regressions
 MAX_ROWS = 4096                   # update rows (states x inputs) for one bank
+MAX_INPUT = 1 << 20               # larger input values would overflow the bank's int64 products
 WORK = 60_000_000                 # candidate expressions x table rows evaluated per machine, all labelings together
 ROLE_NAMES = {"output": "state", "last": "last", "count": "count", "residue": "residue",
               "balance": "balance", "total": "total",
@@ -123,6 +124,8 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
     x_vals = np.array(m.inputs, dtype=np.int64).reshape(len(m.inputs), -1)
     if x_vals.shape[1] != input_dim:
         return failed(f"the machine reads {x_vals.shape[1]} numbers per step, the task {input_dim}")
+    if x_vals.size and int(np.abs(x_vals).max()) >= MAX_INPUT:
+        return failed(f"input values reach {int(np.abs(x_vals).max())} (exact synthesis takes |x| < {MAX_INPUT})")
     rows = [(q, i, int(t)) for q in reach for i, t in enumerate(m.transitions[q]) if t >= 0]
     if not rows:
         return failed("the machine has no observed transition")
