@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -62,11 +63,17 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_programs_reproduce_the_machine(name):
+@functools.lru_cache(maxsize=None)
+def synthesized(name: str):
+    """The case's machine and its programs, synthesised once per test process."""
     step, out, init, alphabet = CASES[name]
     m = machine(step, out, init, list(alphabet))
-    found = machine_programs(m, task=name, input_dim=len(m.inputs[0]))
+    return m, machine_programs(m, task=name, input_dim=len(m.inputs[0]))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_programs_reproduce_the_machine(name):
+    m, found = synthesized(name)
     assert not isinstance(found, Failure), found
     assert found == sorted(found, key=lambda p: (p.size, len(p.state)))
     for program in found:
@@ -74,8 +81,7 @@ def test_programs_reproduce_the_machine(name):
 
 
 def test_stream_comparison_is_one_line_over_one_variable():
-    m = machine(*CASES["stream comparison"][:3], CASES["stream comparison"][3])
-    p = program_from_machine(m, task="cmp", input_dim=2)
+    p = synthesized("stream comparison")[1][0]
     assert len(p.state) == 1 and p.outputs[0].expr == p.state[0]
     # the teacher's state if state else 1 if a > b else 2 if a < b else 0 has 14 nodes
     assert p.updates[0].size <= 14
@@ -83,15 +89,13 @@ def test_stream_comparison_is_one_line_over_one_variable():
 
 
 def test_difference_mod_n_is_the_residue_itself():
-    m = machine(*CASES["difference mod 5"][:3], CASES["difference mod 5"][3])
-    p = program_from_machine(m, task="diff", input_dim=2)
+    p = synthesized("difference mod 5")[1][0]
     s = p.state[0]
     assert [f.expr for f in p.updates] == [f"({s} + x1 - x2) % 5"] and p.outputs[0].expr == s
 
 
 def test_run_length_keeps_the_last_input_and_the_run():
-    m = machine(*CASES["run capped at 3"][:3], CASES["run capped at 3"][3])
-    p = program_from_machine(m, task="run", input_dim=1)
+    p = synthesized("run capped at 3")[1][0]
     updates = dict(zip(p.state, (f.expr for f in p.updates)))
     assert len(p.state) == 2 and updates.get("last") == "x"
     (run,) = set(p.state) - {"last"}
@@ -106,9 +110,8 @@ def test_no_boolean_tricks_as_values():
 
 
 def test_same_program_every_time_and_work_is_counted():
-    m = machine(*CASES["no three zeros"][:3], CASES["no three zeros"][3])
-    first = program_from_machine(m, task="z", input_dim=1)
-    assert first == program_from_machine(m, task="z", input_dim=1)
+    m, found = synthesized("no three zeros")
+    assert program_from_machine(m, task="no three zeros", input_dim=1) == found[0]
     # with no work at all there is no program, and the failure says why
     none = machine_programs(m, task="z", input_dim=1, work=0)
     assert isinstance(none, Failure) and "budget" in none.message
