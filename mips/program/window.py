@@ -158,11 +158,18 @@ def _function_of(keys: np.ndarray, later: np.ndarray) -> bool:
     """``later`` is a function of ``keys`` (up to ``TOLERANCE`` of the rows) and most keys repeat."""
     order = np.argsort(keys, kind="stable")
     same = keys[order][1:] == keys[order][:-1]
-    # rows off their key's most frequent value (a network that errs on a rare step)
-    pairs, counts = np.unique(np.stack([keys, later.astype(keys.dtype)], axis=1), axis=0, return_counts=True)
-    _, group = np.unique(pairs[:, 0], return_inverse=True)
-    majority = np.zeros(group.max() + 1, dtype=np.int64)
-    np.maximum.at(majority, group.reshape(-1), counts)
+    # rows off their key's most frequent value (a network that errs on a rare step): sorted by
+    # (key, value), each run of equal pairs is counted and each key keeps its largest count
+    values = later.astype(keys.dtype)
+    both = np.lexsort((values, keys))
+    k, v = keys[both], values[both]
+    new_pair = np.ones(k.size, dtype=bool)
+    new_pair[1:] = (k[1:] != k[:-1]) | (v[1:] != v[:-1])
+    starts = np.flatnonzero(new_pair)
+    counts = np.diff(np.append(starts, k.size))
+    first_of_key = np.ones(starts.size, dtype=bool)
+    first_of_key[1:] = k[starts][1:] != k[starts][:-1]
+    majority = np.maximum.reduceat(counts, np.flatnonzero(first_of_key))
     if keys.size - int(majority.sum()) > TOLERANCE * keys.size:
         return False
     repeated = np.zeros(keys.size, dtype=bool)
