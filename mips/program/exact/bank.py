@@ -169,8 +169,8 @@ class Bank:
         return i
 
 
-def _int_block(op: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs a[i] op b[j], as (m, rows) with a mask of the defined ones."""
+def _int_block(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """All pairs a[i] op b[j], as an array of shape (m, rows)."""
     A, B = a[:, None, :], b[None, :, :]
     if op == "+":
         out = A + B
@@ -187,7 +187,7 @@ def _int_block(op: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nd
     else:
         out = np.mod(A, B)
     out = out.reshape(-1, a.shape[1])
-    return out, np.ones(len(out), dtype=bool)
+    return out
 
 
 def grow(bank: Bank, size: int, *, max_candidates: int, moduli: frozenset[int] = frozenset()) -> list[int]:
@@ -252,7 +252,7 @@ class _Growth:
             for lo in range(0, len(left), 64):
                 if not self.room():
                     return False
-                cols, _ = _int_block(op, A[lo:lo + 64], B)
+                cols = _int_block(op, A[lo:lo + 64], B)
                 pairs = [(li, rj) for li in left[lo:lo + 64] for rj in right]
                 keep = np.array([not (terms[li].const and terms[rj].const)
                                  and not (op in COMMUTATIVE and s1 == s2 and li > rj)
