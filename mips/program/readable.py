@@ -305,6 +305,42 @@ def _lag(states: np.ndarray, x: np.ndarray, j: int, max_lag: int = 8) -> tuple[i
     return None
 
 
+def _input_function(values: np.ndarray, x: np.ndarray) -> bool:
+    """Whether ``values`` (n, T) are a function of the step's input vector alone."""
+    keys = np.concatenate([x.reshape(-1, x.shape[2]), values.reshape(-1, 1)], axis=1)
+    pairs = np.unique(keys, axis=0)
+    return np.unique(pairs[:, :-1], axis=0).shape[0] == pairs.shape[0]
+
+
+def _saturating(after: np.ndarray, before: np.ndarray, x: np.ndarray) -> bool:
+    """Whether ``after == min(before + g(x), cap)`` on every step for a step ``g >= 0`` of the input
+    alone and the largest value ``cap``: a saturating counter."""
+    cap = after.max()
+    free = (after < cap).reshape(-1)
+    if not free.any() or not np.all(after >= before):
+        return False
+    _, key = np.unique(x.reshape(-1, x.shape[2]), axis=0, return_inverse=True)
+    key = key.reshape(-1)
+    step, b = (after - before).reshape(-1), before.reshape(-1)
+    g = np.full(key.max() + 1, np.iinfo(np.int64).max // 4, dtype=np.int64)    # unseen free: any step
+    np.minimum.at(g, key[free], step[free])
+    agrees = np.zeros_like(g)
+    np.maximum.at(agrees, key[free], step[free])
+    if np.any(g[key[free]] != agrees[key[free]]):
+        return False                                # the free steps are not a function of the input
+    return bool(np.all(b[~free] + g[key[~free]] >= cap))
+
+
+def _counts_a_run(x: np.ndarray, kept_on: np.ndarray) -> bool:
+    """Whether a variable that grows (or stays at its cap) on the steps ``kept_on`` and starts again
+    otherwise counts a run: it grows on one input value only (the current run of ones), or, from
+    the second step on, exactly when the input equals the previous one (a run of equal inputs)."""
+    if np.unique(x[kept_on], axis=0).shape[0] == 1:
+        return True
+    same = np.all(x[:, 1:] == x[:, :-1], axis=2)
+    return bool(np.array_equal(kept_on[:, 1:], same))
+
+
 def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tuple[str, ...]
               ) -> tuple[str, str] | None:
     """(name, comment) of what variable j holds on every traced step, or None."""
@@ -340,6 +376,12 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
         for mult in range(2, n):
             if np.array_equal(after, (mult * before + x[:, :, 0]) % n):
                 return "remainder", f"({mult} * remainder + {inputs[0]}) % {n} (on every traced step)"
+    if values.size > 1 and values.min() == 0:
+        n = int(values.max()) + 1
+        moved = (after - before) % n
+        # it wraps (else it is a counter): the step mod n depends on the input, the raw step does not
+        if moved.any() and _input_function(moved, x) and not _input_function(after - before, x):
+            return "residue", f"a running total mod {n}: each step adds an amount set by the input (on every traced step)"
     step = np.unique(after - before)
     if set(step.tolist()) <= {0, 1} and step.size == 2 and values.size > 2:
         if len(inputs) == 1:
@@ -349,6 +391,11 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
         return "count", "goes up by 0 or 1 each step (on every traced step)"
     if set(step.tolist()) == {-1, 1} and values.size > 2:
         return "balance", "goes up or down by 1 each step (on every traced step)"
+    if values.size > 2 and step.size > 1 and _input_function(after - before, x) \
+            and (set(step.tolist()) <= {-1, 0, 1} or step.min() >= 0):
+        return "count", "each step adds an amount set by the input, up or down (on every traced step)"
+    if values.size > 2 and _saturating(after, before, x):
+        return "count", f"each step adds an amount set by the input, up to {int(values.max())} (on every traced step)"
     if set(values.tolist()) <= {0, 1} and values.size == 2 and not np.any((before == 1) & (after == 0)):
         return "seen", "becomes 1 once and stays 1 (on every traced step)"
     low, high = int(values.min()), int(values.max())
@@ -356,7 +403,12 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
     reset = (after == low) | (after == low + 1) & (before != low)
     if (values.size > 2 and np.all(grew | reset | ((after == high) & (before == high)))
             and grew.any() and (reset & ~grew).any()):
-        return "run", f"goes up by 1 each step, or starts again from {low} or {low + 1} (on every traced step)"
+        if _counts_a_run(x, grew | (after == high) & (before == high)):
+            return "run", f"the length of the current run: up by 1 each step, or from {low} or {low + 1} again (on every traced step)"
+        return "count", f"goes up by 1 each step, or starts again from {low} or {low + 1} (on every traced step)"
+    if len(inputs) == 1 and values.size > 2 and np.all((after == before) | (after == x[:, :, 0])) \
+            and (after != before).any():
+        return "last", f"the last {inputs[0]} it kept: each step either {inputs[0]} or its old value (on every traced step)"
     if set(values.tolist()) <= {0, 1} and values.size == 2:
         return "flag", "0 or 1"
     return None

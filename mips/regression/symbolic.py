@@ -428,10 +428,15 @@ class _Search:
         for ia, ib in self._tiles(la, lb, p, tri):
             if self._done():
                 return
-            vals = _FUNCS[op.name](pa_vals[ia][:, None, :], pb_vals[ib][None, :, :])
+            first = _FUNCS[op.name](pa_vals[ia, 0][:, None], pb_vals[ib, 0][None, :])
             self.n_enumerated += ia.size * ib.size
             for k in self._open():
-                hit_i, hit_j = np.nonzero((vals == self.targets[k][:p]).all(-1))
+                # the first probe row screens every pair; the other probe rows only its survivors
+                hit_i, hit_j = np.nonzero(first == self.targets[k][0])
+                if p > 1 and hit_i.size:
+                    rest = _FUNCS[op.name](pa_vals[ia[hit_i], 1:], pb_vals[ib[hit_j], 1:])
+                    keep = (rest == self.targets[k][1:p]).all(-1)
+                    hit_i, hit_j = hit_i[keep], hit_j[keep]
                 I, J = ia[hit_i], ib[hit_j]
                 if tri:
                     I, J = I[I <= J], J[I <= J]

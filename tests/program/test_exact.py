@@ -40,7 +40,11 @@ def machine(step, out, init, alphabet) -> MooreMachine:
 
 
 def reproduces(program, m: MooreMachine, length: int = 5) -> bool:
-    """The program's outputs equal the machine's on every input sequence of ``length`` steps."""
+    """The program's outputs equal the machine's on every input sequence of ``length`` steps (fewer
+    steps where the alphabet is large: 4^8 sequences at most, yet at least three steps, which reach
+    every state of these machines)."""
+    while length > 3 and len(m.inputs) ** length > 4 ** 8:
+        length -= 1
     x = np.array(list(itertools.product(m.inputs, repeat=length)), dtype=np.int64)
     want, defined = m.run(x)
     run = run_program(program, x)
@@ -153,3 +157,38 @@ def test_a_machine_with_no_transition_is_refused_with_a_reason():
                      transitions=np.array([[-1, -1]]), initial=0, counts=np.zeros((1, 2), dtype=np.int64))
     found = machine_programs(m, task="none", input_dim=1)
     assert isinstance(found, Failure) and "no observed transition" in found.message
+
+
+def test_a_pattern_flag_keeps_the_last_input_beside_it():
+    """"2 then 1 has occurred": the minimal machine's three states admit one opaque code only; its
+    product with the last input offers the teacher's two variables."""
+    from mips.program.exact.last_input import with_last_input
+
+    m = machine(lambda s, x: (x, s[1] or (s[0] == 2 and x == 1)), lambda s: int(s[1]), (-1, False), [0, 1, 2])
+    assert m.n_states == 3                               # nothing yet (the start), just saw a 2, seen
+    product = with_last_input(m, 0, 64)
+    assert product.n_states > m.n_states and product.transitions.shape[1] == 3
+    assert with_last_input(m, 0, 3) is None             # larger than allowed
+    found = machine_programs(m, task="seen 2 then 1", input_dim=1)
+    assert any(set(p.state) == {"state", "last"} for p in found), [p.state for p in found]
+    for program in found:
+        assert reproduces(program, m), program
+        text = " ".join(f.expr for f in program.updates + program.outputs)
+        assert "x * (" not in text and ") * x" not in text     # no condition computed as arithmetic
+
+
+def test_products_multiply_plain_names_only():
+    import ast
+
+    s = np.repeat(np.arange(4), 4)
+    x = np.tile(np.arange(4), 4)
+    bank = build_bank({"s": s, "x": x}, [0, 1, 2, 3], max_size=7)
+    products = 0
+    for t in bank.terms:
+        for node in ast.walk(ast.parse(t.expr, mode="eval")):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+                sides = (node.left, node.right)
+                products += 1
+                assert (any(isinstance(v, ast.Constant) for v in sides)
+                        or all(isinstance(v, ast.Name) for v in sides)), t.expr
+    assert products

@@ -11,7 +11,9 @@ Expressions are typed, as a teacher writes them: integer terms (names, constants
 unary ``-``, ``abs``, ``min``, ``max``) and Boolean terms (comparisons of integer terms, ``not``,
 ``and``, ``or``). Integer operators never take Boolean operands (no ``x + (a > b)``), a modulus or
 floor divisor is a constant of at least 2, and two constants are never combined (constants are
-folded). Booleans are 0/1 columns, so a 0/1 target may be matched by a comparison.
+folded). A product of two non-constant terms multiplies plain names only (``x1 * x2``, never
+``x * (last - x)``, which computes a condition as arithmetic). Booleans are 0/1 columns, so a 0/1
+target may be matched by a comparison.
 
 The work is counted, never timed: ``max_candidates`` bounds the expressions evaluated, so the same
 rows give the same bank on every machine. Equal columns are detected by exact integer hashing over
@@ -226,8 +228,8 @@ class _Growth:
         if ints and self.room():
             cols = bank.matrix(ints)
             self.added += bank.add_block(np.concatenate([-cols, np.abs(cols)]), lambda j, n=len(ints): (
-                Term(f"-{_wrap(terms[ints[j]], 8)}", size, "int", prec=8) if j < n
-                else Term(f"abs({terms[ints[j - n]].expr})", size, "int", atom=True)))
+                Term(f"-{_wrap(terms[ints[j]], 8)}", size, "int", prec=8, trick=terms[ints[j]].trick) if j < n
+                else Term(f"abs({terms[ints[j - n]].expr})", size, "int", atom=True, trick=terms[ints[j - n]].trick)))
         bools = [i for i in self.of(size - 1, "bool") if not terms[i].expr.startswith("not ")]
         if bools and self.room():
             self.added += bank.add_block(1 - bank.matrix(bools), lambda j: Term(
@@ -256,12 +258,15 @@ class _Growth:
                 pairs = [(li, rj) for li in left[lo:lo + 64] for rj in right]
                 keep = np.array([not (terms[li].const and terms[rj].const)
                                  and not (op in COMMUTATIVE and s1 == s2 and li > rj)
+                                 and not (op == "*" and not (terms[li].const or terms[rj].const)
+                                          and not (terms[li].name and terms[rj].name))   # x * (a - x): a riddle
                                  and not (op in ("+", "-") and (terms[li].const or terms[rj].const)
                                           and (terms[li].offset or terms[rj].offset))   # constants folded
                                  for li, rj in pairs], dtype=bool)
                 sel = np.flatnonzero(keep)
-                self.added += bank.add_block(cols[sel], lambda j, op=op, sel=sel, pairs=pairs:
-                                             _binary(terms, op, *pairs[sel[j]], size))
+                clamp = _clamps(op, cols[sel], A[lo:lo + 64], B, len(right), sel)
+                self.added += bank.add_block(cols[sel], lambda j, op=op, sel=sel, pairs=pairs, clamp=clamp:
+                                             _binary(terms, op, *pairs[sel[j]], size, trick=bool(clamp[j])))
         return True
 
     def comparisons(self, s1: int, s2: int) -> bool:
@@ -290,7 +295,10 @@ class _Growth:
         bank, terms, size = self.bank, self.terms, self.size
         if s1 > s2:
             return True
-        lb, rb = self.of(s1, "bool"), self.of(s2, "bool")
+        # a 0/1 variable reads as a truth value here: ``seen or x == 2``
+        flags = [i for i in self.bank.by_size.get(1, []) if self.terms[i].flag]
+        lb = self.of(s1, "bool") + (flags if s1 == 1 else [])
+        rb = self.of(s2, "bool") + (flags if s2 == 1 else [])
         if not lb or not rb:
             return True
         A, B = bank.matrix(lb), bank.matrix(rb)
@@ -309,9 +317,22 @@ class _Growth:
         return True
 
 
-def _binary(terms: list[Term], op: str, li: int, rj: int, size: int) -> Term:
+def _clamps(op: str, cols: np.ndarray, a: np.ndarray, b: np.ndarray, n_right: int, sel: np.ndarray) -> np.ndarray:
+    """Which new columns compute a condition as arithmetic: ``min``, ``max`` or ``*`` giving 0/1
+    on every row from an operand that is not 0/1 (``max(seen, min(x, last - x))``). They stay
+    usable, as tricks are: a plain twin (``seen or last == 2 and x == 1``) replaces them as a value."""
+    binary = np.all((cols == 0) | (cols == 1), axis=1)
+    if op not in ("min", "max", "*") or not len(cols):
+        return np.zeros(len(cols), dtype=bool)
+    a01, b01 = np.all((a == 0) | (a == 1), axis=1), np.all((b == 0) | (b == 1), axis=1)
+    both = (a01[:, None] & b01[None, :]).reshape(-1)[sel]
+    return binary & ~both
+
+
+def _binary(terms: list[Term], op: str, li: int, rj: int, size: int, trick: bool = False) -> Term:
     term = _binary_text(terms, op, li, rj, size)
     a, b = terms[li], terms[rj]
+    term.trick = trick or a.trick or b.trick          # arithmetic over a trick is one too
     term.linear = a.linear and b.linear and (op in ("+", "-") or (op == "*" and (a.const or b.const)))
     term.has_flag = a.has_flag or b.has_flag
     return term

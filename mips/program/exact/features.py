@@ -140,6 +140,9 @@ def features(m: MooreMachine, outputs: np.ndarray) -> list[Feature]:
                     vals[t] = next(iter(v))
             if m.initial in entering and len(entering[m.initial]) > 1:
                 vals[m.initial] = 0
+            elif m.initial not in entering:             # no input yet: a value no input takes
+                low = int(inputs[:, d].min())
+                vals[m.initial] = low - 1 if low <= 0 else 0
             feats.append(Feature("last", tuple(vals), index=d))
     feats.append(Feature("count", tuple(max(v, 0) for v in depth)))
     counter = _counter(m, succ, order, inputs)

@@ -20,6 +20,7 @@ import numpy as np
 from mips.failure import Failure
 from mips.machine.moore import MooreMachine
 from mips.program.exact.features import Feature, features, labelings
+from mips.program.exact.last_input import with_last_input
 from mips.program.exact.solve import MAX_CANDIDATES, MAX_SIZE, build_bank, smallest
 from mips.program.program import Program, input_names, output_names
 from mips.regression.fit import fit_formulas
@@ -106,10 +107,83 @@ def _formulas(columns: dict[str, np.ndarray], targets: list[np.ndarray], constan
     return exprs, bank.candidates
 
 
+class _Search:
+    """The labelings of one or more machines of the same behaviour, under one work budget; every
+    program kept is no larger than the smallest so far (a tie may still win on fewer variables or
+    on readability), and every formula has at least one node."""
+
+    def __init__(self, task: str, input_dim: int, work: int, limit: int) -> None:
+        self.task, self.ins, self.left, self.limit = task, input_names(input_dim), work, limit
+        self.programs: list[Program] = []
+        self.why: list[str] = []
+
+    def machine(self, m: MooreMachine, outputs: np.ndarray, keep=None) -> None:
+        """Try the labelings of ``m`` (those ``keep`` accepts, when given)."""
+        reach = sorted(m.reachable())
+        x_vals = np.array(m.inputs, dtype=np.int64).reshape(len(m.inputs), -1)
+        rows = [(q, i, int(t)) for q in reach for i, t in enumerate(m.transitions[q]) if t >= 0]
+        if len(rows) > MAX_ROWS:
+            self.why.append(f"{len(rows)} transitions (more than {MAX_ROWS})")
+            return
+        shown = [q for q in reach if m.outputs[q] is not None]
+        q_from, i_at, q_to = (np.array([r[k] for r in rows]) for k in range(3))
+        base = int(x_vals.max()) + 1 if x_vals.size else 2
+        for labeling in labelings(features(m, outputs), reach):
+            if self.left <= 0:
+                self.why.append("the work budget ran out")
+                return
+            if keep is None or keep(labeling):
+                self._labeling(labeling, m, outputs, x_vals, (q_from, i_at, q_to), shown, base)
+
+    def _labeling(self, labeling, m, outputs, x_vals, rows, shown, base) -> None:
+        q_from, i_at, q_to = rows
+        o_dim = outputs.shape[1]
+        names = _names(labeling, self.ins, o_dim)
+        table = np.array([f.values for f in labeling], dtype=np.int64).T      # (n_states, k)
+        cols = {nm: table[q_from, j] for j, nm in enumerate(names)}
+        cols.update({nm: x_vals[i_at, d] for d, nm in enumerate(self.ins)})
+        targets = [table[q_to, j] for j in range(len(names))]
+        shown_out = [outputs[shown, o] for o in range(o_dim)]
+        moduli = {f.modulus for f in labeling if f.modulus} | {base}
+        moduli |= {int(t.max()) + 1 for t in targets + shown_out if t.size and t.min() == 0 and t.max() >= 1}
+        consts = _constants(x_vals, targets + shown_out, sorted(moduli))
+        updates, spent = _formulas(cols, targets, consts, frozenset(moduli), min(self.left // len(q_from), MAX_CANDIDATES),
+                                   self.limit - (len(targets) - 1) - o_dim,
+                                   residues=[f.role == "residue" for f in labeling])
+        self.left -= spent * len(q_from)
+        if updates is None:
+            self.why.append(f"{', '.join(names)}: no update within the budget")
+            return
+        used = sum(Formula(expr=e, method="exact").size for e in updates)
+        if used + o_dim > self.limit:
+            self.why.append(f"{', '.join(names)}: larger than a program already found")
+            return
+        out_cols = {nm: table[shown, j] for j, nm in enumerate(names)}
+        results, spent = _formulas(out_cols, shown_out, consts, frozenset(moduli),
+                                   min(self.left // max(len(shown), 1), MAX_CANDIDATES), self.limit - used - (o_dim - 1))
+        self.left -= spent * len(shown)
+        if results is None:
+            self.why.append(f"{', '.join(names)}: no output formula within the budget")
+            return
+        roles = "/".join(f.role for f in labeling)
+        program = Program(task=self.task, kind="symbolic", method=f"machine exact ({roles})",
+                          inputs=self.ins, state=tuple(names), initial=tuple(int(v) for v in table[m.initial]),
+                          updates=tuple(Formula(expr=e, method="exact") for e in updates),
+                          outputs=tuple(Formula(expr=e, method="exact") for e in results),
+                          comments={nm: ROLE_COMMENTS[f.role] for nm, f in zip(names, labeling)})
+        if program.size > self.limit:
+            self.why.append(f"{', '.join(names)}: larger than a program already found")
+            return
+        self.programs.append(program)
+        self.limit = program.size
+
+
 def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = WORK,
                      below: int | None = None) -> list[Program] | Failure:
     """A program per labeling of ``m``'s states (smallest first), or a Failure saying why none.
-    ``below``: only programs smaller than this are looked for (another view already has one)."""
+    ``below``: only programs smaller than this are looked for (another view already has one).
+    Where ``m`` does not determine the last value of an input, ``m`` x that value
+    (:mod:`mips.program.exact.last_input`) is tried too, with labelings that keep it."""
     def failed(message: str) -> Failure:
         return Failure(stage="regress", method="machine (exact)", message=message)
 
@@ -120,67 +194,28 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
     if not known:
         return failed("the machine has no observed output")
     o_dim = len(known[0])
-    outputs = np.array([o if o is not None else (0,) * o_dim for o in m.outputs], dtype=np.int64)
     x_vals = np.array(m.inputs, dtype=np.int64).reshape(len(m.inputs), -1)
     if x_vals.shape[1] != input_dim:
         return failed(f"the machine reads {x_vals.shape[1]} numbers per step, the task {input_dim}")
     if x_vals.size and int(np.abs(x_vals).max()) >= MAX_INPUT:
         return failed(f"input values reach {int(np.abs(x_vals).max())} (exact synthesis takes |x| < {MAX_INPUT})")
-    rows = [(q, i, int(t)) for q in reach for i, t in enumerate(m.transitions[q]) if t >= 0]
-    if not rows:
+    if not any(t >= 0 for q in reach for t in m.transitions[q]):
         return failed("the machine has no observed transition")
-    if len(rows) > MAX_ROWS:
-        return failed(f"{len(rows)} transitions (more than {MAX_ROWS})")
-    shown = [q for q in reach if m.outputs[q] is not None]
-    ins, outs = input_names(input_dim), output_names(o_dim)
-    q_from = np.array([r[0] for r in rows])
-    i_at = np.array([r[1] for r in rows])
-    q_to = np.array([r[2] for r in rows])
-    programs: list[Program] = []
-    why: list[str] = []
-    best = below if below is not None else MAX_SIZE * (len(ins) + o_dim + 3)
-    left = work
-    base = int(x_vals.max()) + 1 if x_vals.size else 2
-    for labeling in labelings(features(m, outputs), reach):
-        if left <= 0:
-            why.append("the work budget ran out")
-            break
-        names = _names(labeling, ins, o_dim)
-        table = np.array([f.values for f in labeling], dtype=np.int64).T      # (n_states, k)
-        cols = {nm: table[q_from, j] for j, nm in enumerate(names)}
-        cols.update({nm: x_vals[i_at, d] for d, nm in enumerate(ins)})
-        targets = [table[q_to, j] for j in range(len(names))]
-        shown_out = [outputs[shown, o] for o in range(o_dim)]
-        moduli = {f.modulus for f in labeling if f.modulus} | {base}
-        moduli |= {int(t.max()) + 1 for t in targets + shown_out if t.size and t.min() == 0 and t.max() >= 1}
-        consts = _constants(x_vals, targets + shown_out, sorted(moduli))
-        budget = min(left // len(rows), MAX_CANDIDATES)
-        updates, spent = _formulas(cols, targets, consts, frozenset(moduli), budget, best - 1,
-                                   residues=[f.role == "residue" for f in labeling])
-        left -= spent * len(rows)
-        if updates is None:
-            why.append(f"{', '.join(names)}: no update within the budget")
-            continue
-        out_cols = {nm: table[shown, j] for j, nm in enumerate(names)}
-        results, spent = _formulas(out_cols, shown_out, consts, frozenset(moduli),
-                                   min(left // max(len(shown), 1), MAX_CANDIDATES), best - 1)
-        left -= spent * len(shown)
-        if results is None:
-            why.append(f"{', '.join(names)}: no output formula within the budget")
-            continue
-        roles = "/".join(f.role for f in labeling)
-        comments = {nm: ROLE_COMMENTS[f.role] for nm, f in zip(names, labeling)}
-        program = Program(task=task, kind="symbolic", method=f"machine exact ({roles})",
-                          inputs=ins, state=tuple(names), initial=tuple(int(v) for v in table[m.initial]),
-                          updates=tuple(Formula(expr=e, method="exact") for e in updates),
-                          outputs=tuple(Formula(expr=e, method="exact") for e in results),
-                          comments=comments)
-        programs.append(program)
-        best = min(best, program.size)
-    if not programs:
-        return failed("; ".join(why) if why else "no labeling tells the states apart")
-    programs.sort(key=lambda p: (p.size, len(p.state)))
-    return programs
+    search = _Search(task, input_dim, work, below - 1 if below is not None else MAX_SIZE * (input_dim + o_dim + 3))
+    search.machine(m, _outputs(m, o_dim))
+    has_last = {f.index for f in features(m, _outputs(m, o_dim)) if f.role == "last"}
+    for d in range(input_dim):
+        product = None if d in has_last else with_last_input(m, d, MAX_STATES)
+        if product is not None:
+            search.machine(product, _outputs(product, o_dim),
+                           keep=lambda labeling, d=d: any(f.role == "last" and f.index == d for f in labeling))
+    if not search.programs:
+        return failed("; ".join(search.why) if search.why else "no labeling tells the states apart")
+    return sorted(search.programs, key=lambda p: (p.size, len(p.state)))
+
+
+def _outputs(m: MooreMachine, o_dim: int) -> np.ndarray:
+    return np.array([o if o is not None else (0,) * o_dim for o in m.outputs], dtype=np.int64)
 
 
 def program_from_machine(m: MooreMachine, *, task: str, input_dim: int) -> Program | Failure:
