@@ -462,6 +462,7 @@ def name_variables(program: Program, x: np.ndarray, input_values: tuple[int, ...
         names.append(name)
     if "__init__" in program.comments:
         comments["__init__"] = program.comments["__init__"]
+    names, comments = _single_lag_plain(names, comments)
     mapping = dict(zip(program.state, names))
     # rename through temporary names so that swaps (a <-> b) are safe
     temp = {old: f"_tmp{j}" for j, old in enumerate(program.state)}
@@ -470,6 +471,21 @@ def name_variables(program: Program, x: np.ndarray, input_values: tuple[int, ...
     outputs = [_rename(_rename(f.expr, temp), final) for f in program.outputs]
     return _rebuild(program, list(range(len(names))), updates, outputs, state=names,
                     initial=list(program.initial), comments=comments)
+
+
+def _single_lag_plain(names: list[str], comments: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """``last1`` reads ``last`` (``x1_last1``: ``x1_last``) where it is the only lag of its input:
+    the number only tells lags apart."""
+    lags = [n for n in names if re.fullmatch(r"(\w+_)?last\d+", n)]
+    out = list(names)
+    for j, n in enumerate(names):
+        stem = re.fullmatch(r"((?:\w+_)?last)1", n)
+        if stem and [m for m in lags if re.fullmatch(re.escape(stem.group(1)) + r"\d+", m)] == [n] \
+                and stem.group(1) not in names:
+            out[j] = stem.group(1)
+            if n in comments:
+                comments = {(out[j] if k == n else k): v for k, v in comments.items()}
+    return out, comments
 
 
 def _natural(name: str) -> tuple:
