@@ -35,7 +35,7 @@ def _component(rng: np.random.Generator, k: int, taken: set[int], index: int) ->
     hit = "x" if (k == 2 and v == 1) else "1 - x" if (k == 2 and v == 0) else f"(x == {v})"
     if rng.random() < 0.7:
         m = int(pick(rng, (2, 2, 3)))
-        var = f"residue{index}"
+        var = f"{'parity' if m == 2 else 'residue'}{index}"
         return var, f"({var} + {hit}) % {m}", f"p.count({v}) % {m}", f"(number of {v}s) mod {m}"
     var = f"seen{index}"
     return var, f"{var} or x == {v}", f"int({v} in p)", f"whether a {v} occurred"
@@ -72,9 +72,9 @@ def regular(rng: np.random.Generator, name: str) -> GeneratedTask:
     elif kind == "even_even":
         a, b = (0, 1) if k == 2 else tuple(int(v) for v in rng.choice(k, size=2, replace=False))
         hits = ["1 - x" if k == 2 else f"(x == {a})", "x" if k == 2 else f"(x == {b})"]
-        ref = Reference(state=("residue1", "residue2"), initial=(0, 0),
-                        updates=(f"(residue1 + {hits[0]}) % 2", f"(residue2 + {hits[1]}) % 2"),
-                        outputs=("residue1 == 0 and residue2 == 0",))
+        ref = Reference(state=("parity1", "parity2"), initial=(0, 0),
+                        updates=(f"(parity1 + {hits[0]}) % 2", f"(parity2 + {hits[1]}) % 2"),
+                        outputs=("parity1 == 0 and parity2 == 0",))
         body = "    return [int(xs[: t + 1].count(A) % 2 == 0 == xs[: t + 1].count(B) % 2) for t in range(len(xs))]"
         desc, params, consts = (f"y_t = 1 if x_0..x_t holds an even number of {a}s and of {b}s", {"a": a, "b": b},
                                 {"A": a, "B": b})

@@ -24,7 +24,7 @@ from mips.tasks._vec import uniform_sampler
 from mips.tasks.spec import TaskSpec
 
 #: the role words reference programs name their variables with (a trailing number tells two apart)
-ROLES = ("balance", "count", "largest", "last", "order", "residue", "run", "seen", "smallest", "state",
+ROLES = ("balance", "count", "largest", "last", "order", "parity", "residue", "run", "seen", "smallest", "state",
          "total")
 
 

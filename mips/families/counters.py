@@ -19,8 +19,9 @@ def mod_sum(rng: np.random.Generator, name: str) -> GeneratedTask:
         weights[-1] = -1                               # a running difference of two streams
     one_value = int(rng.integers(m)) if rng.random() < 0.25 else None
     names = ("x",) if dim == 1 else tuple(f"x{i + 1}" for i in range(dim))
-    update = f"({linear_terms('residue', weights, names)}) % {m}"
-    out = "residue" if one_value is None else f"residue == {one_value}"
+    var = "parity" if m == 2 else "residue"          # a running total mod 2 is a parity
+    update = f"({linear_terms(var, weights, names)}) % {m}"
+    out = var if one_value is None else f"{var} == {one_value}"
     terms = linear_terms("", weights, [f"x{i + 1}_s" for i in range(dim)]) if dim > 1 else linear_terms("", weights, ["x_s"])
     what = f"({terms} summed over s <= t) mod {m}"
     total = ("sum(WEIGHTS[0] * v for v in xs[: t + 1])" if dim == 1
@@ -32,7 +33,7 @@ def mod_sum(rng: np.random.Generator, name: str) -> GeneratedTask:
     return GeneratedTask(name=name, family="mod_sum", params={"weights": weights, "m": m, "one_value": one_value},
                          input_dim=dim, input_values=tuple(range(k)), seq_len=seq_len(rng), output_dim=1,
                          description=desc, target_body=body, constants=consts, finite=True,
-                         reference=Reference(state=("residue",), initial=(0,), updates=(update,), outputs=(out,)))
+                         reference=Reference(state=(var,), initial=(0,), updates=(update,), outputs=(out,)))
 
 
 def saturating(rng: np.random.Generator, name: str) -> GeneratedTask:

@@ -312,6 +312,12 @@ def _input_function(values: np.ndarray, x: np.ndarray) -> bool:
     return np.unique(pairs[:, :-1], axis=0).shape[0] == pairs.shape[0]
 
 
+def _residue(n: int, comment: str) -> tuple[str, str]:
+    """A running total mod n: a ``parity`` when n is 2, else a ``residue`` (``{name}`` in the comment)."""
+    name = "parity" if n == 2 else "residue"
+    return name, comment.replace("{name}", name)
+
+
 def _saturating(after: np.ndarray, before: np.ndarray, x: np.ndarray) -> bool:
     """Whether ``after == min(before + g(x), cap)`` on every step for a step ``g >= 0`` of the input
     alone and the largest value ``cap``: a saturating counter."""
@@ -372,7 +378,7 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
     if len(inputs) == 1 and values.size > 1 and values.min() == 0:
         n = int(values.max()) + 1
         if n > 1 and np.array_equal(after, (before + x[:, :, 0]) % n):
-            return "residue", f"(residue + {inputs[0]}) % {n} (on every traced step)"
+            return _residue(n, f"({{name}} + {inputs[0]}) % {n} (on every traced step)")
         for mult in range(2, n):
             if np.array_equal(after, (mult * before + x[:, :, 0]) % n):
                 return "remainder", f"({mult} * remainder + {inputs[0]}) % {n} (on every traced step)"
@@ -381,7 +387,7 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
         moved = (after - before) % n
         # it wraps (else it is a counter): the step mod n depends on the input, the raw step does not
         if moved.any() and _input_function(moved, x) and not _input_function(after - before, x):
-            return "residue", f"a running total mod {n}: each step adds an amount set by the input (on every traced step)"
+            return _residue(n, f"a running total mod {n}: each step adds an amount set by the input (on every traced step)")
     step = np.unique(after - before)
     if set(step.tolist()) <= {0, 1} and step.size == 2 and values.size > 2:
         if len(inputs) == 1:
