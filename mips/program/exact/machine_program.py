@@ -30,6 +30,7 @@ MAX_STATES = 64                   # larger machines are left to the traced-data 
 MAX_ROWS = 4096                   # update rows (states x inputs) for one bank
 MAX_INPUT = 1 << 20               # larger input values would overflow the bank's int64 products
 WORK = 60_000_000                 # candidate expressions x table rows evaluated per machine, all labelings together
+PRODUCT_SHARE = 4                 # the machine x its last input gets at most WORK / 4 of that
 ROLE_NAMES = {"output": "state", "last": "last", "count": "count", "residue": "residue",
               "balance": "balance", "total": "total",
               "memory": "memory", "part": "part", "state": "state"}
@@ -182,8 +183,9 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
                      below: int | None = None) -> list[Program] | Failure:
     """A program per labeling of ``m``'s states (smallest first), or a Failure saying why none.
     ``below``: only programs smaller than this are looked for (another view already has one).
-    Where ``m`` does not determine the last value of an input, ``m`` x that value
-    (:mod:`mips.program.exact.last_input`) is tried too, with labelings that keep it."""
+    Where ``m`` reads one number per step and does not determine the last one, ``m`` x the last
+    input (:mod:`mips.program.exact.last_input`) is tried too, with labelings that keep it, on at
+    most ``1 / PRODUCT_SHARE`` of the work."""
     def failed(message: str) -> Failure:
         return Failure(stage="regress", method="machine (exact)", message=message)
 
@@ -203,12 +205,13 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
         return failed("the machine has no observed transition")
     search = _Search(task, input_dim, work, below - 1 if below is not None else MAX_SIZE * (input_dim + o_dim + 3))
     search.machine(m, _outputs(m, o_dim))
-    has_last = {f.index for f in features(m, _outputs(m, o_dim)) if f.role == "last"}
-    for d in range(input_dim):
-        product = None if d in has_last else with_last_input(m, d, MAX_STATES)
-        if product is not None:
-            search.machine(product, _outputs(product, o_dim),
-                           keep=lambda labeling, d=d: any(f.role == "last" and f.index == d for f in labeling))
+    product = None
+    if input_dim == 1 and not any(f.role == "last" for f in features(m, _outputs(m, o_dim))):
+        product = with_last_input(m, 0, MAX_STATES)
+    if product is not None:                          # on a share of the work left
+        left, search.left = search.left, min(search.left, work // PRODUCT_SHARE)
+        search.machine(product, _outputs(product, o_dim), keep=lambda labeling: any(f.role == "last" for f in labeling))
+        search.left = left - (min(left, work // PRODUCT_SHARE) - search.left)
     if not search.programs:
         return failed("; ".join(search.why) if search.why else "no labeling tells the states apart")
     return sorted(search.programs, key=lambda p: (p.size, len(p.state)))
