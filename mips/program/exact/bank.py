@@ -264,7 +264,7 @@ class _Growth:
                                           and (terms[li].offset or terms[rj].offset))   # constants folded
                                  for li, rj in pairs], dtype=bool)
                 sel = np.flatnonzero(keep)
-                clamp = _clamps(op, cols[sel], A[lo:lo + 64], B, len(right), sel)
+                clamp = _clamps(op, cols[sel], A[lo:lo + 64], B, sel)
                 self.added += bank.add_block(cols[sel], lambda j, op=op, sel=sel, pairs=pairs, clamp=clamp:
                                              _binary(terms, op, *pairs[sel[j]], size, trick=bool(clamp[j])))
         return True
@@ -317,13 +317,14 @@ class _Growth:
         return True
 
 
-def _clamps(op: str, cols: np.ndarray, a: np.ndarray, b: np.ndarray, n_right: int, sel: np.ndarray) -> np.ndarray:
+def _clamps(op: str, cols: np.ndarray, a: np.ndarray, b: np.ndarray, sel: np.ndarray) -> np.ndarray:
     """Which new columns compute a condition as arithmetic: ``min``, ``max`` or ``*`` giving 0/1
     on every row from an operand that is not 0/1 (``max(seen, min(x, last - x))``). They stay
-    usable, as tricks are: a plain twin (``seen or last == 2 and x == 1``) replaces them as a value."""
-    binary = np.all((cols == 0) | (cols == 1), axis=1)
+    usable, as tricks are: a plain twin (``seen or last == 2 and x == 1``) replaces them as a value.
+    ``a`` and ``b``: the operands' columns; ``sel``: the pairs (row-major over a x b) kept."""
     if op not in ("min", "max", "*") or not len(cols):
         return np.zeros(len(cols), dtype=bool)
+    binary = np.all((cols == 0) | (cols == 1), axis=1)
     a01, b01 = np.all((a == 0) | (a == 1), axis=1), np.all((b == 0) | (b == 1), axis=1)
     both = (a01[:, None] & b01[None, :]).reshape(-1)[sel]
     return binary & ~both

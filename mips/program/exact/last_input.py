@@ -7,8 +7,9 @@ only one opaque code. The product of the machine with "the input that entered th
 still a machine of the same behaviour (its states are pairs), and on it the last input *is* a
 feature (:func:`mips.program.exact.features.features`), so labelings that keep it can be tried.
 
-The product is built only for the input numbers whose last value the machine does not already
-determine, and only while it stays small.
+:func:`mips.program.exact.machine_program.machine_programs` builds it for machines that read one
+number per step and do not already determine the last one, while it stays small, on a share of
+the work.
 """
 
 from __future__ import annotations
