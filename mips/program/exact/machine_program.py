@@ -118,8 +118,9 @@ class _Search:
         self.programs: list[Program] = []
         self.why: list[str] = []
 
-    def machine(self, m: MooreMachine, outputs: np.ndarray, keep=None) -> None:
-        """Try the labelings of ``m`` (those ``keep`` accepts, when given)."""
+    def machine(self, m: MooreMachine, outputs: np.ndarray, keep=None, feats: list[Feature] | None = None) -> None:
+        """Try the labelings of ``m`` (those ``keep`` accepts, when given; ``feats``: its features,
+        when already computed)."""
         reach = sorted(m.reachable())
         x_vals = np.array(m.inputs, dtype=np.int64).reshape(len(m.inputs), -1)
         rows = [(q, i, int(t)) for q in reach for i, t in enumerate(m.transitions[q]) if t >= 0]
@@ -129,7 +130,7 @@ class _Search:
         shown = [q for q in reach if m.outputs[q] is not None]
         q_from, i_at, q_to = (np.array([r[k] for r in rows]) for k in range(3))
         base = int(x_vals.max()) + 1 if x_vals.size else 2
-        for labeling in labelings(features(m, outputs), reach):
+        for labeling in labelings(feats if feats is not None else features(m, outputs), reach):
             if self.left <= 0:
                 self.why.append("the work budget ran out")
                 return
@@ -204,9 +205,10 @@ def machine_programs(m: MooreMachine, *, task: str, input_dim: int, work: int = 
     if not any(t >= 0 for q in reach for t in m.transitions[q]):
         return failed("the machine has no observed transition")
     search = _Search(task, input_dim, work, below - 1 if below is not None else MAX_SIZE * (input_dim + o_dim + 3))
-    search.machine(m, _outputs(m, o_dim))
+    feats = features(m, _outputs(m, o_dim))
+    search.machine(m, _outputs(m, o_dim), feats=feats)
     product = None
-    if input_dim == 1 and not any(f.role == "last" for f in features(m, _outputs(m, o_dim))):
+    if input_dim == 1 and not any(f.role == "last" for f in feats):
         product = with_last_input(m, 0, MAX_STATES)
     if product is not None:                          # on a share of the work left
         left, search.left = search.left, min(search.left, work // PRODUCT_SHARE)
