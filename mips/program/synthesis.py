@@ -2,8 +2,8 @@
 
 A program needs integer state variables. The network offers them in more than one way: each way is
 a state view (:mod:`mips.program.views`, one module per view, tried in the registry's order): the
-encoding's codes, the last k inputs, the last outputs, the minimised machine's (output, memory)
-and remainders, and exact synthesis from the machine's tables. Every view that yields a complete
+encoding's codes, the last k inputs, the minimised machine's (output, memory) and remainders, the
+last outputs, and exact synthesis from the machine's tables. Every view that yields a complete
 program adds it; :func:`table_program` is the fallback: the minimised machine as lookup tables.
 """
 

@@ -5,7 +5,9 @@ matches the target on every row, and then looks for a smaller conditional
 ``a if p else b`` (``b`` itself may be conditional, up to ``MAX_DEPTH`` tests): decision-tree
 unification, as in EUSolver. Each kept expression's rows of agreement with the target are packed
 into bit sets once, so "the smallest expression right on every row where ``p`` holds" is one
-vectorised test over the bank. Tests are the bank's Boolean expressions and the integer names
+vectorised test over the bank. Row sets are Python integers (bit i: row i), so splitting and the
+memo keys cost no array calls, and each row set's first covering branch is remembered (the
+recursion meets the same row sets under many tests). Tests are the bank's Boolean expressions and the integer names
 themselves (``a if a else ...``: a nonzero state).
 
 Budgets count work: candidates evaluated while growing the bank, and bank rows scanned while
@@ -14,6 +16,7 @@ unifying.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +70,11 @@ def _pack(mask: np.ndarray) -> np.ndarray:
     return np.packbits(mask, axis=1, bitorder="little").view(np.uint64)
 
 
+def _as_int(words: np.ndarray) -> int:
+    """Packed words (:func:`_pack`) as one integer, bit i for row i."""
+    return int.from_bytes(words.tobytes(), "little")
+
+
 class _Unifier:
     """Decision-tree unification over a bank: tests split the rows, branches cover each part."""
 
@@ -91,23 +99,37 @@ class _Unifier:
         tests = [i for s in sorted(bank.by_size) if s <= MAX_TEST_SIZE for i in bank.by_size[s]
                  if bank.terms[i].kind == "bool" or bank.terms[i].name]
         cols = bank.matrix(tests) != 0
-        self.tests = list(zip(tests, _pack(cols), _pack(~cols)))[:MAX_TESTS]
+        self.tests = [(i, _as_int(yes), _as_int(no))
+                      for i, yes, no in list(zip(tests, _pack(cols), _pack(~cols)))[:MAX_TESTS]]
+        self.cost_list = self.costs.tolist()
+        self.n_words = self.miss.shape[1]
         self.work = work
-        self.memo: dict[tuple[bytes, int], tuple[tuple[int, str] | None, int]] = {}
+        self.memo: dict[tuple[int, int], tuple[tuple[int, str] | None, int]] = {}
+        # row set -> (branches scanned, the first right on it or None): a later scan goes on from there
+        self.covering: dict[int, tuple[int, int | None]] = {}
 
-    def first_covering(self, rows: np.ndarray, below: int) -> int | None:
-        """Position (in cost order) of the cheapest branch right on ``rows``, of cost < below."""
-        limit = int(np.searchsorted(self.costs, below, side="left"))
+    def first_covering(self, rows: int, below: int) -> int | None:
+        """Position (in cost order) of the cheapest branch right on ``rows``, of cost < below.
+        The work counted is the scan's, remembered or not (the budget does not depend on the memo)."""
+        limit = bisect.bisect_left(self.cost_list, below)
         if limit == 0:
             return None
-        self.work -= limit * len(rows)
-        hit = ~np.any(self.miss[:limit] & rows[None], axis=1)
+        self.work -= limit * self.n_words
+        scanned, found = self.covering.get(rows, (0, None))
+        if found is not None:
+            return found if found < limit else None
+        if limit <= scanned:
+            return None
+        words = np.frombuffer(rows.to_bytes(8 * self.n_words, "little"), dtype=np.uint64)
+        hit = ~np.any(self.miss[scanned:limit] & words[None], axis=1)
         k = int(np.argmax(hit))
-        return k if hit[k] else None
+        found = scanned + k if hit[k] else None
+        self.covering[rows] = (limit, found)
+        return found if found is not None and found < limit else None
 
-    def solve(self, rows: np.ndarray, depth: int, below: int) -> tuple[int, str] | None:
-        """The smallest (size, expression) right on ``rows``, of size < below."""
-        key = (rows.tobytes(), depth)
+    def solve(self, rows: int, depth: int, below: int) -> tuple[int, str] | None:
+        """The smallest (size, expression) right on ``rows`` (a bit set), of size < below."""
+        key = (rows, depth)
         if key in self.memo:
             hit, bound = self.memo[key]
             if hit is not None:
@@ -129,7 +151,7 @@ class _Unifier:
                 if self.work <= 0:
                     break
                 on, off = rows & yes, rows & no
-                if not on.any() or not off.any():
+                if not on or not off:
                     continue
                 a = self.first_covering(on, below - 8 * (p.size + 2))
                 if a is None:
@@ -155,7 +177,7 @@ def smallest(bank: Bank, target: np.ndarray, *, conditional: bool = True, work: 
     if not conditional or (best is not None and best.size <= 4):
         return best
     unifier = _Unifier(bank, target, work)
-    rows = _pack(np.ones(bank.n_rows, dtype=bool))[0]     # padding bits are zero: never a miss
+    rows = (1 << bank.n_rows) - 1                          # padding bits are zero: never a miss
     hit = unifier.solve(rows, MAX_DEPTH, 8 * best.size + 8 if best is not None else 10 ** 9)
     if hit is not None:
         size = expression_size(hit[1])

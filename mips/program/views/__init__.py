@@ -20,8 +20,8 @@ View = Callable[[Context], list[Program]]
 VIEWS: tuple[tuple[str, View], ...] = (
     ("encoding", encoding.programs),          # the network's own codes, as in the paper
     ("window", window.programs),              # the last k inputs, or a running count of them
-    ("last outputs", history.programs),       # only when nothing else worked
     ("machine", machine.programs),            # (output, memory) and remainders of the machine
+    ("last outputs", history.programs),       # only when nothing else worked
     ("machine exact", exact.programs),        # smallest formulas from the machine's tables
 )
 
