@@ -337,6 +337,34 @@ def _saturating(after: np.ndarray, before: np.ndarray, x: np.ndarray) -> bool:
     return bool(np.all(b[~free] + g[key[~free]] >= cap))
 
 
+def _clipped(after: np.ndarray, before: np.ndarray, x: np.ndarray, low: int, high: int) -> bool:
+    """Whether ``after == min(max(before + g(x), low), high)`` on every step, for a step ``g`` of
+    the input alone that goes up for some inputs and down for others: a counter kept within
+    ``low..high`` (up on 1, down on 0)."""
+    _, key = np.unique(x.reshape(-1, x.shape[2]), axis=0, return_inverse=True)
+    key = key.reshape(-1)
+    a, b = after.reshape(-1), before.reshape(-1)
+    free = (a > low) & (a < high)             # steps the bounds did not cut
+    if not free.any():
+        return False
+    g = np.zeros(key.max() + 1, dtype=np.int64)
+    known = np.zeros(key.max() + 1, dtype=bool)
+    g[key[free]] = (a - b)[free]
+    known[key[free]] = True
+    if not np.array_equal(g[key[free]], (a - b)[free]) or not (g[known] > 0).any() or not (g[known] < 0).any():
+        return False
+    return bool(np.all(~known[key] | (a == np.clip(b + g[key], low, high))))
+
+
+def _equal_runs(x: np.ndarray) -> np.ndarray:
+    """(n, T): the length of the current run of equal input vectors after each step."""
+    runs = np.ones(x.shape[:2], dtype=np.int64)
+    same = np.all(x[:, 1:] == x[:, :-1], axis=2)
+    for t in range(1, x.shape[1]):
+        runs[:, t] = np.where(same[:, t - 1], runs[:, t - 1] + 1, 1)
+    return runs
+
+
 def _counts_a_run(x: np.ndarray, kept_on: np.ndarray) -> bool:
     """Whether a variable that grows (or stays at its cap) on the steps ``kept_on`` and starts again
     otherwise counts a run: it grows on one input value only (the current run of ones), or, from
@@ -360,13 +388,16 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
         return f"{stem}{k}", f"{inputs[i]} of {ago} (on every traced step)"
     if len(inputs) == 1 and np.array_equal(after, before + x[:, :, 0]):
         return "total", f"running sum of {inputs[0]} (on every traced step)"
+    values = np.unique(after)
+    flag_values = set(values.tolist()) <= {0, 1}
     if len(inputs) == 1:
         start = int(states[0, 0, j])
         for stem, fold, bound in (("smallest", np.minimum, "largest"), ("largest", np.maximum, "smallest")):
+            if stem == "largest" and flag_values and start in (0, 1):
+                continue                # the largest of 0/1 values: whether a 1 was seen (below)
             if np.array_equal(after, fold(before, x[:, :, 0])):
                 return stem, (f"the {stem} {inputs[0]} so far (on every traced step); it starts at {start}, "
                               f"the {bound} value {inputs[0]} takes")
-    values = np.unique(after)
     if set(values.tolist()) <= {0, 1} and base > 1 and np.array_equal(after, (total_in + before) // base):
         return "carry", f"({' + '.join(inputs)} + carry) // {base} (on every traced step)"
     if len(inputs) > 1 and base > 1:
@@ -405,6 +436,11 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
     if set(values.tolist()) <= {0, 1} and values.size == 2 and not np.any((before == 1) & (after == 0)):
         return "seen", "becomes 1 once and stays 1 (on every traced step)"
     low, high = int(values.min()), int(values.max())
+    if values.size > 2 and _clipped(after, before, x, low, high):
+        return "count", (f"goes up or down by an amount set by the input, kept within {low}..{high} "
+                         f"(on every traced step)")
+    if high >= 2 and low >= 1 and np.array_equal(after, np.minimum(_equal_runs(x), high)):
+        return "run", f"the length of the current run of equal inputs, up to {high} (on every traced step)"
     grew = after == before + 1
     reset = (after == low) | (after == low + 1) & (before != low)
     if (values.size > 2 and np.all(grew | reset | ((after == high) & (before == high)))
@@ -412,9 +448,11 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
         if _counts_a_run(x, grew | (after == high) & (before == high)):
             return "run", f"the length of the current run: up by 1 each step, or from {low} or {low + 1} again (on every traced step)"
         return "count", f"goes up by 1 each step, or starts again from {low} or {low + 1} (on every traced step)"
-    if len(inputs) == 1 and values.size > 2 and np.all((after == before) | (after == x[:, :, 0])) \
-            and (after != before).any():
-        return "last", f"the last {inputs[0]} it kept: each step either {inputs[0]} or its old value (on every traced step)"
+    if values.size > 2:
+        for i, name in enumerate(inputs):
+            if np.all((after == before) | (after == x[:, :, i])) and (after != before).any():
+                stem = "last" if len(inputs) == 1 else f"{name}_last"
+                return stem, f"the last {name} it kept: each step either {name} or its old value (on every traced step)"
     if set(values.tolist()) <= {0, 1} and values.size == 2:
         return "flag", "0 or 1"
     return None

@@ -36,7 +36,7 @@ from mips.margins import compare
 from mips.program.program import input_names
 from mips.program.state_view import StateView
 
-MAX_WINDOW = 8
+MAX_WINDOW = 12                   # and at most the traced length - 2 (see largest_window)
 MAX_STATE_VARS = 12
 MIN_WINDOW_EVIDENCE = 0.5
 TOLERANCE = 0.001                 # fraction of traced steps whose code may disagree with the window
@@ -45,6 +45,13 @@ MAX_STEP_COEF = 2                 # running counts d <- d + b*x + c with |b|, |c
 MAX_MODULUS = 16                  # running sums of the inputs mod N, N up to this
 MAX_COUNTED_SYMBOLS = 4           # counts of each input value, for alphabets up to this size
 MAX_OUTPUT_HISTORY = 3            # the last k outputs as the state, k up to this
+
+
+def largest_window(max_window: int, t_len: int) -> int:
+    """Windows shorter than the traced sequences by two steps at least: a window as long as the
+    sequence is every step's whole past, and "a function of the window" then holds vacuously (a
+    running sum over 10-step sequences is "a function of the last 10 inputs")."""
+    return min(max_window, t_len - 2)
 
 
 def _windows(x: np.ndarray, k: int) -> np.ndarray:
@@ -79,7 +86,7 @@ def window_view(state_keys: np.ndarray, x: np.ndarray, max_window: int = MAX_WIN
     """
     n, t_len, n_in = x.shape
     later = state_keys[:, 1:].reshape(-1)
-    for k in range(1, max_window + 1):
+    for k in range(1, largest_window(max_window, t_len) + 1):
         if k * n_in > MAX_STATE_VARS:
             break
         win = _windows(x, k)
@@ -120,7 +127,7 @@ def linear_window_view(hidden: np.ndarray, x: np.ndarray, max_window: int = MAX_
     spread = float(np.sqrt(np.mean((target - target.mean(axis=0)) ** 2)))
     if not np.isfinite(spread) or spread == 0.0:
         return None
-    for k in range(1, max_window + 1):
+    for k in range(1, largest_window(max_window, t_len) + 1):
         if k * n_in > MAX_STATE_VARS:
             break
         win = _windows(x, k)

@@ -90,6 +90,25 @@ def test_a_running_minimum_starts_at_the_largest_input_and_is_not_flagged():
     assert "non-zero initial state" in readability(_program(["a + x"], ["a"], (9,)), allowed).flags
 
 
+def test_held_values_capped_runs_clipped_counters_and_seen_flags_are_named_by_evidence():
+    """Rules checked on the traced steps, for any task of the shape (generated families: hold,
+    run length, an up/down counter, whether a 1 occurred)."""
+    digits2 = np.concatenate([RNG.integers(0, 10, (300, 10, 1)), RNG.integers(0, 2, (300, 10, 1))], axis=2)
+    held = name_variables(_program(["x1 if x2 == 1 else a"], ["a"], (0,), inputs=("x1", "x2")), digits2,
+                          tuple(range(10)))
+    assert held.state == ("x1_last",) and "either x1 or its old value" in held.comments["x1_last"]
+    bits = RNG.integers(0, 2, (300, 12, 1))
+    run = name_variables(_program(["2 if b == x else 1", "x"], ["a"], (0, -1)), bits, (0, 1))
+    assert run.state[0] == "run" and "run of equal inputs, up to 2" in run.comments["run"]
+    counter = name_variables(_program(["x + (a + x) // 2"], ["a"], (0,)), bits, (0, 1))   # up on 1, down on 0
+    assert counter.state == ("count",) and "kept within 0..2" in counter.comments["count"]
+    seen = name_variables(_program(["max(a, x)"], ["a"], (0,)), bits, (0, 1))
+    assert seen.state == ("seen",)
+    # not a held value: it also takes values no input gave it
+    assert name_variables(_program(["x1 if x2 == 1 else a + 1"], ["a"], (0,), inputs=("x1", "x2")), digits2,
+                          tuple(range(10))).state != ("x1_last",)
+
+
 def test_renaming_swapped_names_is_safe():
     p = _program(["b", "x"], ["a + b"], (0, 0))                   # a is two back, b one back
     q = polish(p, DIGITS, tuple(range(10)))

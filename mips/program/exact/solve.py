@@ -81,11 +81,17 @@ class _Unifier:
     def __init__(self, bank: Bank, target: np.ndarray, work: int):
         self.bank = bank
         flag = bool(np.all((target == 0) | (target == 1)))
-        # a branch is a value: no Boolean trick, and a comparison only where the target is 0/1
+        # a branch is a value: no Boolean trick, and a comparison only where the target is 0/1;
+        # a 0/1 target takes 0/1 values only (``seen if seen or last <= x else x`` gives a flag
+        # the input x where x happens to be 0 or 1: a riddle)
         order = [i for s in sorted(bank.by_size) if s <= MAX_BRANCH_SIZE for i in bank.by_size[s]
                  if not bank.terms[i].trick and (flag or bank.terms[i].kind == "int")]
-        self.order = order
         values = bank.matrix(order)
+        if flag:
+            binary = np.all((values == 0) | (values == 1), axis=1)
+            order = [i for i, b in zip(order, binary.tolist()) if b]
+            values = values[binary]
+        self.order = order
         # cost: 8 per node, plus 12 for a branch that is not a name or a constant (leaves read better:
         # ``1 if a > b else 0`` rather than ``min(1, a - b)``, one node larger), and 1 for a name
         # (a constant says more: ``1 if x == 1 else seen`` rather than ``x if x == 1 else seen``)

@@ -18,6 +18,7 @@ from mips.program.views.context import Context
 from mips.program.views.encoding import encoded
 from mips.program.window import (
     MAX_WINDOW,
+    largest_window,
     linear_window_view,
     output_counter_view,
     output_window_view,
@@ -40,6 +41,7 @@ def programs(ctx: Context) -> list[Program]:
         window = output_counter_view(y, x)
     if window is None:
         ctx.failures.append(f"last k inputs: the network's state is not a function of its last "
-                            f"{MAX_WINDOW} inputs (neither its code nor, linearly, its hidden vector)")
+                            f"{largest_window(MAX_WINDOW, x.shape[1])} inputs (neither its code nor, linearly, its hidden "
+                            f"vector)")
         return []
     return ctx.regress_all([(window, (0,) * window.n_vars)])
