@@ -80,3 +80,15 @@ def test_the_most_frequent_of_three_symbols_is_a_function_of_their_counts():
     view = output_counter_view(most, x)
     assert view is not None and view.n_vars == 3 and view.comments[1] == "how many times x was 1 so far"
     np.testing.assert_array_equal(view.codes[:, 1:], counts)
+
+
+def test_a_delay_of_eight_is_a_nine_input_window_but_no_window_is_as_long_as_the_sequence():
+    from mips.program.window import output_window_view
+    x = np.random.default_rng(5).integers(0, 2, (3000, 20, 1))
+    delayed = np.concatenate([np.zeros((3000, 8, 1), dtype=np.int64), x[:, :-8]], axis=1)
+    view = output_window_view(delayed, x)
+    assert view is not None and view.n_vars == 9
+    # a running parity over 10-step sequences is "a function of the last 10 inputs" only because
+    # 10 inputs are the whole past: windows stop two steps short of the sequence's length
+    short = x[:, :10]
+    assert output_window_view(np.cumsum(short, axis=1) % 2, short) is None
