@@ -173,6 +173,7 @@ def window_program(task: str, x, y) -> list:
 
 
 def run_machine_mode(tasks, paths, args, emit) -> list[dict]:
+    from mips.errors import MipsError
     from mips.failure import Failure
     from mips.program.readable import polish
     from mips.program.verify import verify_program
@@ -199,9 +200,14 @@ def run_machine_mode(tasks, paths, args, emit) -> list[dict]:
             extra["message"] = str(program)
             program, verified = None, False
         else:
-            check = verify_program(program, spec, dataset=data)
-            verified = check.passed
-            extra.update(verify_seconds=round(check.seconds, 1), verification=check.summary())
+            try:
+                check = verify_program(program, spec, dataset=data)
+            except MipsError as e:           # one task's error is its row, not the end of the run
+                extra.update(status="error", message=f"verification: {e}")
+                verified = False
+            else:
+                verified = check.passed
+                extra.update(verify_seconds=round(check.seconds, 1), verification=check.summary())
         records.append(emit(judge(t, program, verified, seconds, extra)))
     return records
 

@@ -152,6 +152,13 @@ def _parsed(expr: str):
     return parse_expression(expr)
 
 
+def operations(program: Program) -> int:
+    """The operations of the program's formulas (what the run limits count per step)."""
+    if program.kind == "table":
+        return 1
+    return limits.n_operations([_parsed(f.expr) for f in program.updates + program.outputs])
+
+
 def run_program(program: Program, x: np.ndarray) -> Run:
     """Run a program on every sequence of ``x`` (int array of shape (n, T, input_dim)) at once.
 

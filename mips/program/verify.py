@@ -26,7 +26,8 @@ from mips.errors import ConfigError
 from mips.network.interface import RecurrentNetwork
 from mips.network.mips_network import as_network
 from mips.network.rnn import RNNWeights
-from mips.program.program import Program, Run, run_program
+from mips.program import limits
+from mips.program.program import Program, Run, operations, run_program
 from mips.tasks.dataset import Dataset, make_dataset
 from mips.tasks.spec import TaskSpec
 
@@ -160,9 +161,10 @@ def _counterexample(against: str, i: int, x: np.ndarray, expected: np.ndarray, r
             codes = encoding.encode(hidden, steps=steps if encoding.step_offsets is not None else None)
     rows = []
     flat = lambda v: v.tolist() if v.size > 1 else int(v.reshape(-1)[0])  # noqa: E731
+    states = run_program(program, xi).states[0]          # the checks keep no states (see _run_all)
     for t in range(x.shape[1]):
         row = {"step": t, "input": flat(x[i, t]),
-               "program_state": dict(zip(program.state, run.states[i, t + 1].tolist())),
+               "program_state": dict(zip(program.state, states[t + 1].tolist())),
                "program_output": flat(got[t]), "expected": flat(exp[t])}
         if hidden is not None:
             row["hidden"] = [round(float(v), 4) for v in hidden[t]]
@@ -174,6 +176,29 @@ def _counterexample(against: str, i: int, x: np.ndarray, expected: np.ndarray, r
     return Counterexample(against=against, sequence=int(i), inputs=[flat(v) for v in x[i]],
                           expected=[flat(v) for v in exp], got=[flat(v) for v in got],
                           first_wrong_step=first, steps=rows, error=err)
+
+
+def _run_all(program: Program, x: np.ndarray) -> Run:
+    """The program's outputs on every sequence of ``x``, run in parts that each stay within the
+    run limits (a delay of 8 as nine variables on all 2^20 binary sequences of 20 steps needs 220
+    million numbers at once); the work of the whole run is bounded as one run's is. The states
+    are not kept; the first error is the earliest
+    (step, sequence), as :func:`run_program` reports it."""
+    n, t_len, _ = x.shape
+    limits.check_run(0, 0, operations(program), n, t_len)           # the whole run's work stays bounded
+    per_sequence = (t_len + 1) * (len(program.state) + program.output_dim)
+    size = max(1, limits.MAX_RUN_VALUES // (2 * max(per_sequence, 1)))
+    outputs, first = [], None
+    for lo in range(0, n, size):
+        part = run_program(program, x[lo:lo + size])
+        outputs.append(part.outputs)
+        if part.error is not None and (first is None or (part.error_step, lo + part.error_sequence) < first[:2]):
+            first = (part.error_step, lo + part.error_sequence, part.error)
+    out = np.concatenate(outputs) if outputs else np.zeros((0, t_len, program.output_dim), dtype=np.int64)
+    empty = np.zeros((n, 0, len(program.state)), dtype=np.int64)
+    if first is None:
+        return Run(outputs=out, states=empty)
+    return Run(outputs=out, states=empty, error=first[2], error_sequence=first[1], error_step=first[0])
 
 
 def _shown_sequence(run: Run, wrong: np.ndarray) -> int:
@@ -291,7 +316,7 @@ def verify_program(program: Program, task: TaskSpec, *, checks: Checks | None = 
                                 n_length_sequences=n_length_sequences, seed=seed)
     x, y = checks.x, checks.y
     shown = trace_weights if trace_weights is not None else weights
-    run = run_program(program, x)
+    run = _run_all(program, x)
     if run.outputs.shape != y.shape:
         raise ConfigError(f"The program returns {run.outputs.shape[2]} number(s) per step; task "
                           f"{task.name} has {y.shape[2]}.")
@@ -307,7 +332,7 @@ def verify_program(program: Program, task: TaskSpec, *, checks: Checks | None = 
                                       encoding, program)
     length_acc = None
     if checks.long_x is not None:
-        lrun = run_program(program, checks.long_x)
+        lrun = _run_all(program, checks.long_x)
         length_acc, lwrong = _accuracy(lrun, checks.long_y)
         if counter is None and lwrong.any():
             counter = _counterexample("length", _shown_sequence(lrun, lwrong), checks.long_x, checks.long_y, lrun,

@@ -63,3 +63,26 @@ def test_division_by_zero_is_a_counterexample_not_a_crash():
 def test_wrong_input_count_is_refused():
     with pytest.raises(ValueError, match="reads 1 input number"):
         verify_program(parity(), get_task("Binary_Addition"))
+
+
+def test_a_check_set_larger_than_one_run_allows_is_verified_in_parts(monkeypatch):
+    """A delay of 8 as nine variables on all 2^20 binary sequences of 20 steps needs 220 million
+    numbers at once, over the run limit: verification runs the sequences in parts (here the limit
+    is lowered so that Parity_All's 1,024 sequences need 5 parts), with the same result and the same
+    first counterexample."""
+    from mips.program import limits
+    task = get_task("Parity_All")
+    whole = verify_program(parity("a | x"), task, length_factor=0)
+    monkeypatch.setattr(limits, "MAX_RUN_VALUES", 5_000)
+    with pytest.raises(Exception, match="the limit is 5,000"):
+        from mips.program.program import run_program
+        run_program(parity(), all_sequences(task))
+    right = verify_program(parity(), task, length_factor=2, n_length_sequences=300)
+    assert right.passed and right.exhaustive and right.n_sequences == 1024
+    parts = verify_program(parity("a | x"), task, length_factor=0)
+    assert parts.task_accuracy == whole.task_accuracy < 1.0
+    assert parts.counterexample.sequence == whole.counterexample.sequence
+    assert parts.counterexample.steps == whole.counterexample.steps
+    # an error is reported where it happens, whichever part it is in
+    error = verify_program(parity("a ^ x + 1 // (x - x)"), task, length_factor=0)
+    assert error.task_accuracy == 0.0 and "division or modulo by zero" in error.counterexample.error
