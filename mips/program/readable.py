@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from mips.program.linear_basis import output_basis
 from mips.program.program import STATE_LETTERS, Program, run_program
 from mips.regression.formula import Formula
 
@@ -288,6 +289,8 @@ def simplify(program: Program, x: np.ndarray) -> Program:
         p = _drop_unused(_inline_input_only(p))
     if p.state:
         p = _zero_initial(p)
+    if p.state:
+        p = output_basis(p)
     return p
 
 
@@ -337,6 +340,20 @@ def _saturating(after: np.ndarray, before: np.ndarray, x: np.ndarray) -> bool:
     return bool(np.all(b[~free] + g[key[~free]] >= cap))
 
 
+def _velocity_of(states: np.ndarray, x: np.ndarray, j: int) -> int | None:
+    """k when variable j changes by variable k's new value on every step and k is neither an
+    input nor a lag of one (a position and its velocity: ``v = v + x; p = p + v``)."""
+    step = states[:, 1:, j] - states[:, :-1, j]
+    if not step.any():
+        return None
+    for k in range(states.shape[2]):
+        v = states[:, 1:, k]
+        if k == j or not np.array_equal(step, v) or np.unique(v).size <= 2 or _lag(states, x, k) is not None:
+            continue
+        return k
+    return None
+
+
 def _clipped(after: np.ndarray, before: np.ndarray, x: np.ndarray, low: int, high: int) -> bool:
     """Whether ``after == min(max(before + g(x), low), high)`` on every step, for a step ``g`` of
     the input alone that goes up for some inputs and down for others: a counter kept within
@@ -380,6 +397,10 @@ def _evidence(states: np.ndarray, x: np.ndarray, j: int, base: int, inputs: tupl
     """(name, comment) of what variable j holds on every traced step, or None."""
     before, after = states[:, :-1, j], states[:, 1:, j]
     total_in = x.sum(axis=2)
+    if _velocity_of(states, x, j) is not None:
+        return "position", "changes by the velocity each step (on every traced step)"
+    if any(_velocity_of(states, x, i) == j for i in range(states.shape[2]) if i != j):
+        return "velocity", "what the position changes by each step (on every traced step)"
     lag = _lag(states, x, j)
     if lag is not None:
         k, i = lag
