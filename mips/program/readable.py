@@ -12,9 +12,13 @@ Every verified candidate is a correct program; this module decides which one a p
     Names each state variable by what it holds when the traced steps show it, with a one-line
     comment giving the evidence: ``last1, last2, ...`` (the input k steps back), ``total`` (the
     running sum of the input), ``carry`` (``(inputs + carry) // base``), ``residue``
-    (``(residue + x) % N``), ``count`` (moves by 0 or 1 each step), ``seen`` (0/1, never back to 0),
-    ``run`` (goes up by 1 or starts again), ``flag`` (0/1); else the name the synthesis gave from the
-    machine's structure (``last``, ``state``, ``part``, ...), else a short neutral letter.
+    (``(residue + x) % N``), ``count`` (moves by 0 or 1 each step; an up/down counter kept within
+    bounds), ``seen`` (0/1, never back to 0), ``run`` (goes up by 1 or starts again; the current run
+    of equal inputs), ``last`` (an input held until the next one is taken), ``position`` and
+    ``velocity`` (the one changes by the other's new value), ``flag`` (0/1); else the name the
+    synthesis gave from the machine's structure (``last``, ``state``, ``part``, ...), else a short
+    neutral letter. Before naming, an integer-affine program is written in the basis its output
+    reads (:mod:`mips.program.linear_basis`).
 :func:`readability`
     A score (lower reads better) from size, number of variables, constants outside the task's own
     values, a non-zero initial state, unused variables, nesting depth and mixing of Boolean and
