@@ -430,12 +430,18 @@ class _Search:
                 return
             first = _FUNCS[op.name](pa_vals[ia, 0][:, None], pb_vals[ib, 0][None, :])
             self.n_enumerated += ia.size * ib.size
+            screened: dict[int, tuple[np.ndarray, np.ndarray]] = {}     # targets sharing a first value
             for k in self._open():
-                # the first probe row screens every pair; the other probe rows only its survivors
-                hit_i, hit_j = np.nonzero(first == self.targets[k][0])
-                if p > 1 and hit_i.size:
-                    rest = _FUNCS[op.name](pa_vals[ia[hit_i], 1:], pb_vals[ib[hit_j], 1:])
-                    keep = (rest == self.targets[k][1:p]).all(-1)
+                # the first probe row screens every pair, each further probe row only the survivors
+                # of the rows before it (0/1 targets keep half the pairs at each row)
+                v0 = int(self.targets[k][0])
+                if v0 not in screened:
+                    screened[v0] = np.nonzero(first == v0)
+                hit_i, hit_j = screened[v0]
+                for r in range(1, p):
+                    if not hit_i.size:
+                        break
+                    keep = _FUNCS[op.name](pa_vals[ia[hit_i], r], pb_vals[ib[hit_j], r]) == self.targets[k][r]
                     hit_i, hit_j = hit_i[keep], hit_j[keep]
                 I, J = ia[hit_i], ib[hit_j]
                 if tri:

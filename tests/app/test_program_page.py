@@ -97,7 +97,7 @@ def test_program_outside_the_grammar_is_a_line_numbered_error():
 
 
 def test_a_table_program_that_is_not_exact_cannot_be_accepted():
-    at = open_app("Bit_Palindrome", "program")        # its network is not perfect: a state table, no formula
+    at = open_app("Bit_Palindrome", "program")        # no formula over the grammar: a state table
     assert any(t.startswith("Not solved (table program)") for t in texts(at.error))
     assert not [b for b in at.button if b.key == "accept_program"]
     assert any("cannot be accepted" in c for c in texts(at.caption))
