@@ -360,8 +360,9 @@ def _velocity_of(states: np.ndarray, x: np.ndarray, j: int) -> int | None:
 
 def _clipped(after: np.ndarray, before: np.ndarray, x: np.ndarray, low: int, high: int) -> bool:
     """Whether ``after == min(max(before + g(x), low), high)`` on every step, for a step ``g`` of
-    the input alone that goes up for some inputs and down for others: a counter kept within
-    ``low..high`` (up on 1, down on 0)."""
+    the input alone that goes up for some inputs and down for others, and the bounds cut at least
+    one step: a counter kept within ``low..high`` (up on 1, down on 0), not a free one whose
+    observed range only happens to be ``low..high``."""
     _, key = np.unique(x.reshape(-1, x.shape[2]), axis=0, return_inverse=True)
     key = key.reshape(-1)
     a, b = after.reshape(-1), before.reshape(-1)
@@ -374,7 +375,9 @@ def _clipped(after: np.ndarray, before: np.ndarray, x: np.ndarray, low: int, hig
     known[key[free]] = True
     if not np.array_equal(g[key[free]], (a - b)[free]) or not (g[known] > 0).any() or not (g[known] < 0).any():
         return False
-    return bool(np.all(~known[key] | (a == np.clip(b + g[key], low, high))))
+    moved = b + g[key]
+    cut = known[key] & ((moved > high) | (moved < low))      # the bounds must hold it back somewhere
+    return bool(cut.any() and np.all(~known[key] | (a == np.clip(moved, low, high))))
 
 
 def _equal_runs(x: np.ndarray) -> np.ndarray:

@@ -102,6 +102,9 @@ def test_held_values_capped_runs_clipped_counters_and_seen_flags_are_named_by_ev
     assert run.state[0] == "run" and "run of equal inputs, up to 2" in run.comments["run"]
     counter = name_variables(_program(["x + (a + x) // 2"], ["a"], (0,)), bits, (0, 1))   # up on 1, down on 0
     assert counter.state == ("count",) and "kept within 0..2" in counter.comments["count"]
+    fives = RNG.integers(0, 5, (300, 12, 1))
+    free = name_variables(_program(["a + x - 2"], ["a > -2"], (0,)), fives, tuple(range(5)))   # never cut
+    assert "count" not in free.state and "kept within" not in " ".join(free.comments.values())
     seen = name_variables(_program(["max(a, x)"], ["a"], (0,)), bits, (0, 1))
     assert seen.state == ("seen",)
     # not a held value: it also takes values no input gave it
