@@ -28,15 +28,17 @@ from mips.program.program import Program
 from mips.regression.formula import Formula, expression_size
 
 MAX_VARS = 3                       # completions are enumerated: 3 ** (k * (k - 1)) candidates
-_NONLINEAR = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.BitXor, ast.BitAnd, ast.BitOr, ast.Not,
-              ast.FloorDiv, ast.Mod, ast.Invert, ast.Pow, ast.Div)
+_AFFINE_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load, ast.Add, ast.Sub,
+                 ast.Mult, ast.USub, ast.UAdd)      # anything else (a call, a comparison, //) is not affine
 
 
 def _affine(expr: str, names: list[str]) -> np.ndarray | None:
     """Integer coefficients of ``expr`` over ``names`` and a constant last, or None when it is not
     integer-affine."""
     tree = ast.parse(expr, mode="eval")
-    if any(isinstance(n, _NONLINEAR) for n in ast.walk(tree)):
+    if not all(isinstance(n, _AFFINE_NODES) for n in ast.walk(tree)):
+        return None
+    if any(isinstance(n, ast.Constant) and type(n.value) is not int for n in ast.walk(tree)):
         return None
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     if not used <= set(names):
