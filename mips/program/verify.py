@@ -182,8 +182,8 @@ def _run_all(program: Program, x: np.ndarray) -> Run:
     """The program's outputs on every sequence of ``x``, run in parts that each stay within the
     run limits (a delay of 8 as nine variables on all 2^20 binary sequences of 20 steps needs 220
     million numbers at once); the work of the whole run is bounded as one run's is. The states
-    are not kept; the first error is the earliest
-    (step, sequence), as :func:`run_program` reports it."""
+    are not kept; the first error is the earliest (step, sequence), as :func:`run_program`
+    reports it."""
     n, t_len, _ = x.shape
     limits.check_run(0, 0, operations(program), n, t_len)           # the whole run's work stays bounded
     per_sequence = (t_len + 1) * (len(program.state) + program.output_dim)
