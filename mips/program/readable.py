@@ -37,6 +37,7 @@ import sympy
 
 from mips.program.linear_basis import output_basis
 from mips.program.program import STATE_LETTERS, Program, run_program
+from mips.program.window import MAX_WINDOW
 from mips.regression.formula import Formula
 
 _RESERVED = {"x", "xs", "ys", "f", "abs", "min", "max"}
@@ -200,7 +201,7 @@ def _fold(expr: str) -> str:
 
 
 def _affine_lag(states: np.ndarray, x: np.ndarray, j: int, initial_read: bool,
-                max_lag: int = 8) -> tuple[int, int, int, int] | None:
+                max_lag: int = MAX_WINDOW) -> tuple[int, int, int, int] | None:
     """(k, i, s, c) when ``s * v + c`` equals input i of k - 1 steps before (0 before the start) for
     variable j on every traced step (s = +1 or -1); the initial state counts only when an update
     reads it."""
@@ -299,7 +300,7 @@ def simplify(program: Program, x: np.ndarray) -> Program:
 
 
 # -- names -----------------------------------------------------------------------------------------
-def _lag(states: np.ndarray, x: np.ndarray, j: int, max_lag: int = 8) -> tuple[int, int] | None:
+def _lag(states: np.ndarray, x: np.ndarray, j: int, max_lag: int = MAX_WINDOW) -> tuple[int, int] | None:
     """(k, input index) when variable j equals that input k - 1 steps back after every update."""
     after = states[:, 1:, j]
     t_len = x.shape[1]

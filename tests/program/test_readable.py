@@ -112,6 +112,16 @@ def test_held_values_capped_runs_clipped_counters_and_seen_flags_are_named_by_ev
                           tuple(range(10))).state != ("x1_last",)
 
 
+def test_a_delay_of_eight_names_all_nine_registers_as_lags():
+    bits = RNG.integers(0, 2, (300, 20, 1))
+    raw = Program(task="t", kind="symbolic", method="planted", inputs=("x",), state=tuple("abcdeghij"),
+                  initial=(0,) * 9, updates=tuple(Formula(expr=e, method="shift") for e in
+                                                  ["x", "a", "b", "c", "d", "e", "g", "h", "i"]),
+                  outputs=(Formula(expr="j", method="linear"),))
+    named = name_variables(raw, bits, (0, 1))
+    assert named.state == tuple(f"last{k}" for k in range(1, 10))
+
+
 def test_renaming_swapped_names_is_safe():
     p = _program(["b", "x"], ["a + b"], (0, 0))                   # a is two back, b one back
     q = polish(p, DIGITS, tuple(range(10)))
