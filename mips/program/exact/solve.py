@@ -7,8 +7,8 @@ unification, as in EUSolver. Each kept expression's rows of agreement with the t
 into bit sets once, so "the smallest expression right on every row where ``p`` holds" is one
 vectorised test over the bank. Row sets are Python integers (bit i: row i), so splitting and the
 memo keys cost no array calls, and each row set's first covering branch is remembered (the
-recursion meets the same row sets under many tests). Tests are the bank's Boolean expressions and the integer names
-themselves (``a if a else ...``: a nonzero state).
+recursion meets the same row sets under many tests). Tests are the bank's Boolean expressions
+and the integer names themselves (``a if a else ...``: a nonzero state).
 
 Budgets count work: candidates evaluated while growing the bank, and bank rows scanned while
 unifying.
