@@ -185,6 +185,26 @@ def _zero_initial(program: Program) -> Program:
     return out
 
 
+def _unread_initial(program: Program, x: np.ndarray) -> Program:
+    """A non-zero initial value that no step reads before it is overwritten becomes 0: the
+    traced states after the first step, and so the outputs, are the same (``run = 0`` where the
+    first step sets ``run = 1`` whatever it was)."""
+    base = run_program(program, x)
+    if base.error is not None:
+        return program
+    out = program
+    for j, c in enumerate(program.initial):
+        if c == 0:
+            continue
+        initial = list(out.initial)
+        initial[j] = 0
+        candidate = dataclasses.replace(out, initial=tuple(initial))
+        run = run_program(candidate, x)
+        if run.error is None and np.array_equal(run.states[:, 1:], base.states[:, 1:]):
+            out = candidate
+    return out
+
+
 def _fold(expr: str) -> str:
     """Collect the constants of a linear integer expression (sympy); other expressions unchanged."""
     tree = _tree(expr)
@@ -296,6 +316,8 @@ def simplify(program: Program, x: np.ndarray) -> Program:
         p = _zero_initial(p)
     if p.state:
         p = output_basis(p)
+    if p.state:
+        p = _unread_initial(p, x)
     return p
 
 

@@ -192,3 +192,24 @@ def test_products_multiply_plain_names_only():
                 assert (any(isinstance(v, ast.Constant) for v in sides)
                         or all(isinstance(v, ast.Name) for v in sides)), t.expr
     assert products
+
+
+def test_the_start_is_labelled_as_the_output_an_empty_prefix_would_have():
+    """"No symbol twice in a row": every state the start leads to outputs 1, so the output label of
+    the start is 1 too, and the flag needs no help from the last input's start value to be told
+    apart from the state where a repeat was seen (``abs(min(flag, last - flag * x))``)."""
+    from mips.program.exact.features import features
+    from mips.program.exact.machine_program import _outputs
+
+    m = machine(lambda s, x: (x, s[1] and x != s[0]), lambda s: int(s[1]), (-1, True), [0, 1, 2])
+    out = [f for f in features(m, _outputs(m, 1)) if f.role == "output"]
+    assert out and out[0].values[m.initial] == 1
+    found = machine_programs(m, task="no repeat", input_dim=1)
+    assert not isinstance(found, Failure)
+    best = found[0]
+    assert reproduces(best, m)
+    text = " ".join(f.expr for f in best.updates)
+    assert "abs(" not in text and "min(" not in text, text
+    # a count starts at 0 (its successors show 0 and 1: the tie goes to the smaller value)
+    counter = machine(lambda s, x: min(s + x, 3), lambda s: s, 0, [0, 1])
+    assert [f for f in features(counter, _outputs(counter, 1)) if f.role == "output"][0].values[counter.initial] == 0

@@ -122,6 +122,16 @@ def test_a_delay_of_eight_names_all_nine_registers_as_lags():
     assert named.state == tuple(f"last{k}" for k in range(1, 10))
 
 
+def test_an_initial_value_no_step_reads_becomes_zero():
+    bits = RNG.integers(0, 2, (300, 10, 1))
+    raw = _program(["2 if b == x else 1", "x"], ["a"], (1, -1))       # the first step sets a = 1 anyway
+    p = simplify(raw, bits)
+    assert p.initial == (0, -1)
+    _same_outputs(raw, p, bits)
+    kept = _program(["0 if b == x else a", "x"], ["a"], (1, -1))      # read at the first step: kept
+    assert simplify(kept, bits).initial == (1, -1)
+
+
 def test_renaming_swapped_names_is_safe():
     p = _program(["b", "x"], ["a + b"], (0, 0))                   # a is two back, b one back
     q = polish(p, DIGITS, tuple(range(10)))

@@ -115,6 +115,22 @@ def _depth_labels(m: MooreMachine, succ, block: tuple[int, ...]) -> tuple[int, .
     return tuple(dist.get(block[s], 0) for s in range(m.n_states))
 
 
+def _initial_output(m: MooreMachine, succ, col: list[int]) -> list[int]:
+    """``col`` with the initial state labelled as most of the states it leads to show (ties: the
+    smaller value), when the initial state shows no output of its own: the output an empty prefix
+    would have (1 for "no symbol twice in a row", 0 for a count), so that the program's variable
+    starts there instead of at a value it must tell apart from a real state's by other means."""
+    if m.outputs[m.initial] is not None:
+        return col
+    shown: dict[int, int] = {}
+    for _, t in succ[m.initial]:
+        if m.outputs[t] is not None:
+            shown[col[t]] = shown.get(col[t], 0) + 1
+    if shown:
+        col[m.initial] = min(shown, key=lambda v: (-shown[v], v))
+    return col
+
+
 def features(m: MooreMachine, outputs: np.ndarray) -> list[Feature]:
     """The candidate features of ``m``'s reachable states (outputs: (n_states, output_dim))."""
     succ = _successors(m)
@@ -123,7 +139,7 @@ def features(m: MooreMachine, outputs: np.ndarray) -> list[Feature]:
     n = m.n_states
     feats: list[Feature] = []
     for j in range(outputs.shape[1]):
-        col = tuple(int(v) for v in outputs[:, j])
+        col = tuple(_initial_output(m, succ, [int(v) for v in outputs[:, j]]))
         if len({col[q] for q in states}) > 1:
             feats.append(Feature("output", col, index=j))
     inputs = np.array(m.inputs, dtype=np.int64).reshape(len(m.inputs), -1)
