@@ -117,7 +117,7 @@ def output_basis(program: Program) -> Program:
     if np.gcd.reduce(np.abs(first)) != 1:
         return program
     s0 = np.array(program.initial, dtype=np.int64)
-    new = ["z%d" % j for j in range(k)]
+    new = state                       # rows are rendered from coefficients: the program's own names serve
     sizes: dict[tuple[int, ...], int] = {}
 
     def size(row: np.ndarray) -> int:
@@ -151,17 +151,4 @@ def output_basis(program: Program) -> Program:
         updates=tuple(Formula(expr=_render(row, new + ins), method=m.method) for row, m in zip(full, program.updates)),
         outputs=(Formula(expr=_render(output, new + ins), method=program.outputs[0].method),),
         comments={kk: v for kk, v in program.comments.items() if kk == "__init__"})
-    # back to the program's own neutral names (the namer gives names by evidence afterwards)
-    mapping = dict(zip(best.state, state))
-    rename = lambda t: ast.unparse(_Rename(mapping).visit(ast.parse(t, mode="eval")))  # noqa: E731
-    return dataclasses.replace(best, state=tuple(state),
-                               updates=tuple(dataclasses.replace(f, expr=rename(f.expr)) for f in best.updates),
-                               outputs=tuple(dataclasses.replace(f, expr=rename(f.expr)) for f in best.outputs))
-
-
-class _Rename(ast.NodeTransformer):
-    def __init__(self, mapping: dict[str, str]):
-        self.mapping = mapping
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        return ast.copy_location(ast.Name(self.mapping.get(node.id, node.id), node.ctx), node)
+    return best
