@@ -23,7 +23,7 @@ import numpy as np
 
 from mips.failure import Failure
 from mips.regression.formula import Formula
-from mips.regression.linear import fit_linear
+from mips.regression.linear import fit_distinct
 from mips.regression.method import Problem, RegressionMethod
 
 MAX_THRESHOLDS = 24           # distinct values of a variable tried as thresholds
@@ -67,18 +67,56 @@ def _conditions(columns: Mapping[str, np.ndarray], variables: bool):
     return out
 
 
-def _leaf(columns: Mapping[str, np.ndarray], target: np.ndarray, mask: np.ndarray,
-          weights: np.ndarray | None, tolerance: float, budget: _Budget) -> Formula | None:
-    if not mask.any() or not budget.take(int(np.count_nonzero(mask)) * (len(columns) + 1)):
+class _Leaves:
+    """Affine leaf fits on subsets of one table's rows: each is :func:`fit_linear` on those rows (the
+    same distinct rows in the same order, so the same formula), with the table's rows sorted once
+    instead of once per subset, and a subset met again (``x == 0`` and ``x < 1``, the two orders of
+    a nested split) answered from memory. Every fit still takes its share of the budget, so the
+    search stops where it would without the memory."""
+
+    def __init__(self, columns: Mapping[str, np.ndarray], target: np.ndarray, weights: np.ndarray | None,
+                 tolerance: float) -> None:
+        self.names = list(columns)
+        self.table = np.column_stack([columns[n] for n in self.names] + [target]).astype(np.int64)
+        self.order = np.lexsort(tuple(self.table[:, j] for j in reversed(range(self.table.shape[1]))))
+        ordered = self.table[self.order]
+        new = np.ones(len(ordered), dtype=bool)
+        new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+        self.group = np.cumsum(new) - 1                  # distinct-row id, in sorted order
+        self.weights = (np.ones(len(target)) if weights is None else np.asarray(weights, dtype=np.float64))
+        self.tolerance = tolerance
+        self.memory: dict[bytes, Formula | None] = {}
+
+    def fit(self, mask: np.ndarray) -> Formula | None:
+        key = np.packbits(mask).tobytes()
+        if key not in self.memory:
+            self.memory[key] = self._fit(mask)
+        return self.memory[key]
+
+    def _fit(self, mask: np.ndarray) -> Formula | None:
+        inside = mask[self.order]
+        rows, group = self.order[inside], self.group[inside]
+        starts = np.ones(len(rows), dtype=bool)
+        starts[1:] = group[1:] != group[:-1]
+        first = rows[starts]
+        weight = np.add.reduceat(self.weights[rows], np.flatnonzero(starts))
+        distinct = self.table[first]
+        varies = [j for j in range(len(self.names)) if distinct[:, j].min() != distinct[:, j].max()]
+        design = np.column_stack([distinct[:, varies].astype(np.float64), np.ones(len(first))])
+        leaf = fit_distinct([self.names[j] for j in varies], design, distinct[:, -1].astype(np.float64), weight,
+                            tolerance=self.tolerance)
+        return leaf if isinstance(leaf, Formula) else None
+
+
+def _leaf(leaves: _Leaves, mask: np.ndarray, n_columns: int, budget: _Budget) -> Formula | None:
+    if not mask.any() or not budget.take(int(np.count_nonzero(mask)) * (n_columns + 1)):
         return None
-    cols = {n: c[mask] for n, c in columns.items() if np.unique(c[mask]).size > 1}
-    leaf = fit_linear(cols, target[mask], weights=None if weights is None else weights[mask], tolerance=tolerance)
-    return leaf if isinstance(leaf, Formula) else None
+    return leaves.fit(mask)
 
 
-def _split(columns, target, mask, weights, tolerance, budget, depth, variables) -> Formula | None:
+def _split(columns, leaves, mask, budget, depth, variables) -> Formula | None:
     """The smallest conditional of nesting ``depth`` (0: an affine leaf) on the rows in ``mask``."""
-    leaf = _leaf(columns, target, mask, weights, tolerance, budget)
+    leaf = _leaf(leaves, mask, len(columns), budget)
     if leaf is not None or depth == 0:
         return leaf
     best: Formula | None = None
@@ -88,8 +126,8 @@ def _split(columns, target, mask, weights, tolerance, budget, depth, variables) 
         outside = mask & ~inside
         if not inside.any() or not outside.any():
             continue
-        yes = _split(columns, target, inside, weights, tolerance, budget, depth - 1, variables)
-        no = _split(columns, target, outside, weights, tolerance, budget, depth - 1, variables) if yes else None
+        yes = _split(columns, leaves, inside, budget, depth - 1, variables)
+        no = _split(columns, leaves, outside, budget, depth - 1, variables) if yes else None
         if budget.left < 0:
             break
         if yes is None or no is None:
@@ -120,9 +158,10 @@ def fit_conditional(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     cols = {n: np.asarray(c, dtype=np.int64) for n, c in columns.items()}
     everything = np.ones(target.size, dtype=bool)
     budget = _Budget(max_fits) if budget is None else budget
-    found = _split(cols, target, everything, weights, tolerance, budget, 1, variables=False)
+    leaves = _Leaves(cols, target, weights, tolerance)
+    found = _split(cols, leaves, everything, budget, 1, variables=False)
     if (found is None or found.method != "conditional") and len(cols) <= MAX_NESTED_COLUMNS:
-        found = _split(cols, target, everything, weights, tolerance, budget, 2, variables=True)
+        found = _split(cols, leaves, everything, budget, 2, variables=True)
     if found is not None and found.method == "conditional":
         return found
     why = "its budget of linear fits ran out" if budget.left < 0 else "no case split with integer affine sides fits"

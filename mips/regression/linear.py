@@ -74,7 +74,14 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     _, first, inverse = np.unique(np.column_stack([design, target]), axis=0, return_index=True,
                                   return_inverse=True)
     w = np.bincount(inverse.reshape(-1), weights=w)
-    design, y = design[first], target[first].astype(np.float64)
+    return fit_distinct(names, design[first], target[first].astype(np.float64), w,
+                        max_coefficient=max_coefficient, tolerance=tolerance)
+
+
+def fit_distinct(names: list[str], design: np.ndarray, y: np.ndarray, w: np.ndarray, *,
+                 max_coefficient: int = 10_000, tolerance: float = 0.0) -> Formula | Failure:
+    """:func:`fit_linear` on distinct rows already found: ``design`` (one column per name, then a
+    column of ones) and ``y`` as floats, ``w`` the weight of each row."""
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     rounded, near_half = snap_half(coef)
     rounded = rounded.astype(np.int64)
