@@ -159,8 +159,10 @@ def operations(program: Program) -> int:
     return limits.n_operations([_parsed(f.expr) for f in program.updates + program.outputs])
 
 
-def run_program(program: Program, x: np.ndarray) -> Run:
-    """Run a program on every sequence of ``x`` (int array of shape (n, T, input_dim)) at once.
+def run_program(program: Program, x: np.ndarray, initial: np.ndarray | None = None) -> Run:
+    """Run a program on every sequence of ``x`` (int array of shape (n, T, input_dim)) at once,
+    from the program's initial state or, given ``initial`` (shape (n, n_state_vars)), from one
+    initial state per sequence.
 
     The run is bounded before anything is allocated (:func:`mips.program.limits.check_run`: states x
     sequences x steps, and formula work); a formula whose temporary arrays would be large is
@@ -178,7 +180,7 @@ def run_program(program: Program, x: np.ndarray) -> Run:
         outputs = [_parsed(f.expr) for f in program.outputs]
         limits.check_run(k, program.output_dim, limits.n_operations(updates + outputs), n, t_len)
     states = np.zeros((n, t_len + 1, k), dtype=np.int64)
-    states[:, 0] = program.initial
+    states[:, 0] = program.initial if initial is None else np.asarray(initial, dtype=np.int64).reshape(n, k)
     out = np.zeros((n, t_len, program.output_dim), dtype=np.int64)
     if program.kind == "table":
         return _run_table(program, x, states, out)

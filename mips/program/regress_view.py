@@ -200,8 +200,35 @@ def _initial_for(build, x: np.ndarray, y: np.ndarray, guess: tuple[int, ...], ra
     candidates = [] if settled.error else [tuple(int(v) for v in settled.states[0, -1])]
     candidates += [tuple(g + o for g, o in zip(guess, off))
                    for off in itertools.islice(_offsets(len(guess), radius), max_candidates)]
-    for cand in candidates:
-        run = run_program(build(cand), xs)
-        if run.error is None and np.count_nonzero(np.any(run.outputs != ys, axis=(1, 2))) <= limit:
-            return cand
+    per_run = max(1, xs.shape[0] // SCREEN)          # a screening run is no larger than one full check
+    for lo in range(0, len(candidates), per_run):
+        batch = candidates[lo:lo + per_run]
+        for cand, maybe in zip(batch, _screen(first, batch, xs[:SCREEN], ys[:SCREEN], limit)):
+            if not maybe:
+                continue
+            run = run_program(build(cand), xs)
+            if run.error is None and np.count_nonzero(np.any(run.outputs != ys, axis=(1, 2))) <= limit:
+                return cand
     return None
+
+
+SCREEN = 16                 # sequences every candidate initial state is screened on first
+
+
+def _screen(program: Program, candidates: list[tuple[int, ...]], xs: np.ndarray, ys: np.ndarray,
+            limit: float) -> list[bool]:
+    """For each candidate initial state, False where the program from it already errs or misses on
+    more than ``limit`` of the first sequences (then it misses on more than ``limit`` of all of
+    them: the answer is the same as checking every candidate on every sequence). One run for all
+    the candidates, each on its own copy of the sequences; if that run stops on an error, each
+    candidate is screened on its own."""
+    k, m = len(candidates), xs.shape[0]
+    run = run_program(program, np.tile(xs, (k, 1, 1)), initial=np.repeat(np.array(candidates), m, axis=0))
+    if run.error is None:
+        wrong = np.any(run.outputs != np.tile(ys, (k, 1, 1)), axis=(1, 2)).reshape(k, m)
+        return (np.count_nonzero(wrong, axis=1) <= limit).tolist()
+    out = []
+    for cand in candidates:
+        one = run_program(program, xs, initial=np.repeat(np.array([cand]), m, axis=0))
+        out.append(one.error is None and np.count_nonzero(np.any(one.outputs != ys, axis=(1, 2))) <= limit)
+    return out

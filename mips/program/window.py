@@ -163,15 +163,13 @@ def _frozen_below_zero(steps: np.ndarray) -> np.ndarray:
 
 def _function_of(keys: np.ndarray, later: np.ndarray) -> bool:
     """``later`` is a function of ``keys`` (up to ``TOLERANCE`` of the rows) and most keys repeat."""
-    order = np.argsort(keys, kind="stable")
-    same = keys[order][1:] == keys[order][:-1]
     # rows off their key's most frequent value (a network that errs on a rare step): sorted by
     # (key, value), each run of equal pairs is counted and each key keeps its largest count
     values = later.astype(keys.dtype)
-    both = np.lexsort((values, keys))
-    k, v = keys[both], values[both]
+    k, v = _sorted_pairs(keys, values)
+    same = k[1:] == k[:-1]
     new_pair = np.ones(k.size, dtype=bool)
-    new_pair[1:] = (k[1:] != k[:-1]) | (v[1:] != v[:-1])
+    new_pair[1:] = ~same | (v[1:] != v[:-1])
     starts = np.flatnonzero(new_pair)
     counts = np.diff(np.append(starts, k.size))
     first_of_key = np.ones(starts.size, dtype=bool)
@@ -183,6 +181,27 @@ def _function_of(keys: np.ndarray, later: np.ndarray) -> bool:
     repeated[1:] |= same
     repeated[:-1] |= same
     return bool(repeated.mean() >= MIN_WINDOW_EVIDENCE)
+
+
+def _sorted_pairs(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(key, value) pairs sorted by key, then value: one sort of a combined integer when the
+    ranges allow it (exact: the combination is checked to stay within int64), else a lexsort."""
+    if keys.size:
+        k_lo, k_hi, v_lo, v_hi = int(keys.min()), int(keys.max()), int(values.min()), int(values.max())
+        span = v_hi - v_lo + 1
+        if (k_hi - k_lo + 1) * span < 1 << 62:
+            both = np.sort((keys.astype(np.int64) - k_lo) * span + (values.astype(np.int64) - v_lo))
+            return both // span + k_lo, both % span + v_lo
+    both = np.lexsort((values, keys))
+    return keys[both], values[both]
+
+
+def _at_least_three_values(a: np.ndarray) -> bool:
+    """``np.unique(a).size >= 3`` without sorting."""
+    if a.size == 0:
+        return False
+    lo, hi = a.min(), a.max()
+    return bool(np.any((a != lo) & (a != hi)))
 
 
 def _step_text(b: int, c: int) -> str:
@@ -212,7 +231,9 @@ def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
     n, t_len, n_in = x.shape
     if n_in != 1:
         return None
-    later = row_keys(np.asarray(outputs, dtype=np.int64).reshape(n * t_len, -1))
+    # the outputs as small ranks (the same equalities as the rows; _function_of sorts them cheaply)
+    later = np.unique(row_keys(np.asarray(outputs, dtype=np.int64).reshape(n * t_len, -1)),
+                      return_inverse=True)[1].reshape(-1).astype(np.int64)
     xs = np.asarray(x[:, :, 0], dtype=np.int64)
     pairs = sorted(((b, c) for b in range(-MAX_STEP_COEF, MAX_STEP_COEF + 1) if b
                     for c in range(-MAX_STEP_COEF, MAX_STEP_COEF + 1)),
@@ -221,7 +242,7 @@ def output_counter_view(outputs: np.ndarray, x: np.ndarray) -> StateView | None:
         for b, c in pairs:
             steps = b * xs + c
             count = _frozen_below_zero(steps) if frozen else np.cumsum(steps, axis=1)   # after step t
-            if np.unique(count).size < 3 or not _function_of(count.reshape(-1), later):
+            if not _at_least_three_values(count) or not _function_of(count.reshape(-1), later):
                 continue
             codes = np.concatenate([np.zeros((n, 1, 1), dtype=np.int64), count[:, :, None]], axis=1)
             return StateView(name="running count (outputs a function of it)", codes=codes, moduli=(None,),

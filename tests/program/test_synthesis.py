@@ -87,3 +87,53 @@ def test_initial_states_are_tried_nearest_first_within_a_work_bound():
     assert len(set(offsets)) == len(offsets)
     # an 8-variable program of size 200 on 256 x 10 steps gets far fewer than 1,500 tries
     assert INITIAL_WORK // (200 * 256 * 10) < 100
+
+
+def _initial_one_by_one(build, x, y, guess, radius=3, n_sample=256, max_candidates=1500):
+    """The initial-state search without screening: every candidate checked on every sampled sequence."""
+    import itertools
+
+    from mips.program.regress_view import INITIAL_WORK, SEQUENCE_TOLERANCE, _offsets
+    xs, ys = x[:n_sample], y[:n_sample]
+    limit = SEQUENCE_TOLERANCE * xs.shape[0]
+    first = build(guess)
+    max_candidates = max(1, min(max_candidates, INITIAL_WORK // max(1, first.size * xs.shape[0] * xs.shape[1])))
+    settled = run_program(first, np.zeros((1, 4 * x.shape[1] + 8, x.shape[2]), dtype=np.int64))
+    candidates = [] if settled.error else [tuple(int(v) for v in settled.states[0, -1])]
+    candidates += [tuple(g + o for g, o in zip(guess, off))
+                   for off in itertools.islice(_offsets(len(guess), radius), max_candidates)]
+    for cand in candidates:
+        run = run_program(build(cand), xs)
+        if run.error is None and np.count_nonzero(np.any(run.outputs != ys, axis=(1, 2))) <= limit:
+            return cand
+    return None
+
+
+def test_screened_initial_state_search_picks_what_checking_every_candidate_picks():
+    """Candidates are screened on a few sequences, many per run; the state picked must be the one a
+    check of each candidate on every sequence picks, also where some starts divide by zero, where
+    a few sequences may miss, and where no start works."""
+    from mips.program.program import Program
+    from mips.program.regress_view import _initial_for
+    from mips.regression.formula import Formula
+    rng = np.random.default_rng(7)
+    cases = [  # (updates, outputs, true initial state)
+        (("(a + x) % 5", "b + a * x"), ("(a + b) % 3",), (3, -2)),
+        (("a + x", "b // (a - 2) if a != 2 else b"), ("b + a",), (1, 4)),      # a start at a = 2 takes the else
+        (("a * x + 1", "12 // a if a else 0"), ("b",), (2, 0)),               # a = 0 at the start of step 1
+        (("a + 1", "b"), ("a // (b - 1)",), (-1, 3)),                         # b = 1 divides by zero
+        (("max(a, x)", "a"), ("b - a",), (5, 5)),
+    ]
+    for updates, outputs, truth in cases:
+        def build(init, updates=updates, outputs=outputs):
+            return Program(task="t", kind="symbolic", method="test", inputs=("x",), state=("a", "b"),
+                           initial=tuple(init), updates=tuple(Formula(expr=u, method="test") for u in updates),
+                           outputs=tuple(Formula(expr=o, method="test") for o in outputs))
+        x = rng.integers(0, 3, size=(300, 8, 1))
+        run = run_program(build(truth), x)
+        assert run.error is None
+        y = run.outputs.copy()
+        y[5, 3, 0] += 1                        # one sequence the network got wrong: within tolerance
+        for guess in [truth, (0, 0), (truth[0] + 2, truth[1] - 1), (40, 40)]:
+            assert _initial_for(build, x, y, guess) == _initial_one_by_one(build, x, y, guess), (updates, guess)
+    assert _initial_for(build, x, y + 7, (0, 0)) is None is _initial_one_by_one(build, x, y + 7, (0, 0))

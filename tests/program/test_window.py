@@ -92,3 +92,41 @@ def test_a_delay_of_eight_is_a_nine_input_window_but_no_window_is_as_long_as_the
     # 10 inputs are the whole past: windows stop two steps short of the sequence's length
     short = x[:, :10]
     assert output_window_view(np.cumsum(short, axis=1) % 2, short) is None
+
+
+def _function_of_by_two_sorts(keys, later):
+    """The evidence rule written plainly: a stable sort by key, a lexsort by (key, value)."""
+    from mips.program.window import MIN_WINDOW_EVIDENCE, TOLERANCE
+    same = np.sort(keys)[1:] == np.sort(keys)[:-1]
+    majority = 0
+    for key in np.unique(keys):
+        majority += np.unique(later[keys == key], return_counts=True)[1].max()
+    if keys.size - majority > TOLERANCE * keys.size:
+        return False
+    repeated = np.zeros(keys.size, dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return bool(repeated.mean() >= MIN_WINDOW_EVIDENCE)
+
+
+def test_function_of_agrees_with_the_plain_rule_on_any_keys():
+    """One combined sort (small ranges) or a lexsort (hashes): the same verdict as the rule itself,
+    for functions, functions with a rare glitch, non-functions and keys seen once."""
+    from mips.program.window import _at_least_three_values, _function_of
+    rng = np.random.default_rng(3)
+    verdicts = set()
+    for trial in range(120):
+        n = int(rng.integers(1, 3000))
+        keys = rng.integers(-4, int(rng.integers(-3, 60)) + 5, n).astype(np.int64)
+        if trial % 4 == 1:
+            keys = keys * (1 << 40) + 7                  # too wide to combine: the lexsort path
+        later = (keys * 3 + 1) % 5 if trial % 3 else rng.integers(0, 3, n)
+        if trial % 5 == 0:
+            later = later.copy()
+            later[: max(1, n // 2000)] += 1              # a rare glitch (within TOLERANCE on large n)
+        got = _function_of(keys, later.astype(np.int64))
+        assert got == _function_of_by_two_sorts(keys, later), trial
+        verdicts.add(got)
+        assert _at_least_three_values(keys) == (np.unique(keys).size >= 3)
+    assert verdicts == {True, False}
+    assert not _at_least_three_values(np.array([], dtype=np.int64))
