@@ -153,3 +153,23 @@ def test_bench_results(tmp_path, monkeypatch):
     path.write_text("[1, 2]")
     with pytest.raises(bench.BenchResultsError, match="not a benchmark results file"):
         bench.load_results(path)
+
+
+def test_the_edit_check_sends_the_child_the_test_split_only(parity, monkeypatch):
+    """The training split is most of the dataset and the check never reads it: the child gets the
+    test split alone, and a check on it (a task too large for every sequence) says the same."""
+    import pickle
+
+    from mips.program import verify
+    from workbench.program_edit import _check, _test_split
+    slim = _test_split(parity.dataset)
+    assert np.array_equal(slim.x_test, parity.dataset.x_test) and np.array_equal(slim.y_test, parity.dataset.y_test)
+    assert slim.x_train.shape[0] == 0 and len(pickle.dumps(slim)) < len(pickle.dumps(parity.dataset)) / 2
+    monkeypatch.setattr(verify, "MAX_EXHAUSTIVE", 1)             # checked on the test split, not every sequence
+    source = to_source(parity.program)
+    for text in (source, source.replace(" ^ x", " | x")):
+        full, part = (_check(text, parity.task, checks=None, dataset=d, network=parity.network,
+                             traced=parity.traced_network, encoding=parity.fsm.encoding,
+                             length_factor=0, seed=0) for d in (parity.dataset, slim))
+        assert full.outcome == part.outcome and full.message == part.message
+        assert not full.verification.exhaustive and full.verification.n_sequences == parity.dataset.x_test.shape[0]
