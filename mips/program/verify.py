@@ -131,12 +131,13 @@ def all_sequences(task: TaskSpec, seq_len: int | None = None) -> np.ndarray | No
     if n_symbols ** t_len > MAX_EXHAUSTIVE:
         return None
     n = n_symbols ** t_len
-    idx = np.arange(n, dtype=np.int64)
-    digits = np.empty((n, t_len * task.input_dim), dtype=np.int64)
-    for j in range(t_len * task.input_dim):
-        digits[:, j] = idx % alphabet.size
-        idx //= alphabet.size
-    return alphabet[digits[:, ::-1]].reshape(n, t_len, task.input_dim)
+    # sequence i spells i in base |alphabet|, the first input the most significant digit: the
+    # column of the digit worth A^s repeats each symbol A^s times, over and over
+    positions = t_len * task.input_dim
+    out = np.empty((n, positions), dtype=np.int64)
+    for c in range(positions):
+        out[:, c] = np.tile(np.repeat(alphabet, alphabet.size ** (positions - 1 - c)), alphabet.size ** c)
+    return out.reshape(n, t_len, task.input_dim)
 
 
 def _wrong(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -178,14 +179,19 @@ def _counterexample(against: str, i: int, x: np.ndarray, expected: np.ndarray, r
                           first_wrong_step=first, steps=rows, error=err)
 
 
-def _run_all(program: Program, x: np.ndarray) -> Run:
+def _run_all(program: Program, x: np.ndarray, n_symbols: int | None = None) -> Run:
     """The program's outputs on every sequence of ``x``, run in parts that each stay within the
     run limits (a delay of 8 as nine variables on all 2^20 binary sequences of 20 steps needs 220
     million numbers at once); the work of the whole run is bounded as one run's is. The states
     are not kept; the first error is the earliest (step, sequence), as :func:`run_program`
-    reports it."""
+    reports it. ``n_symbols``: ``x`` is :func:`all_sequences` over that many symbols per step, run
+    over their prefixes (:func:`_run_prefixes`)."""
     n, t_len, _ = x.shape
     limits.check_run(0, 0, operations(program), n, t_len)           # the whole run's work stays bounded
+    if n_symbols is not None and n_symbols > 1 and n_symbols ** t_len == n:
+        tree = _run_prefixes(program, x, n_symbols)
+        if tree is not None:
+            return tree
     per_sequence = (t_len + 1) * (len(program.state) + program.output_dim)
     size = max(1, limits.MAX_RUN_VALUES // (2 * max(per_sequence, 1)))
     outputs, first = [], None
@@ -199,6 +205,31 @@ def _run_all(program: Program, x: np.ndarray) -> Run:
     if first is None:
         return Run(outputs=out, states=empty)
     return Run(outputs=out, states=empty, error=first[2], error_sequence=first[1], error_step=first[0])
+
+
+def _run_prefixes(program: Program, x: np.ndarray, n_symbols: int) -> Run | None:
+    """:func:`_run_all` on every sequence (``x`` from :func:`all_sequences`: step 0 the most
+    significant digit, so the sequences sharing a prefix are one block), computed once per distinct
+    prefix: step t runs on the S^(t+1) prefixes of length t + 1, from the states of their parents,
+    about S/(S-1) steps per sequence instead of T (a program's step reads only the state and the
+    input, row by row). The outputs are the same as a run of every sequence; None where a step
+    errs or a level would exceed the run limits (the caller then runs every sequence, which reports
+    the error as it always does)."""
+    n, t_len, _ = x.shape
+    k = len(program.state)
+    out = np.empty((n, t_len, program.output_dim), dtype=np.int64)
+    prev = np.asarray(program.initial, dtype=np.int64).reshape(1, k)
+    for t in range(t_len):
+        stride = n_symbols ** (t_len - 1 - t)          # the sequences under one prefix of length t + 1
+        try:
+            level = run_program(program, x[::stride, t:t + 1], initial=np.repeat(prev, n_symbols, axis=0))
+        except ConfigError:
+            return None
+        if level.error is not None:
+            return None
+        out[:, t] = np.repeat(level.outputs[:, 0], stride, axis=0)
+        prev = level.states[:, 1]
+    return Run(outputs=out, states=np.zeros((n, 0, k), dtype=np.int64))
 
 
 def _shown_sequence(run: Run, wrong: np.ndarray) -> int:
@@ -316,7 +347,8 @@ def verify_program(program: Program, task: TaskSpec, *, checks: Checks | None = 
                                 n_length_sequences=n_length_sequences, seed=seed)
     x, y = checks.x, checks.y
     shown = trace_weights if trace_weights is not None else weights
-    run = _run_all(program, x)
+    symbols = len(task.input_values) ** task.input_dim if checks.exhaustive else None
+    run = _run_all(program, x, symbols)
     if run.outputs.shape != y.shape:
         raise ConfigError(f"The program returns {run.outputs.shape[2]} number(s) per step; task "
                           f"{task.name} has {y.shape[2]}.")

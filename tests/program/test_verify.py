@@ -19,6 +19,12 @@ def test_all_sequences_enumerates_every_input():
     assert x.shape == (2 ** task.seq_len, task.seq_len, 1)
     assert len({tuple(r) for r in x[..., 0].tolist()}) == 2 ** task.seq_len
     assert all_sequences(get_task("Sum_All")) is None      # 10^10 sequences: too many
+    # sequence i spells i in base |alphabet|, the first input the most significant digit (prefixes
+    # are blocks: the prefix-sharing run of every sequence relies on it)
+    from dataclasses import replace
+    two = all_sequences(replace(task, input_dim=2, input_values=(-1, 0, 4), seq_len=3))
+    assert two.shape == (729, 3, 2) and two[0].tolist() == [[-1, -1]] * 3
+    assert two[5 * 81 + 7 * 9 + 1].tolist() == [[0, 4], [4, 0], [-1, 0]]
 
 
 def test_right_program_verified_exhaustively():
@@ -86,3 +92,48 @@ def test_a_check_set_larger_than_one_run_allows_is_verified_in_parts(monkeypatch
     # an error is reported where it happens, whichever part it is in
     error = verify_program(parity("a ^ x + 1 // (x - x)"), task, length_factor=0)
     assert error.task_accuracy == 0.0 and "division or modulo by zero" in error.counterexample.error
+
+
+def test_every_sequence_run_over_its_prefixes_gives_every_output():
+    """All sequences are run once per distinct prefix; the outputs must be those of running every
+    sequence, for symbolic programs (one and two inputs, several variables) and a state table;
+    a program that errs on some rows is run sequence by sequence and reports its error as before."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from mips.program.program import run_program
+    from mips.program.verify import _run_all, _run_prefixes
+
+    def spec(input_dim, values, t_len, output_dim=1):
+        return replace(get_task("Parity_All"), input_dim=input_dim, input_values=values, seq_len=t_len,
+                       output_dim=output_dim)
+
+    def program(inputs, state, initial, updates, outputs):
+        return Program(task="t", kind="symbolic", method="test", inputs=inputs, state=state, initial=initial,
+                       updates=tuple(Formula(expr=u, method="test") for u in updates),
+                       outputs=tuple(Formula(expr=o, method="test") for o in outputs))
+
+    cases = [
+        (("x",), (0, 1, 2), 9, program(("x",), ("a", "b"), (1, -2), ("(a + 2 * x) % 5", "max(b, a - x)"),
+                                         ("a * b - x",))),
+        (("x1", "x2"), (0, 1), 6, program(("x1", "x2"), ("c", "s"), (0, 0), ("(c + x1 + x2) // 2", "c ^ x1 ^ x2"),
+                                          ("s", "c + 7"))),
+        (("x",), (-1, 0, 1), 7, Program(task="t", kind="table", method="table", inputs=("x",), state=("s",),
+                                         initial=(0,), transitions={(0, (-1,)): 1, (1, (1,)): 0, (0, (1,)): 2,
+                                                                    (2, (0,)): 0},
+                                         table_outputs={0: (0,), 1: (5,), 2: (3,)})),
+    ]
+    for inputs, values, t_len, prog in cases:
+        task = spec(len(inputs), values, t_len, prog.output_dim)
+        x = all_sequences(task)
+        symbols = len(values) ** len(inputs)
+        assert _run_prefixes(prog, x, symbols) is not None
+        tree = _run_all(prog, x, symbols)
+        plain = run_program(prog, x)
+        assert plain.error is None and tree.error is None
+        assert np.array_equal(tree.outputs, plain.outputs), prog.method
+    erring = program(("x",), ("a",), (3,), ("a - 1",), ("12 // a",))     # divides by zero at step 3
+    x = all_sequences(spec(1, (0, 1), 6))
+    got, plain = _run_all(erring, x, 2), run_program(erring, x)
+    assert got.error == plain.error and (got.error_step, got.error_sequence) == (plain.error_step, 0)
