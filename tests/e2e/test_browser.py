@@ -122,7 +122,12 @@ def test_walkthrough(page, app_url):
     assert not hung, f"pages that took over {HANG_SECONDS} s after their analysis was cached: {hung}"
 
 
+@pytest.mark.slow
 def test_training_shows_live_curves_and_can_be_cancelled(page, app_url):
+    """Slow (`make test-all`): about 17 s, most of it the app training three networks on the paper
+    recipe until its first evaluation. The default suite keeps the same behaviour without a browser:
+    the Train page's AppTests (tests/app/test_train.py) and the run's progress, cancel and interrupted
+    polling (tests/app/test_training_run.py)."""
     page.goto(f"{app_url}/train")
     page.wait_for_function(RENDERED, arg=["Train"])
     # the paper recipe on Parity_All runs 10,000 steps: long enough to cancel in the middle
