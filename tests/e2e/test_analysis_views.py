@@ -124,7 +124,13 @@ def test_normalizers_every_step_side_by_side(page, app_url):
     _full_shot(page, "Sum_Last3_normalizers_toeplitz_every_step")
 
 
+@pytest.mark.slow
 def test_typed_input_on_hidden_states(page, app_url):
+    """Slow (`make test-all`), for its screenshots of a two-input task's typed sequence: about 10 s.
+    The default suite keeps the behaviour without a browser: the page's typed sequence, its
+    step-by-step table and the message for a symbol that is not an input
+    (tests/app/test_analysis_pages.py::test_hidden_states_page_scatter_and_typed_input), and
+    Binary_Addition's two-input steps, their trace and their errors (tests/app/test_views.py)."""
     page.set_viewport_size({"width": WIDTH, "height": 1000})
     _choose_task(page, app_url, "Binary_Addition")
     _goto(page, "Hidden states", "Hidden states")
