@@ -186,7 +186,7 @@ def _function_of(keys: np.ndarray, later: np.ndarray) -> bool:
 def _sorted_pairs(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(key, value) pairs sorted by key, then value: one sort of a combined integer when the
     ranges allow it (exact: the combination is checked to stay within int64), else a lexsort."""
-    if keys.size:
+    if keys.size and keys.dtype.kind == values.dtype.kind == "i":
         k_lo, k_hi, v_lo, v_hi = int(keys.min()), int(keys.max()), int(values.min()), int(values.max())
         span = v_hi - v_lo + 1
         if (k_hi - k_lo + 1) * span < 1 << 62:

@@ -130,3 +130,11 @@ def test_function_of_agrees_with_the_plain_rule_on_any_keys():
         assert _at_least_three_values(keys) == (np.unique(keys).size >= 3)
     assert verdicts == {True, False}
     assert not _at_least_three_values(np.array([], dtype=np.int64))
+
+
+def test_function_of_takes_unsigned_hash_keys():
+    """Hash keys (uint64, near 2**64) go through the lexsort: no wrap-around, the same verdict."""
+    from mips.program.window import _function_of
+    keys = np.array([2 ** 64 - 5, 2 ** 64 - 5, 2 ** 64 - 3, 2 ** 64 - 3] * 50, dtype=np.uint64)
+    assert _function_of(keys, np.array([1, 1, 2, 2] * 50))
+    assert not _function_of(keys, np.array([1, 2, 2, 2] * 50))
