@@ -117,13 +117,12 @@ def output_basis(program: Program) -> Program:
     if np.gcd.reduce(np.abs(first)) != 1:
         return program
     s0 = np.array(program.initial, dtype=np.int64)
-    new = state                       # rows are rendered from coefficients: the program's own names serve
     sizes: dict[tuple[int, ...], int] = {}
 
     def size(row: np.ndarray) -> int:
         key = tuple(int(v) for v in row)
         if key not in sizes:
-            sizes[key] = expression_size(_render(row, new + ins))
+            sizes[key] = expression_size(_render(row, names))
         return sizes[key]
 
     output = np.concatenate([np.eye(k, dtype=np.int64)[0], d, [0]])
@@ -146,9 +145,8 @@ def output_basis(program: Program) -> Program:
     if best is None:
         return program
     full, z0 = best
-    best = dataclasses.replace(
-        program, state=tuple(new), initial=tuple(int(v) for v in z0),
-        updates=tuple(Formula(expr=_render(row, new + ins), method=m.method) for row, m in zip(full, program.updates)),
-        outputs=(Formula(expr=_render(output, new + ins), method=program.outputs[0].method),),
+    return dataclasses.replace(
+        program, initial=tuple(int(v) for v in z0),
+        updates=tuple(Formula(expr=_render(row, names), method=m.method) for row, m in zip(full, program.updates)),
+        outputs=(Formula(expr=_render(output, names), method=program.outputs[0].method),),
         comments={kk: v for kk, v in program.comments.items() if kk == "__init__"})
-    return best

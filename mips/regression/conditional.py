@@ -25,6 +25,7 @@ from mips.failure import Failure
 from mips.regression.formula import Formula
 from mips.regression.linear import fit_distinct
 from mips.regression.method import Problem, RegressionMethod
+from mips.regression.rows import lex_groups
 
 MAX_THRESHOLDS = 24           # distinct values of a variable tried as thresholds
 MAX_NESTED_COLUMNS = 5        # variables and inputs, for comparisons between them and nesting
@@ -78,11 +79,8 @@ class _Leaves:
                  tolerance: float) -> None:
         self.names = list(columns)
         self.table = np.column_stack([columns[n] for n in self.names] + [target]).astype(np.int64)
-        self.order = np.lexsort(tuple(self.table[:, j] for j in reversed(range(self.table.shape[1]))))
-        ordered = self.table[self.order]
-        new = np.ones(len(ordered), dtype=bool)
-        new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
-        self.group = np.cumsum(new) - 1                  # distinct-row id, in sorted order
+        self.order, starts = lex_groups(self.table)
+        self.group = np.cumsum(starts) - 1               # distinct-row id, in sorted order
         self.weights = (np.ones(len(target)) if weights is None else np.asarray(weights, dtype=np.float64))
         self.tolerance = tolerance
         self.memory: dict[bytes, Formula | None] = {}

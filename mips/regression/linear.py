@@ -16,6 +16,7 @@ from mips.margins import report, snap_half
 from mips.failure import Failure
 from mips.regression.formula import Formula
 from mips.regression.method import Problem, TargetMethod
+from mips.regression.rows import lex_groups
 
 
 def linear_expression(coefficients: Mapping[str, int], intercept: int) -> str:
@@ -70,13 +71,8 @@ def fit_linear(columns: Mapping[str, np.ndarray], target: np.ndarray, *,
     if not np.isfinite(design).all():  # hardening guard: NaN/inf columns make lstsq raise LinAlgError
         raise ConfigError("The 'columns' parameter of fit_linear must hold finite numbers. Got NaN or inf.")
     w = np.ones(target.size) if weights is None else np.asarray(weights, dtype=np.float64)
-    # distinct rows make the solve cheap and weight every observed case equally: in lexicographic
-    # order, as np.unique(axis=0) gives them, by one lexsort (np.unique over rows is several times slower)
-    table = np.column_stack([design, target])
-    order = np.lexsort(tuple(table[:, j] for j in reversed(range(table.shape[1]))))
-    ordered = table[order]
-    starts = np.ones(len(order), dtype=bool)
-    starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    # distinct rows make the solve cheap and weight every observed case equally
+    order, starts = lex_groups(np.column_stack([design, target]))
     first = order[starts]
     w = np.add.reduceat(w[order], np.flatnonzero(starts))
     return fit_distinct(names, design[first], target[first].astype(np.float64), w,

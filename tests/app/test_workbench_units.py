@@ -165,6 +165,16 @@ def test_the_edit_check_sends_the_child_the_test_split_only(parity, monkeypatch)
     slim = _test_split(parity.dataset)
     assert np.array_equal(slim.x_test, parity.dataset.x_test) and np.array_equal(slim.y_test, parity.dataset.y_test)
     assert slim.x_train.shape[0] == 0 and len(pickle.dumps(slim)) < len(pickle.dumps(parity.dataset)) / 2
+    import workbench.program_edit as program_edit
+    sent = {}
+
+    def capture(fn, *args, **kwargs):                            # what check_edited_program hands the child
+        sent["dataset"] = args[3]
+        return fn(*args)
+    with monkeypatch.context() as m:
+        m.setattr(program_edit, "run_sandboxed", capture)
+        assert check_edited_program(to_source(parity.program), parity).outcome == "verified"
+    assert sent["dataset"].x_train.shape[0] == 0 and np.array_equal(sent["dataset"].x_test, parity.dataset.x_test)
     monkeypatch.setattr(verify, "MAX_EXHAUSTIVE", 1)             # checked on the test split, not every sequence
     source = to_source(parity.program)
     for text in (source, source.replace(" ^ x", " | x")):

@@ -137,3 +137,25 @@ def test_every_sequence_run_over_its_prefixes_gives_every_output():
     x = all_sequences(spec(1, (0, 1), 6))
     got, plain = _run_all(erring, x, 2), run_program(erring, x)
     assert got.error == plain.error and (got.error_step, got.error_sequence) == (plain.error_step, 0)
+
+
+@pytest.mark.parametrize("update,output", [
+    ("a + x", "12 // (a - 7)"),                 # divides by zero on the sequences with seven 1s
+    ("a * a + x + 2", "a"),                     # grows past the checker's exact range on every sequence
+    ("a + x", "a if a < 9 else 1 // (x - x)"),  # a zero division on the one all-ones sequence, at its last step
+])
+def test_a_hostile_program_is_reported_as_on_a_plain_run(update, output):
+    """Hostile edited programs on every sequence: the prefix-shared run falls back and the report
+    (accuracy, counterexample sequence, step and error) is the one a run of every sequence gives."""
+    from mips.program.verify import _run_all
+    task = get_task("Parity_All")
+    prog = parity().__class__(task="Parity_All", kind="symbolic", method="edited", inputs=("x",), state=("a",),
+                              initial=(0,), updates=(Formula(expr=update, method="edited"),),
+                              outputs=(Formula(expr=output, method="edited"),))
+    x = all_sequences(task)
+    tree, plain = _run_all(prog, x, 2), _run_all(prog, x)
+    assert tree.error is not None and tree.error == plain.error
+    assert (tree.error_step, tree.error_sequence) == (plain.error_step, plain.error_sequence)
+    v = verify_program(prog, task, length_factor=0)
+    assert not v.passed and v.counterexample is not None and v.counterexample.error
+    assert v.counterexample.sequence == plain.error_sequence
